@@ -1,0 +1,33 @@
+//! The review model of concur: studies, arms, radiotherapy schedules, timing, outcomes and guidance,
+//! read from a folder of TOML files, validated, and audited for inconsistencies.
+//!
+//! A review folder holds `review.toml` (question, search, eligibility, radiobiology),
+//! `references.toml` (the source's reference list), `drugs.toml`, `guidance.toml`, `audit.toml`
+//! (acknowledged findings) and one file per publication under `studies/`.
+//!
+//! ```no_run
+//! let review = concur_evidence::load_dir(std::path::Path::new("reviews/tdm1-radiotherapy"))?;
+//! let report = concur_evidence::audit(&review);
+//! println!("{} studies, {} findings", review.studies.len(), report.findings.len());
+//! # Ok::<(), concur_evidence::EvidenceError>(())
+//! ```
+#![warn(missing_docs)]
+#![allow(missing_docs)] // fields of the data model are documented in docs/data-model.md
+
+mod audit;
+mod error;
+mod load;
+mod model;
+mod span;
+mod validate;
+mod vocab;
+
+pub use audit::{audit, AuditReport, Finding, RULES};
+pub use error::{EvidenceError, Problem, Result};
+pub use load::{load_dir, load_files, read_dir, ReviewFile};
+pub use model::*;
+pub use validate::parse_p;
+pub use vocab::{
+    Basis, Design, Grade, OutcomeKind, Setting, Severity, Site, Stance, Statistic, System,
+    Technique, TimingMode, Unit,
+};

@@ -1,0 +1,645 @@
+//! Validation on load: every rule a review must satisfy before concur will use it. Each problem
+//! names the file, line and field, what was expected and what was found.
+//!
+//! Validation rejects data that cannot be right whatever the source says (events above their
+//! denominator, unknown references, missing locators). Inconsistencies *of the source* are not
+//! rejected here: they are entered as printed and reported by the audit.
+
+use crate::error::Problem;
+use crate::model::{Amount, Outcome, Review, Study};
+use crate::vocab::{Grade, Statistic};
+use std::collections::BTreeSet;
+
+/// Fields of an outcome that may be marked as derived.
+const DERIVABLE: &[&str] = &["events", "denominator", "percent", "value", "ci"];
+
+/// Collects problems for one file, locating each field.
+struct Checker<'a> {
+    review: &'a Review,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, file: &str, field: &str, expected: &str, found: String, hint: &str) {
+        let (line, column) = self
+            .review
+            .locate(file, field)
+            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+        self.problems.push(Problem {
+            file: file.to_string(),
+            line,
+            column,
+            field: field.to_string(),
+            expected: expected.to_string(),
+            found,
+            hint: (!hint.is_empty()).then(|| hint.to_string()),
+        });
+    }
+}
+
+/// Runs every validation rule and returns the problems found (empty when the review is valid).
+pub fn validate(review: &Review) -> Vec<Problem> {
+    let mut c = Checker {
+        review,
+        problems: Vec::new(),
+    };
+    check_meta(&mut c);
+    let mut seen = BTreeSet::new();
+    for study in &review.studies {
+        if !seen.insert(study.id.as_str()) {
+            c.report(
+                &study.file,
+                "id",
+                "a study id used by one file only",
+                format!("`{}` again", study.id),
+                "give each study file its own id",
+            );
+        }
+        check_study(&mut c, study);
+    }
+    check_guidance(&mut c);
+    let mut acks = BTreeSet::new();
+    for (i, ack) in review.acknowledgements.iter().enumerate() {
+        if !acks.insert(ack.finding.as_str()) {
+            c.report(
+                "audit.toml",
+                &format!("acknowledged[{i}].finding"),
+                "each finding acknowledged once",
+                format!("`{}` again", ack.finding),
+                "merge the explanations into one entry",
+            );
+        }
+        if ack.explanation.trim().is_empty() {
+            c.report(
+                "audit.toml",
+                &format!("acknowledged[{i}].explanation"),
+                "an explanation of why the finding is accepted",
+                "an empty text".into(),
+                "",
+            );
+        }
+    }
+    c.problems
+}
+
+fn check_meta(c: &mut Checker<'_>) {
+    let meta = &c.review.meta;
+    if meta.sources.is_empty() {
+        c.report(
+            "review.toml",
+            "sources",
+            "at least one source document",
+            "none".into(),
+            "add a [[sources]] table for the publication the locators point into",
+        );
+    }
+    let endpoints: BTreeSet<&str> = meta
+        .radiobiology
+        .alpha_beta
+        .iter()
+        .map(|a| a.endpoint.as_str())
+        .collect();
+    for (i, ab) in meta.radiobiology.alpha_beta.iter().enumerate() {
+        if !(ab.gy.is_finite() && ab.gy > 0.0) {
+            c.report(
+                "review.toml",
+                &format!("radiobiology.alpha_beta[{i}].gy"),
+                "a positive α/β in Gy",
+                ab.gy.to_string(),
+                "",
+            );
+        }
+    }
+    for (i, se) in meta.radiobiology.site_endpoints.iter().enumerate() {
+        for e in &se.endpoints {
+            if !endpoints.contains(e.as_str()) {
+                c.report(
+                    "review.toml",
+                    &format!("radiobiology.site_endpoints[{i}].endpoints"),
+                    &format!("one of the α/β endpoints ({})", join(&endpoints)),
+                    format!("`{e}`"),
+                    "add an [[radiobiology.alpha_beta]] entry or fix the name",
+                );
+            }
+        }
+    }
+}
+
+fn check_study(c: &mut Checker<'_>, study: &Study) {
+    let review = c.review;
+    let file = study.file.as_str();
+    let stem = file
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.strip_suffix(".toml"))
+        .unwrap_or(file);
+    if study.id != stem {
+        c.report(
+            file,
+            "id",
+            &format!("the file name without .toml (`{stem}`)"),
+            format!("`{}`", study.id),
+            "rename the file or the id so that they match",
+        );
+    }
+    if let Some(source) = &study.source {
+        if !review.meta.sources.iter().any(|s| &s.id == source) {
+            let known: BTreeSet<&str> = review.meta.sources.iter().map(|s| s.id.as_str()).collect();
+            c.report(
+                file,
+                "source",
+                &format!("a source id from review.toml ({})", join(&known)),
+                format!("`{source}`"),
+                "",
+            );
+        }
+    }
+    check_edition(c, file, "since", study.since.as_deref());
+    if let Some(parent) = &study.parent {
+        if review.study(parent).is_none() {
+            c.report(
+                file,
+                "parent",
+                "the id of another study in this review",
+                format!("`{parent}`"),
+                "",
+            );
+        }
+    }
+    for field in ["design_locator", "population"] {
+        let value = if field == "population" {
+            &study.population
+        } else {
+            &study.design_locator
+        };
+        if value.trim().is_empty() {
+            c.report(file, field, "a non-empty text", "an empty text".into(), "");
+        }
+    }
+    if let Some(n) = &study.n {
+        if n.locator.trim().is_empty() {
+            missing_locator(c, file, "n.locator");
+        }
+    }
+
+    // Arms.
+    let mut arm_ids = BTreeSet::new();
+    for (i, arm) in study.arms.iter().enumerate() {
+        if !arm_ids.insert(arm.id.as_str()) {
+            c.report(
+                file,
+                &format!("arms[{i}].id"),
+                "an arm id unique in the study",
+                format!("`{}` again", arm.id),
+                "",
+            );
+        }
+        if arm.locator.trim().is_empty() {
+            missing_locator(c, file, &format!("arms[{i}].locator"));
+        }
+        for (j, drug) in arm.drugs.iter().enumerate() {
+            if review.find_drug(drug).is_none_or(|d| &d.id != drug) {
+                unknown_drug(c, file, &format!("arms[{i}].drugs[{j}]"), drug);
+            }
+        }
+        if let Some(target) = &arm.subset_of {
+            let ok = match target.split_once('/') {
+                Some((sid, aid)) => review.study(sid).is_some_and(|s| s.arm(aid).is_some()),
+                None => study.arm(target).is_some(),
+            };
+            if !ok {
+                c.report(
+                    file,
+                    &format!("arms[{i}].subset_of"),
+                    "an arm id of this study, or `study-id/arm-id`",
+                    format!("`{target}`"),
+                    "",
+                );
+            }
+        }
+    }
+    check_arm_sizes(c, study);
+
+    for (i, rt) in study.radiotherapy.iter().enumerate() {
+        let base = format!("radiotherapy[{i}]");
+        if rt.locator.trim().is_empty() {
+            missing_locator(c, file, &format!("{base}.locator"));
+        }
+        if let Some(arm) = &rt.arm {
+            check_arm_ref(c, study, &format!("{base}.arm"), arm);
+        }
+        if rt.sites.is_empty() {
+            c.report(
+                file,
+                &format!("{base}.sites"),
+                "at least one site",
+                "none".into(),
+                "",
+            );
+        }
+        for (name, amount) in [
+            ("total_dose_gy", rt.total_dose_gy),
+            ("fractions", rt.fractions),
+            ("dose_per_fraction_gy", rt.dose_per_fraction_gy),
+        ] {
+            if let Some(a) = amount {
+                if !(a.min() > 0.0 && a.min() <= a.max() && a.max().is_finite()) {
+                    c.report(
+                        file,
+                        &format!("{base}.{name}"),
+                        "a positive value or a range with min <= max",
+                        a.to_string(),
+                        "",
+                    );
+                }
+            }
+        }
+        if let (Some(Amount::Value(total)), Some(Amount::Value(n)), Some(Amount::Value(d))) =
+            (rt.total_dose_gy, rt.fractions, rt.dose_per_fraction_gy)
+        {
+            if (n * d - total).abs() > 0.01 * total {
+                c.report(
+                    file,
+                    &format!("{base}.total_dose_gy"),
+                    &format!("fractions × dose per fraction ({n} × {d} = {} Gy)", n * d),
+                    format!("{total} Gy"),
+                    "check the schedule against the source",
+                );
+            }
+        }
+        check_derived(
+            c,
+            file,
+            &base,
+            &rt.derived,
+            rt.derivation.as_deref(),
+            &["total_dose_gy", "fractions", "dose_per_fraction_gy"],
+        );
+    }
+
+    if let Some(t) = &study.timing {
+        if t.locator.trim().is_empty() {
+            missing_locator(c, file, "timing.locator");
+        }
+        let pool = match &t.of_arm {
+            Some(arm) => {
+                check_arm_ref(c, study, "timing.of_arm", arm);
+                study.arm(arm).and_then(|a| a.n)
+            }
+            None => study.n.as_ref().map(|n| n.value),
+        };
+        for (name, count) in [("concurrent", t.concurrent), ("sequential", t.sequential)] {
+            if let (Some(count), Some(pool)) = (count, pool) {
+                if count > pool {
+                    c.report(
+                        file,
+                        &format!("timing.{name}"),
+                        &format!("at most the {pool} patients it divides"),
+                        count.to_string(),
+                        "",
+                    );
+                }
+            }
+        }
+    }
+
+    for (i, outcome) in study.outcomes.iter().enumerate() {
+        check_outcome(c, study, i, outcome);
+    }
+    for (i, e) in study.experiments.iter().enumerate() {
+        if e.locator.trim().is_empty() {
+            missing_locator(c, file, &format!("experiments[{i}].locator"));
+        }
+        for (j, drug) in e.agents.iter().enumerate() {
+            if review.find_drug(drug).is_none_or(|d| &d.id != drug) {
+                unknown_drug(c, file, &format!("experiments[{i}].agents[{j}]"), drug);
+            }
+        }
+    }
+    for (i, m) in study.mentions.iter().enumerate() {
+        if m.reference == 0 {
+            c.report(
+                file,
+                &format!("mentions[{i}].reference"),
+                "a reference number from 1",
+                "0".into(),
+                "",
+            );
+        }
+        if m.locator.trim().is_empty() {
+            missing_locator(c, file, &format!("mentions[{i}].locator"));
+        }
+    }
+    for (i, claim) in study.claims.iter().enumerate() {
+        if claim.locator.trim().is_empty() {
+            missing_locator(c, file, &format!("claims[{i}].locator"));
+        }
+    }
+}
+
+/// The study's own arms (not subsets of other arms) must add up to the study's size.
+fn check_arm_sizes(c: &mut Checker<'_>, study: &Study) {
+    let Some(n) = &study.n else { return };
+    let top: Vec<u32> = study
+        .arms
+        .iter()
+        .filter(|a| a.subset_of.is_none())
+        .filter_map(|a| a.n)
+        .collect();
+    if top.is_empty() {
+        return;
+    }
+    let sum: u32 = top.iter().sum();
+    let parts = top
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(" + ");
+    if sum > n.value || (sum < n.value && !study.arms_partial) {
+        c.report(
+            &study.file,
+            "arms",
+            &format!("arm sizes that add up to the study size n = {}", n.value),
+            format!("{parts} = {sum}"),
+            if sum > n.value {
+                "arms cannot hold more patients than the study; check n and the arm sizes"
+            } else {
+                "fix the sizes, or set arms_partial = true if the arms cover only some patients"
+            },
+        );
+    }
+}
+
+fn check_outcome(c: &mut Checker<'_>, study: &Study, i: usize, o: &Outcome) {
+    let file = study.file.as_str();
+    let base = format!("outcomes[{i}]");
+    if o.locator.trim().is_empty() {
+        missing_locator(c, file, &format!("{base}.locator"));
+    }
+    if o.term.trim().is_empty() {
+        c.report(
+            file,
+            &format!("{base}.term"),
+            "a term or endpoint",
+            "an empty text".into(),
+            "",
+        );
+    }
+    for (name, arm) in [("arm", &o.arm), ("versus", &o.versus)] {
+        if let Some(arm) = arm {
+            check_arm_ref(c, study, &format!("{base}.{name}"), arm);
+        }
+    }
+    if let Some(grade) = &o.grade {
+        if Grade::parse(grade).is_none() {
+            c.report(
+                file,
+                &format!("{base}.grade"),
+                "`any`, a grade 1-5, `>=N` or a band `N-M`",
+                format!("`{grade}`"),
+                "",
+            );
+        }
+    }
+    if let (Some(events), Some(den)) = (o.events, o.denominator) {
+        if events > den {
+            c.report(
+                file,
+                &format!("{base}.events"),
+                &format!("events no more than the denominator ({den})"),
+                events.to_string(),
+                "check which number is the denominator in the source",
+            );
+        }
+    }
+    if o.denominator == Some(0) {
+        c.report(
+            file,
+            &format!("{base}.denominator"),
+            "a denominator above 0",
+            "0".into(),
+            "",
+        );
+    }
+    if let Some(p) = o.percent {
+        if !(0.0..=100.0).contains(&p) {
+            c.report(
+                file,
+                &format!("{base}.percent"),
+                "a percent from 0 to 100",
+                p.to_string(),
+                "",
+            );
+        }
+    }
+    if o.statistic == Statistic::Proportion {
+        if o.events.is_none() && o.denominator.is_none() && o.percent.is_none() {
+            c.report(
+                file,
+                &base,
+                "a proportion with events, denominator or percent",
+                "none of them".into(),
+                "enter what the source prints, or use another statistic",
+            );
+        }
+        if o.unit.is_none() {
+            c.report(
+                file,
+                &format!("{base}.unit"),
+                "the unit of analysis of the rate (patient, lesion or course)",
+                "no unit".into(),
+                "every rate must say what it counts",
+            );
+        }
+    } else if o.value.is_none() && o.p.is_none() {
+        c.report(
+            file,
+            &format!("{base}.value"),
+            &format!("a value for the statistic `{}`", o.statistic),
+            "no value".into(),
+            "",
+        );
+    }
+    if let Some([lb, ub]) = o.ci {
+        let inside = o.value.is_none_or(|v| lb <= v && v <= ub);
+        if lb > ub || !inside {
+            c.report(
+                file,
+                &format!("{base}.ci"),
+                "an interval [lower, upper] that contains the value",
+                format!(
+                    "[{lb}, {ub}] with value {}",
+                    o.value.map_or("-".into(), |v| v.to_string())
+                ),
+                "",
+            );
+        }
+    }
+    if let Some(p) = &o.p {
+        if parse_p(p).is_none() {
+            c.report(
+                file,
+                &format!("{base}.p"),
+                "a p value such as `0.02` or `<0.001`",
+                format!("`{p}`"),
+                "",
+            );
+        }
+    }
+    check_derived(
+        c,
+        file,
+        &base,
+        &o.derived,
+        o.derivation.as_deref(),
+        DERIVABLE,
+    );
+}
+
+/// Parses a printed p value: `0.02`, `<0.001`, `< 0.01`.
+pub fn parse_p(text: &str) -> Option<(Option<char>, f64)> {
+    let t = text.trim();
+    let (bound, rest) = match t.chars().next()? {
+        c @ ('<' | '>' | '=') => (Some(c), t[1..].trim()),
+        _ => (None, t),
+    };
+    rest.parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=1.0).contains(v))
+        .map(|v| (bound.filter(|&b| b != '='), v))
+}
+
+fn check_derived(
+    c: &mut Checker<'_>,
+    file: &str,
+    base: &str,
+    derived: &[String],
+    derivation: Option<&str>,
+    allowed: &[&str],
+) {
+    for (j, field) in derived.iter().enumerate() {
+        if !allowed.contains(&field.as_str()) {
+            c.report(
+                file,
+                &format!("{base}.derived[{j}]"),
+                &format!("one of {}", allowed.join(", ")),
+                format!("`{field}`"),
+                "",
+            );
+        }
+    }
+    let has_text = derivation.is_some_and(|d| !d.trim().is_empty());
+    if !derived.is_empty() && !has_text {
+        c.report(
+            file,
+            &format!("{base}.derived"),
+            "a `derivation` saying how the derived numbers were computed",
+            "no derivation".into(),
+            "write the arithmetic and the places of its inputs",
+        );
+    }
+    if derived.is_empty() && derivation.is_some() {
+        c.report(
+            file,
+            &format!("{base}.derivation"),
+            "`derived` to list which fields the derivation computed",
+            "a derivation without derived fields".into(),
+            "",
+        );
+    }
+}
+
+fn check_arm_ref(c: &mut Checker<'_>, study: &Study, field: &str, arm: &str) {
+    if study.arm(arm).is_none() {
+        let known: BTreeSet<&str> = study.arms.iter().map(|a| a.id.as_str()).collect();
+        c.report(
+            &study.file,
+            field,
+            &format!("an arm id of this study ({})", join(&known)),
+            format!("`{arm}`"),
+            "",
+        );
+    }
+}
+
+fn check_edition(c: &mut Checker<'_>, file: &str, field: &str, edition: Option<&str>) {
+    let Some(edition) = edition else { return };
+    let editions = &c.review.meta.editions;
+    if !editions.iter().any(|e| e.id == edition) {
+        let known: BTreeSet<&str> = editions.iter().map(|e| e.id.as_str()).collect();
+        c.report(
+            file,
+            field,
+            &format!("an edition declared in review.toml ({})", join(&known)),
+            format!("`{edition}`"),
+            "",
+        );
+    }
+}
+
+fn check_guidance(c: &mut Checker<'_>) {
+    let review = c.review;
+    let mut ids = BTreeSet::new();
+    for (i, s) in review.guidance.iter().enumerate() {
+        let base = format!("statements[{i}]");
+        if !ids.insert(s.id.as_str()) {
+            c.report(
+                "guidance.toml",
+                &format!("{base}.id"),
+                "a statement id used once",
+                format!("`{}` again", s.id),
+                "",
+            );
+        }
+        if s.locator.trim().is_empty() {
+            missing_locator(c, "guidance.toml", &format!("{base}.locator"));
+        }
+        for (j, id) in s.studies.iter().enumerate() {
+            if review.study(id).is_none() {
+                c.report(
+                    "guidance.toml",
+                    &format!("{base}.studies[{j}]"),
+                    "the id of a study in studies/",
+                    format!("`{id}`"),
+                    "run `concur studies` to list the study ids",
+                );
+            }
+        }
+        for (j, drug) in s.drugs.iter().enumerate() {
+            if review.find_drug(drug).is_none_or(|d| &d.id != drug) {
+                unknown_drug(c, "guidance.toml", &format!("{base}.drugs[{j}]"), drug);
+            }
+        }
+        check_edition(
+            c,
+            "guidance.toml",
+            &format!("{base}.since"),
+            s.since.as_deref(),
+        );
+    }
+}
+
+fn missing_locator(c: &mut Checker<'_>, file: &str, field: &str) {
+    c.report(
+        file,
+        field,
+        "a locator naming where in the source the number is printed",
+        "an empty locator".into(),
+        "e.g. `table 1, Stumpf row` or `results: brain RT, paragraph 4`",
+    );
+}
+
+fn unknown_drug(c: &mut Checker<'_>, file: &str, field: &str, drug: &str) {
+    let known: BTreeSet<&str> = c.review.drugs.iter().map(|d| d.id.as_str()).collect();
+    c.report(
+        file,
+        field,
+        &format!("a drug id from drugs.toml ({})", join(&known)),
+        format!("`{drug}`"),
+        "use the drug's id, or add it to drugs.toml",
+    );
+}
+
+fn join(set: &BTreeSet<&str>) -> String {
+    set.iter().copied().collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,487 @@
+//! The study table (`concur studies`) and one study in full (`concur studies show`).
+
+use crate::dose::{range_text, schedule_doses};
+use crate::table;
+use concur_evidence::{
+    fold_name, Design, Grade, Outcome, OutcomeKind, Review, Setting, Site, Statistic, Study,
+    Technique, TimingMode,
+};
+use serde_json::{json, Value};
+
+/// Filters of `concur studies`; each set filter must match.
+#[derive(Debug, Clone, Default)]
+pub struct StudyFilter {
+    /// Irradiated site; `breast` covers chest wall and regional nodes too.
+    pub site: Option<Site>,
+    /// Radiotherapy technique.
+    pub technique: Option<Technique>,
+    /// `concurrent` also matches mixed studies with concurrent patients; likewise `sequential`.
+    pub timing: Option<TimingMode>,
+    /// Study design.
+    pub design: Option<Design>,
+    /// A drug id, name, synonym, or drug class (e.g. `her2-adc`).
+    pub drug: Option<String>,
+    /// Disease setting.
+    pub setting: Option<Setting>,
+}
+
+impl StudyFilter {
+    /// Whether the study passes every set filter.
+    pub fn matches(&self, review: &Review, study: &Study) -> bool {
+        self.site
+            .is_none_or(|s| study.sites().iter().any(|x| s.covers(*x)))
+            && self
+                .technique
+                .is_none_or(|t| study.techniques().contains(&t))
+            && self.design.is_none_or(|d| study.design == d)
+            && self.setting.is_none_or(|s| study.setting.contains(&s))
+            && self.timing.is_none_or(|t| timing_matches(study, t))
+            && self
+                .drug
+                .as_deref()
+                .is_none_or(|d| drug_matches(review, study, d))
+    }
+}
+
+fn timing_matches(study: &Study, wanted: TimingMode) -> bool {
+    let Some(t) = &study.timing else {
+        return wanted == TimingMode::NotReported;
+    };
+    match (t.mode, wanted) {
+        (a, b) if a == b => true,
+        (TimingMode::Mixed, TimingMode::Concurrent) => t.concurrent.is_none_or(|c| c > 0),
+        (TimingMode::Mixed, TimingMode::Sequential) => t.sequential.is_none_or(|c| c > 0),
+        _ => false,
+    }
+}
+
+fn drug_matches(review: &Review, study: &Study, wanted: &str) -> bool {
+    let class = fold_name(wanted);
+    let ids = study.drug_ids();
+    match review.find_drug(wanted) {
+        Some(drug) => ids.contains(&drug.id.as_str()),
+        None => ids.iter().any(|id| {
+            review
+                .find_drug(id)
+                .is_some_and(|d| d.classes.iter().any(|c| fold_name(c) == class))
+        }),
+    }
+}
+
+/// A readable timing summary: `concurrent`, `mixed (16 concurrent / 7 sequential)`.
+fn timing_text(study: &Study) -> String {
+    match &study.timing {
+        None => "-".into(),
+        Some(t) if t.mode == TimingMode::Mixed => {
+            let c = t.concurrent.map_or("?".into(), |v| v.to_string());
+            let s = t.sequential.map_or("?".into(), |v| v.to_string());
+            format!("mixed ({c} conc / {s} seq)")
+        }
+        Some(t) => t.mode.as_str().to_string(),
+    }
+}
+
+fn rt_text(study: &Study) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for rt in &study.radiotherapy {
+        let tech: Vec<&str> = rt.techniques.iter().map(|t| t.label()).collect();
+        let mut text = tech.join("+");
+        if let Some(d) = rt.total_dose_gy {
+            text.push_str(&format!(" {d} Gy"));
+            if let Some(f) = rt.fractions {
+                text.push_str(&format!("/{f}"));
+            }
+        }
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+    }
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// A rate as `9/23 (39.1%)`, `57%`, `4 events`.
+pub fn rate_text(o: &Outcome) -> String {
+    let pct = o
+        .percent
+        .map(|p| format!("{:.*}%", usize::from(o.percent_decimals.unwrap_or(1)), p));
+    match (o.events, o.denominator, pct) {
+        (Some(e), Some(n), Some(p)) => format!("{e}/{n} ({p})"),
+        (Some(e), Some(n), None) => format!("{e}/{n}"),
+        (Some(e), None, Some(p)) => format!("{e} ({p})"),
+        (Some(e), None, None) => format!("{e} events"),
+        (None, Some(n), Some(p)) => format!("{p} of {n}"),
+        (None, _, Some(p)) => p,
+        (None, _, None) => "-".into(),
+    }
+}
+
+/// The value of any outcome record, with its statistic.
+fn value_text(o: &Outcome) -> String {
+    let mut text = match o.statistic {
+        Statistic::Proportion => rate_text(o),
+        Statistic::PValue => String::new(),
+        s => {
+            let v = o.value.map_or("-".into(), concur_evidence::trim_float);
+            match s {
+                Statistic::MedianMonths => format!("median {v} months"),
+                Statistic::DifferenceMonths => format!("difference {v} months"),
+                Statistic::DifferencePoints => format!("difference {v} points"),
+                Statistic::RelativeReductionPercent => format!("relative reduction {v}%"),
+                Statistic::Count => format!("{v}"),
+                other => format!("{} {v}", other.label()),
+            }
+        }
+    };
+    if let Some([lb, ub]) = o.ci {
+        text.push_str(&format!(" (CI {lb}-{ub})"));
+    }
+    if let Some(p) = &o.p {
+        if !text.is_empty() {
+            text.push_str(", ");
+        }
+        text.push_str(&format!("p {p}"));
+    }
+    text
+}
+
+fn outcome_label(o: &Outcome) -> String {
+    let mut label = o.term.clone();
+    if let Some(g) = o.grade.as_deref().and_then(Grade::parse) {
+        if g != Grade::ANY {
+            label.push_str(&format!(" G{g}"));
+        }
+    }
+    let mut scope = Vec::new();
+    if let Some(a) = &o.arm {
+        scope.push(a.clone());
+    }
+    if let Some(v) = &o.versus {
+        scope.push(format!("vs {v}"));
+    }
+    if let Some(t) = o.timing {
+        scope.push(t.to_string());
+    }
+    if let Some(s) = &o.subgroup {
+        scope.push(s.clone());
+    }
+    if !scope.is_empty() {
+        label.push_str(&format!(" [{}]", scope.join(", ")));
+    }
+    label
+}
+
+/// The toxicity results printed at the study's first toxicity locator (its table row, when the
+/// study has one), compact, for the overview table.
+fn toxicity_summary(study: &Study) -> String {
+    let tox: Vec<&Outcome> = study
+        .outcomes
+        .iter()
+        .filter(|o| o.kind == OutcomeKind::Toxicity && o.statistic == Statistic::Proportion)
+        .collect();
+    let Some(first) = tox.first() else {
+        return "-".into();
+    };
+    let parts: Vec<String> = tox
+        .iter()
+        .filter(|o| o.locator == first.locator)
+        .take(3)
+        .map(|o| format!("{}: {}", outcome_label(o), rate_text(o)))
+        .collect();
+    parts.join("; ")
+}
+
+fn n_text(study: &Study) -> String {
+    study.n.as_ref().map_or("-".into(), |n| n.value.to_string())
+}
+
+/// The overview table: one line per study.
+pub fn study_table(_review: &Review, studies: &[&Study]) -> String {
+    let rows: Vec<Vec<String>> = studies
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.clone(),
+                s.design.label().to_string(),
+                n_text(s),
+                timing_text(s),
+                rt_text(s),
+                toxicity_summary(s),
+            ]
+        })
+        .collect();
+    let mut out = table::render(
+        &[
+            "study",
+            "design",
+            "N",
+            "timing",
+            "radiotherapy",
+            "toxicity (first reported place)",
+        ],
+        &rows,
+    );
+    out.push_str(&format!("{} studies\n", studies.len()));
+    out
+}
+
+/// The overview as JSON: an array of objects, one per study.
+pub fn study_rows_json(review: &Review, studies: &[&Study]) -> Value {
+    Value::Array(
+        studies
+            .iter()
+            .map(|s| {
+                json!({
+                    "id": s.id,
+                    "label": s.label,
+                    "design": s.design,
+                    "setting": s.setting,
+                    "n": s.n.as_ref().map(|n| n.value),
+                    "drugs": s.drug_ids(),
+                    "sites": s.sites(),
+                    "techniques": s.techniques(),
+                    "timing": s.timing.as_ref().map(|t| t.mode),
+                    "timing_counts": s.timing.as_ref().map(|t| json!({"concurrent": t.concurrent, "sequential": t.sequential})),
+                    "radiotherapy": rt_text(s),
+                    "toxicity": toxicity_summary(s),
+                    "citation": citation_text(review, s),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn citation_text(review: &Review, study: &Study) -> Option<String> {
+    let r = study.source_ref.and_then(|n| review.reference(n))?;
+    let mut text = format!(
+        "{} ({}) {}.",
+        r.authors.join(", "),
+        r.year.map_or("n.d.".into(), |y| y.to_string()),
+        r.title
+    );
+    if let Some(j) = &r.journal {
+        text.push_str(&format!(" {j}"));
+    }
+    if let Some(v) = &r.volume {
+        text.push_str(&format!(" {v}"));
+    }
+    if let Some(p) = &r.pages {
+        text.push_str(&format!(": {p}"));
+    }
+    text.push_str(&format!(" [source reference {}]", r.number));
+    Some(text)
+}
+
+/// One study with every field and its locator, and BED/EQD2 of its schedules.
+pub fn study_detail_text(review: &Review, study: &Study) -> String {
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<13}{v}\n"));
+    line("study", format!("{} ({})", study.label, study.id));
+    if let Some(c) = citation_text(review, study) {
+        line("citation", c);
+    }
+    if let Some(c) = &study.citation {
+        if let Some(p) = &c.pmid {
+            line("PMID", p.clone());
+        }
+        if let Some(d) = &c.doi {
+            line("DOI", d.clone());
+        }
+    }
+    if let Some(t) = &study.trial {
+        line("trial", t.clone());
+    }
+    if let Some(p) = &study.parent {
+        line("part of", p.clone());
+    }
+    line(
+        "design",
+        format!("{}  [{}]", study.design.label(), study.design_locator),
+    );
+    line(
+        "setting",
+        study
+            .setting
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    line("population", study.population.clone());
+    if let Some(n) = &study.n {
+        line(
+            "N",
+            format!("{}  [{}{}]", n.value, n.locator, derivation(&n.derivation)),
+        );
+    }
+    if let Some(s) = &study.summary {
+        line("summary", s.clone());
+    }
+    if !study.arms.is_empty() {
+        out.push_str("\narms\n");
+        for a in &study.arms {
+            let drugs = if a.drugs.is_empty() {
+                "no study drug".to_string()
+            } else {
+                a.drugs.join(" + ")
+            };
+            out.push_str(&format!(
+                "  {:<22} n={:<6} {}{}  [{}{}]\n",
+                a.id,
+                a.n.map_or("-".into(), |n| n.to_string()),
+                drugs,
+                a.subset_of
+                    .as_deref()
+                    .map_or(String::new(), |s| format!(", subset of {s}")),
+                a.locator,
+                derivation(&a.derivation)
+            ));
+        }
+    }
+    if !study.radiotherapy.is_empty() {
+        out.push_str("\nradiotherapy\n");
+        for rt in &study.radiotherapy {
+            let sites: Vec<&str> = rt.sites.iter().map(|s| s.label()).collect();
+            let tech: Vec<&str> = rt.techniques.iter().map(|t| t.label()).collect();
+            let mut dose = Vec::new();
+            if let Some(d) = rt.total_dose_gy {
+                dose.push(format!("{d} Gy"));
+            }
+            if let Some(f) = rt.fractions {
+                dose.push(format!("{f} fractions"));
+            }
+            if let Some(d) = rt.dose_per_fraction_gy {
+                dose.push(format!("{d} Gy/fraction"));
+            }
+            if let Some(p) = rt.patients {
+                dose.push(format!("{p} patients"));
+            }
+            if let Some(d) = &rt.description {
+                dose.push(d.clone());
+            }
+            out.push_str(&format!(
+                "  {} / {}: {}  [{}{}]\n",
+                sites.join(", "),
+                tech.join(", "),
+                if dose.is_empty() {
+                    "dose not reported".into()
+                } else {
+                    dose.join(", ")
+                },
+                rt.locator,
+                derivation(&rt.derivation)
+            ));
+        }
+        let doses = schedule_doses(review, study);
+        if !doses.is_empty() {
+            out.push_str("\ndose normalisation (linear-quadratic; alpha/beta are model assumptions from review.toml)\n");
+            for d in &doses {
+                out.push_str(&format!(
+                    "  {:<20} {:<10} a/b {:>4} Gy   BED {:>12} Gy   EQD2 {:>12} Gy{}\n",
+                    d.reported,
+                    d.endpoint,
+                    d.alpha_beta_gy,
+                    range_text(d.bed_gy),
+                    range_text(d.eqd2_gy),
+                    if d.assumptions.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  ({})", d.assumptions.join("; "))
+                    }
+                ));
+            }
+        }
+    }
+    if let Some(t) = &study.timing {
+        out.push_str(&format!(
+            "\ntiming       {}  [{}]\n",
+            timing_text(study),
+            t.locator
+        ));
+        if let Some(d) = &t.definition {
+            out.push_str(&format!("  definition: {d}\n"));
+        }
+        if let Some(w) = &t.window_days {
+            out.push_str(&format!(
+                "  window: {} days before to {} days after a dose\n",
+                w.before, w.after
+            ));
+        }
+    }
+    for kind in OutcomeKind::ALL {
+        let list: Vec<&Outcome> = study.outcomes.iter().filter(|o| o.kind == *kind).collect();
+        if list.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{}\n", kind.label().to_lowercase()));
+        for o in list {
+            let basis = if o.derived.is_empty() {
+                "reported".to_string()
+            } else {
+                format!("derived {}", o.derived.join(", "))
+            };
+            out.push_str(&format!(
+                "  {}: {}{}  [{}; {}]\n",
+                outcome_label(o),
+                value_text(o),
+                o.unit.map_or(String::new(), |u| format!(" {}", u.label())),
+                o.locator,
+                basis
+            ));
+            if let Some(d) = &o.derivation {
+                out.push_str(&format!("      how: {d}\n"));
+            }
+            if let Some(n) = &o.note {
+                out.push_str(&format!("      note: {n}\n"));
+            }
+        }
+    }
+    if !study.experiments.is_empty() {
+        out.push_str("\nexperiments\n");
+        for e in &study.experiments {
+            out.push_str(&format!(
+                "  {} - {} with {}{}: {}  [{}]\n",
+                e.system.label(),
+                e.model,
+                e.agents.join(", "),
+                e.radiation
+                    .as_deref()
+                    .map_or(String::new(), |r| format!("; radiation: {r}")),
+                e.finding,
+                e.locator
+            ));
+        }
+    }
+    if !study.claims.is_empty() {
+        out.push_str("\nother statements\n");
+        for c in &study.claims {
+            out.push_str(&format!("  {}: {}  [{}]\n", c.quantity, c.value, c.locator));
+        }
+    }
+    if !study.mentions.is_empty() {
+        out.push_str("\ncited as\n");
+        for m in &study.mentions {
+            out.push_str(&format!("  [{}]  [{}]\n", m.reference, m.locator));
+        }
+    }
+    out.push_str(&format!("\nfile: {}\n", study.file));
+    out
+}
+
+fn derivation(d: &Option<String>) -> String {
+    d.as_deref()
+        .map_or(String::new(), |d| format!("; derived: {d}"))
+}
+
+/// One study as JSON: every field of the model, the citation, and the dose normalisation.
+pub fn study_detail_json(review: &Review, study: &Study) -> Value {
+    let mut value = serde_json::to_value(study).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("citation_text".into(), json!(citation_text(review, study)));
+        map.insert("doses".into(), json!(schedule_doses(review, study)));
+    }
+    value
+}
