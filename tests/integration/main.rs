@@ -1,1 +1,3 @@
+//! CLI tests: one integration-test binary whose modules are the test files.
 
+mod cli;

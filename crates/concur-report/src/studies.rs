@@ -131,7 +131,7 @@ fn value_text(o: &Outcome) -> String {
                 Statistic::DifferenceMonths => format!("difference {v} months"),
                 Statistic::DifferencePoints => format!("difference {v} points"),
                 Statistic::RelativeReductionPercent => format!("relative reduction {v}%"),
-                Statistic::Count => format!("{v}"),
+                Statistic::Count => v,
                 other => format!("{} {v}", other.label()),
             }
         }

@@ -1,0 +1,243 @@
+//! `concur` as a user runs it: exit codes, filters, errors, and stable JSON (golden snapshot).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn concur() -> Command {
+    Command::cargo_bin("concur").expect("the concur binary is built")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = concur()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("valid JSON")
+}
+
+fn ids(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|s| s["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn brain_lists_the_six_studies_of_table_1() {
+    let brain = ids(&json(&["studies", "--site", "brain", "--json"]));
+    assert_eq!(
+        brain,
+        [
+            "borges-2015",
+            "carlson-2014",
+            "geraud-2017",
+            "mitsuya-2016",
+            "ricciardi-2018",
+            "stumpf-2019"
+        ]
+    );
+}
+
+#[test]
+fn breast_lists_the_five_studies_of_table_2_and_bone_the_bone_series() {
+    let breast = ids(&json(&["studies", "--site", "breast", "--json"]));
+    assert_eq!(
+        breast,
+        [
+            "corbin-2020",
+            "krop-2015",
+            "loibl-2020",
+            "von-minckwitz-2019",
+            "zolcsak-2020"
+        ]
+    );
+    assert_eq!(
+        ids(&json(&["studies", "--site", "bone", "--json"])),
+        ["geraud-2016"]
+    );
+}
+
+#[test]
+fn filters_combine_and_drug_synonyms_match() {
+    let srs_concurrent = ids(&json(&[
+        "studies",
+        "--technique",
+        "srs",
+        "--timing",
+        "concurrent",
+        "--json",
+    ]));
+    assert_eq!(
+        srs_concurrent,
+        ["carlson-2014", "geraud-2017", "stumpf-2019"]
+    );
+    let kadcyla = ids(&json(&[
+        "studies",
+        "--drug",
+        "Kadcyla",
+        "--design",
+        "case-report",
+        "--json",
+    ]));
+    assert_eq!(kadcyla, ["borges-2015", "corbin-2020", "ricciardi-2018"]);
+    let lapatinib = ids(&json(&[
+        "studies",
+        "--drug",
+        "tki",
+        "--setting",
+        "preclinical",
+        "--json",
+    ]));
+    assert_eq!(lapatinib, ["sambade-2009", "sambade-2010", "yu-2016"]);
+}
+
+#[test]
+fn table_output_shows_design_n_timing_dose_and_toxicity() {
+    concur()
+        .args(["studies", "--site", "brain"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("stumpf-2019"))
+        .stdout(predicate::str::contains("mixed (16 conc / 7 seq)"))
+        .stdout(predicate::str::contains("9/23 (39.1%)"))
+        .stdout(predicate::str::contains("SRS 16-24 Gy"))
+        .stdout(predicate::str::contains("6 studies"));
+}
+
+#[test]
+fn show_prints_every_locator_and_the_eqd2() {
+    concur()
+        .args(["studies", "show", "corbin-2020"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("50 Gy, 25 fractions"))
+        .stdout(predicate::str::contains("[results: breast RT (line 148)]"))
+        .stdout(predicate::str::contains("EQD2"))
+        .stdout(predicate::str::contains(
+            "does not replace clinical judgement",
+        ));
+    let stumpf = json(&["studies", "show", "stumpf-2019", "--json"]);
+    let derived = stumpf["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["timing"] == "sequential")
+        .unwrap();
+    assert_eq!(
+        derived["derived"],
+        serde_json::json!(["events", "denominator"])
+    );
+    assert!(derived["derivation"].as_str().unwrap().contains("9"));
+}
+
+#[test]
+fn studies_json_is_stable() {
+    insta::assert_json_snapshot!("studies", json(&["studies", "--json"]));
+}
+
+#[test]
+fn audit_passes_on_the_default_review_and_lists_acknowledged_findings() {
+    let report = json(&["audit", "--json"]);
+    assert_eq!(report["unacknowledged_errors"], 0);
+    let findings = report["findings"].as_array().unwrap();
+    let krop = findings
+        .iter()
+        .find(|f| f["id"] == "conflicting-values/krop-2015/adverse-events-g3-concurrent-percent")
+        .expect("the Krop table/text conflict is found");
+    assert_eq!(krop["locators"].as_array().unwrap().len(), 2);
+    assert!(krop["acknowledged"].is_string());
+}
+
+/// Copies the default review into a temporary folder, letting the test break one file.
+fn review_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reviews/tdm1-radiotherapy");
+    std::fs::create_dir(dir.path().join("studies")).unwrap();
+    for sub in ["", "studies"] {
+        for entry in std::fs::read_dir(src.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+#[test]
+fn audit_fails_on_an_unacknowledged_error() {
+    let dir = review_copy();
+    std::fs::write(dir.path().join("audit.toml"), "").unwrap();
+    concur()
+        .args(["--review", dir.path().to_str().unwrap(), "audit"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("unacknowledged"));
+}
+
+#[test]
+fn invalid_review_gives_a_located_error() {
+    let dir = review_copy();
+    let path = dir.path().join("studies/stumpf-2019.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("events = 9\n", "events = 90\n", 1);
+    std::fs::write(&path, text).unwrap();
+    concur()
+        .args(["--review", dir.path().to_str().unwrap(), "studies"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("studies/stumpf-2019.toml:"))
+        .stderr(predicate::str::contains(
+            "outcomes[1].events: expected events no more than the denominator (23), found 90",
+        ));
+}
+
+#[test]
+fn bad_arguments_are_clear_errors() {
+    concur()
+        .args(["studies", "--drug", "aspirin"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("unknown drug `aspirin`"))
+        .stderr(predicate::str::contains("t-dm1"));
+    concur()
+        .args(["studies", "--site", "lung"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("known: brain, breast"));
+    concur()
+        .args(["studies", "show", "nobody-1999"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no study `nobody-1999`"));
+    concur()
+        .args(["--review", "/nonexistent", "studies"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not a review folder"));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        &["--help"][..],
+        &["studies", "--help"],
+        &["studies", "show", "--help"],
+        &["audit", "--help"],
+        &["check", "--help"],
+    ] {
+        concur()
+            .args(args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage"));
+    }
+}
