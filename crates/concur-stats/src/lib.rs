@@ -1,11 +1,36 @@
-//! Statistics for concur: pure functions, no I/O.
+//! Statistics for concur: pure functions, no I/O, checked against R's metafor.
 //!
-//! Today this crate holds radiobiological dose normalisation ([`dose`]); effect sizes and
-//! meta-analysis models join it as the statistics engine grows. Every function documents its
-//! formula and a reference.
+//! * [`effect`]: effect sizes and variances as metafor's `escalc` (PR, PLO, PAS, PFT, RR, OR, RD,
+//!   GEN, HR), back-transformations.
+//! * [`rma`]: inverse-variance models as `rma.uni` (EE/FE, DL, HE, HS, SJ, ML, REML, PM; z and
+//!   Hartung-Knapp tests; Q, I², H², Q-profile CI of tau², prediction interval, weights).
+//! * [`mh`]: Mantel-Haenszel and Peto pooling (`rma.mh`, `rma.peto`).
+//! * [`glmm`]: random-effects logistic-normal model for proportions (`rma.glmm`, PLO).
+//! * [`analysis`]: one entry point for all of them, leave-one-out and subgroups.
+//! * [`interval`]: single-proportion confidence intervals.
+//! * [`dose`]: BED and EQD2.
+//!
+//! Every function documents its formula and a reference; `docs/statistics.md` lists where concur
+//! deliberately differs from metafor.
 #![warn(missing_docs)]
+#![allow(missing_docs)] // struct fields mirror metafor's names and are documented at module level
 
+pub mod analysis;
+mod dist;
 pub mod dose;
+pub mod effect;
+pub mod glmm;
+pub mod interval;
+pub mod mh;
+pub mod rma;
+
+pub use analysis::{
+    analyse, leave_one_out, subgroups, Analysis, Data, Natural, Pooling, Spec, StudyValue,
+    Subgroups,
+};
+pub use effect::{Measure, Proportion, TwoByTwo};
+pub use interval::{proportion_intervals, ProportionIntervals};
+pub use rma::{Method, Test};
 
 /// Errors of the statistics crate.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -19,6 +44,22 @@ pub enum StatsError {
         expected: &'static str,
         /// What it was.
         value: f64,
+    },
+    /// The data cannot be analysed as asked.
+    #[error("{0}")]
+    Input(String),
+    /// A computation produced a non-finite result.
+    #[error("{0}")]
+    Numerical(String),
+    /// An iterative estimator did not converge.
+    #[error("the {method} estimator did not converge for these {k} studies; {hint}")]
+    NoConvergence {
+        /// The method that failed.
+        method: String,
+        /// Number of studies.
+        k: usize,
+        /// What to try instead.
+        hint: String,
     },
 }
 
