@@ -1,14 +1,20 @@
-//! Renders the evidence base for people (aligned text) and machines (JSON): the study table with
-//! filters, one study with every field and locator (plus BED/EQD2 of its schedules), and the audit.
+//! Renders the evidence base and analyses for people (aligned text) and machines (JSON): the study
+//! table with filters, one study with every field and locator (plus BED/EQD2 of its schedules), the
+//! audit, and meta-analyses read from CSV (`concur meta`, `concur proportion`).
 #![warn(missing_docs)]
 
 mod audit;
 mod dose;
+mod meta;
 mod studies;
 mod table;
 
 pub use audit::{audit_json, audit_text};
 pub use dose::{schedule_doses, DoseRow};
+pub use meta::{
+    analysis_json, analysis_text, leave_one_out_json, proportion_json, proportion_text, read_meta_csv,
+    subgroups_json, CsvProblem, MetaInput,
+};
 pub use studies::{
     study_detail_json, study_detail_text, study_rows_json, study_table, StudyFilter,
 };

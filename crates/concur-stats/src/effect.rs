@@ -278,3 +278,8 @@ pub fn ipft(x: f64, n: f64) -> f64 {
 pub fn harmonic_mean(n: &[f64]) -> f64 {
     n.len() as f64 / n.iter().map(|v| 1.0 / v).sum::<f64>()
 }
+
+/// Two-sided normal critical value for a confidence level in percent (1.96 for 95).
+pub fn z_crit(level: f64) -> f64 {
+    qnorm(1.0 - (1.0 - level / 100.0) / 2.0)
+}

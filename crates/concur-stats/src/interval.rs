@@ -55,7 +55,8 @@ pub fn proportion_intervals(events: u64, total: u64, level: f64) -> Result<Propo
     let z2 = z * z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
-    let wilson = [centre - half, centre + half];
+    // Exact arithmetic keeps Wilson inside [0, 1]; floating point can overshoot by an ulp.
+    let wilson = [(centre - half).max(0.0), (centre + half).min(1.0)];
     let jeffreys = [
         if events == 0 {
             0.0

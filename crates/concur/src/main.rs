@@ -5,6 +5,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use concur_evidence::{Design, Review, ReviewFile, Setting, Site, Technique, TimingMode};
 use concur_report::StudyFilter;
+use concur_stats::{Measure, Pooling, Spec, Test};
 use include_dir::{include_dir, Dir};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +46,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Meta-analysis of a CSV of studies, with metafor's methods and numbers.
+    ///
+    /// CSV columns: study,events,total (PR, PLO, PAS, PFT); study,events_t,total_t,events_c,total_c
+    /// (RR, OR, RD; first group = treatment); study,yi,vi or study,yi,sei (GEN); study,hr,ci_lb,ci_ub (HR).
+    Meta(MetaArgs),
+    /// The four confidence intervals of one proportion (Clopper-Pearson, Wilson, Jeffreys, Agresti-Coull).
+    Proportion {
+        /// Number of events.
+        events: u64,
+        /// Number of patients.
+        total: u64,
+        /// Confidence level in percent.
+        #[arg(long, default_value_t = 95.0)]
+        level: f64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate the review folder and print a one-line summary.
     Check {
         /// Print JSON instead of text.
@@ -79,6 +98,50 @@ struct StudiesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct MetaArgs {
+    /// CSV file of studies (see the command's help for the columns).
+    #[arg(long, value_name = "FILE.csv")]
+    data: PathBuf,
+    /// Effect measure: PR, PLO, PAS, PFT, RR, OR, RD, GEN, HR.
+    #[arg(long, value_parser = parse_measure)]
+    measure: Measure,
+    /// Method: EE (alias FE), DL, REML, ML, PM, SJ, HE, HS, MH, PETO, GLMM.
+    #[arg(long, default_value = "REML", value_parser = parse_pooling)]
+    method: Pooling,
+    /// Test for the pooled estimate: z, or knha (Hartung-Knapp).
+    #[arg(long, default_value = "z", value_parser = parse_test)]
+    test: Test,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0)]
+    level: f64,
+    /// Also refit without each study in turn.
+    #[arg(long)]
+    leave_one_out: bool,
+    /// Column holding subgroup labels: fit each subgroup and test their differences.
+    #[arg(long, value_name = "COLUMN")]
+    subgroup: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_measure(text: &str) -> std::result::Result<Measure, String> {
+    Measure::parse(text).ok_or_else(|| format!("unknown measure `{text}`; known: PR, PLO, PAS, PFT, RR, OR, RD, GEN, HR"))
+}
+
+fn parse_pooling(text: &str) -> std::result::Result<Pooling, String> {
+    Pooling::parse(text).ok_or_else(|| format!("unknown method `{text}`; known: EE, FE, DL, REML, ML, PM, SJ, HE, HS, MH, PETO, GLMM"))
+}
+
+fn parse_test(text: &str) -> std::result::Result<Test, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "z" => Ok(Test::Z),
+        "knha" => Ok(Test::Knha),
+        _ => Err(format!("unknown test `{text}`; known: z, knha")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -161,8 +224,23 @@ fn print_json(value: &serde_json::Value) -> Result<()> {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    // Commands on user-supplied data need no review.
+    match cli.command {
+        Command::Meta(args) => return meta(args),
+        Command::Proportion { events, total, level, json } => {
+            let p = concur_stats::proportion_intervals(events, total, level).map_err(|e| anyhow!("{e}"))?;
+            if json {
+                print_json(&concur_report::proportion_json(&p, level))?;
+            } else {
+                print!("{}", concur_report::proportion_text(&p, level));
+            }
+            return Ok(0);
+        }
+        _ => {}
+    }
     let review = load(cli.review.as_ref())?;
     match cli.command {
+        Command::Meta(_) | Command::Proportion { .. } => unreachable!("handled above"),
         Command::Studies(args) => studies(&review, args),
         Command::Audit { json } => {
             let report = concur_evidence::audit(&review);
@@ -199,6 +277,62 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+fn meta(args: MetaArgs) -> Result<u8> {
+    let path = args.data.display().to_string();
+    let bytes = std::fs::read(&args.data).with_context(|| format!("cannot read {path}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| anyhow!("{path}: not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to()))?;
+    let input = concur_report::read_meta_csv(&text, args.measure, args.subgroup.as_deref())
+        .map_err(|e| anyhow!("{path}: {e}"))?;
+    let spec = Spec { measure: args.measure, pooling: args.method, test: args.test, level: args.level };
+    let fit = concur_stats::analyse(&input.data, &spec).map_err(|e| anyhow!("{path}: {e}"))?;
+    let loo = if args.leave_one_out {
+        Some(concur_stats::leave_one_out(&input.data, &spec).map_err(|e| anyhow!("{path}: leave-one-out: {e}"))?)
+    } else {
+        None
+    };
+    let groups = match &input.groups {
+        Some(g) => Some(concur_stats::subgroups(&input.data, g, &spec).map_err(|e| anyhow!("{path}: {e}"))?),
+        None => None,
+    };
+    if args.json {
+        let mut value = concur_report::analysis_json(&fit, &input.labels);
+        if let serde_json::Value::Object(map) = &mut value {
+            if let Some(l) = &loo {
+                map.insert("leave_one_out".into(), concur_report::leave_one_out_json(l, &input.labels));
+            }
+            if let Some(g) = &groups {
+                map.insert("subgroups".into(), concur_report::subgroups_json(g));
+            }
+        }
+        print_json(&value)?;
+    } else {
+        print!("{}", concur_report::analysis_text(&fit, &input));
+        if let Some(l) = &loo {
+            println!("
+leave-one-out (estimate on the analysis scale, tau², I²):");
+            for (f, label) in l.iter().zip(&input.labels) {
+                println!(
+                    "  without {label:<24} {:>9.4} [{:>9.4}, {:>9.4}]  tau² {:>8}  I² {:>6}",
+                    f.estimate,
+                    f.ci_lb,
+                    f.ci_ub,
+                    f.tau2.map_or("-".into(), |t| format!("{t:.4}")),
+                    f.i2.map_or("-".into(), |i| format!("{i:.1}%"))
+                );
+            }
+        }
+        if let Some(g) = &groups {
+            println!("
+subgroups:");
+            for (name, f) in &g.groups {
+                println!("  {name:<24} k={:<3} {:>9.4} [{:>9.4}, {:>9.4}]", f.k, f.estimate, f.ci_lb, f.ci_ub);
+            }
+            println!("  test for subgroup differences: Q({}) = {:.4}, p = {:.4}", g.q_between_df, g.q_between, g.q_between_p);
+        }
+    }
+    Ok(0)
 }
 
 fn studies(review: &Review, args: StudiesArgs) -> Result<u8> {
