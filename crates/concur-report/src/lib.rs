@@ -12,8 +12,8 @@ mod table;
 pub use audit::{audit_json, audit_text};
 pub use dose::{schedule_doses, DoseRow};
 pub use meta::{
-    analysis_json, analysis_text, leave_one_out_json, proportion_json, proportion_text, read_meta_csv,
-    subgroups_json, CsvProblem, MetaInput,
+    analysis_json, analysis_text, leave_one_out_json, proportion_json, proportion_text,
+    read_meta_csv, subgroups_json, CsvProblem, MetaInput,
 };
 pub use studies::{
     study_detail_json, study_detail_text, study_rows_json, study_table, StudyFilter,

@@ -48,8 +48,15 @@ pub struct MetaInput {
 }
 
 /// Reads the CSV text for a measure. Columns are matched by name, ignoring case and spaces.
-pub fn read_meta_csv(text: &str, measure: Measure, subgroup: Option<&str>) -> Result<MetaInput, CsvProblem> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
+pub fn read_meta_csv(
+    text: &str,
+    measure: Measure,
+    subgroup: Option<&str>,
+) -> Result<MetaInput, CsvProblem> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| csv_error(&e, 1))?.clone();
     let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let wanted: Vec<&str> = match measure {
@@ -75,14 +82,14 @@ pub fn read_meta_csv(text: &str, measure: Measure, subgroup: Option<&str>) -> Re
         match (find("vi"), find("sei")) {
             (Some(i), _) => Some((i, false)),
             (None, Some(i)) => Some((i, true)),
-            (None, None) => {
-                return Err(CsvProblem {
-                    line: 1,
-                    column: None,
-                    value: None,
-                    why: "measure GEN needs a `vi` (sampling variance) or `sei` (standard error) column".into(),
-                })
-            }
+            (None, None) => return Err(CsvProblem {
+                line: 1,
+                column: None,
+                value: None,
+                why:
+                    "measure GEN needs a `vi` (sampling variance) or `sei` (standard error) column"
+                        .into(),
+            }),
         }
     } else {
         None
@@ -93,7 +100,10 @@ pub fn read_meta_csv(text: &str, measure: Measure, subgroup: Option<&str>) -> Re
             line: 1,
             column: Some(name.to_string()),
             value: None,
-            why: format!("no subgroup column `{name}` in the header ({})", headers.iter().collect::<Vec<_>>().join(", ")),
+            why: format!(
+                "no subgroup column `{name}` in the header ({})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ),
         })?),
         None => None,
     };
@@ -121,11 +131,24 @@ pub fn read_meta_csv(text: &str, measure: Measure, subgroup: Option<&str>) -> Re
                 why: "expected a number".into(),
             })?;
             if !v.is_finite() {
-                return Err(CsvProblem { line, column: Some(name), value: Some(raw.to_string()), why: "expected a finite number".into() });
+                return Err(CsvProblem {
+                    line,
+                    column: Some(name),
+                    value: Some(raw.to_string()),
+                    why: "expected a finite number".into(),
+                });
             }
-            let is_count = matches!(name.to_ascii_lowercase().as_str(), "events" | "total" | "events_t" | "total_t" | "events_c" | "total_c");
+            let is_count = matches!(
+                name.to_ascii_lowercase().as_str(),
+                "events" | "total" | "events_t" | "total_t" | "events_c" | "total_c"
+            );
             if is_count && (v < 0.0 || v.fract() != 0.0) {
-                return Err(CsvProblem { line, column: Some(name), value: Some(raw.to_string()), why: "expected a whole number of patients (0 or more)".into() });
+                return Err(CsvProblem {
+                    line,
+                    column: Some(name),
+                    value: Some(raw.to_string()),
+                    why: "expected a whole number of patients (0 or more)".into(),
+                });
             }
             values.push(v);
         }
@@ -137,30 +160,65 @@ pub fn read_meta_csv(text: &str, measure: Measure, subgroup: Option<&str>) -> Re
         rows.push(values);
     }
     if rows.is_empty() {
-        return Err(CsvProblem { line: 1, column: None, value: None, why: "the file has a header but no studies".into() });
+        return Err(CsvProblem {
+            line: 1,
+            column: None,
+            value: None,
+            why: "the file has a header but no studies".into(),
+        });
     }
     let data = match measure {
-        m if m.is_proportion() => Data::Proportions(rows.iter().map(|r| Proportion { events: r[0], total: r[1] }).collect()),
+        m if m.is_proportion() => Data::Proportions(
+            rows.iter()
+                .map(|r| Proportion {
+                    events: r[0],
+                    total: r[1],
+                })
+                .collect(),
+        ),
         m if m.is_two_group() => Data::Tables(
             rows.iter()
-                .map(|r| TwoByTwo { events_t: r[0], total_t: r[1], events_c: r[2], total_c: r[3] })
+                .map(|r| TwoByTwo {
+                    events_t: r[0],
+                    total_t: r[1],
+                    events_c: r[2],
+                    total_c: r[3],
+                })
                 .collect(),
         ),
         Measure::Gen => {
             let as_se = variance.is_some_and(|(_, se)| se);
             Data::Generic {
                 yi: rows.iter().map(|r| r[0]).collect(),
-                vi: rows.iter().map(|r| if as_se { r[1] * r[1] } else { r[1] }).collect(),
+                vi: rows
+                    .iter()
+                    .map(|r| if as_se { r[1] * r[1] } else { r[1] })
+                    .collect(),
             }
         }
         _ => Data::HazardRatios(rows.iter().map(|r| (r[0], r[1], r[2])).collect()),
     };
-    Ok(MetaInput { labels, data, groups: group_col.map(|_| groups) })
+    Ok(MetaInput {
+        labels,
+        data,
+        groups: group_col.map(|_| groups),
+    })
 }
 
-fn check_row(measure: Measure, v: &[f64], headers: &csv::StringRecord, cols: &[usize], line: u64) -> Result<(), CsvProblem> {
+fn check_row(
+    measure: Measure,
+    v: &[f64],
+    headers: &csv::StringRecord,
+    cols: &[usize],
+    line: u64,
+) -> Result<(), CsvProblem> {
     let name = |i: usize| headers.get(cols[i]).map(str::to_string);
-    let fail = |i: usize, why: &str| CsvProblem { line, column: name(i), value: Some(v[i].to_string()), why: why.to_string() };
+    let fail = |i: usize, why: &str| CsvProblem {
+        line,
+        column: name(i),
+        value: Some(v[i].to_string()),
+        why: why.to_string(),
+    };
     match measure {
         m if m.is_proportion() => {
             if v[1] == 0.0 {
@@ -182,7 +240,10 @@ fn check_row(measure: Measure, v: &[f64], headers: &csv::StringRecord, cols: &[u
         }
         Measure::Gen => {
             if v[1] <= 0.0 {
-                return Err(fail(1, "the sampling variance (or standard error) must be positive"));
+                return Err(fail(
+                    1,
+                    "the sampling variance (or standard error) must be positive",
+                ));
             }
         }
         _ => {
@@ -198,12 +259,19 @@ fn csv_error(e: &csv::Error, line: u64) -> CsvProblem {
     let line = e.position().map_or(line, |p| p.line());
     let why = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "the file is not valid UTF-8 text".to_string(),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("this row has {len} fields but the header has {expected_len}")
         }
         _ => e.to_string(),
     };
-    CsvProblem { line, column: None, value: None, why }
+    CsvProblem {
+        line,
+        column: None,
+        value: None,
+        why,
+    }
 }
 
 /// Non-finite numbers become JSON null.
@@ -335,8 +403,10 @@ pub fn analysis_text(fit: &Analysis, input: &MetaInput) -> String {
     let m = fit.spec.measure;
     let mut out = String::new();
     let method = match fit.spec.pooling {
-        Pooling::InverseVariance(me) if me == concur_stats::Method::Ee => "equal-effects model".to_string(),
-        Pooling::InverseVariance(me) => format!("random-effects model (tau² estimator {})", me.name()),
+        Pooling::InverseVariance(concur_stats::Method::Ee) => "equal-effects model".to_string(),
+        Pooling::InverseVariance(me) => {
+            format!("random-effects model (tau² estimator {})", me.name())
+        }
         Pooling::MantelHaenszel => "Mantel-Haenszel (equal effects)".into(),
         Pooling::Peto => "Peto's method (equal effects)".into(),
         Pooling::Glmm => "random-effects logistic-normal model (GLMM)".into(),
@@ -347,11 +417,21 @@ pub fn analysis_text(fit: &Analysis, input: &MetaInput) -> String {
     }
     out.push('\n');
     if let Some(tau2) = fit.tau2 {
-        let ci = fit.tau2_ci.map_or(String::new(), |[a, b]| format!(" [{}, {}]", f4(a), f4(b)));
+        let ci = fit
+            .tau2_ci
+            .map_or(String::new(), |[a, b]| format!(" [{}, {}]", f4(a), f4(b)));
         out.push_str(&format!("tau² = {}{ci}", f4(tau2)));
-        out.push_str(&format!("   I² = {}%   H² = {}\n", fit.i2.map_or("-".into(), |v| format!("{v:.2}")), fit.h2.map_or("-".into(), |v| format!("{v:.2}"))));
+        out.push_str(&format!(
+            "   I² = {}%   H² = {}\n",
+            fit.i2.map_or("-".into(), |v| format!("{v:.2}")),
+            fit.h2.map_or("-".into(), |v| format!("{v:.2}"))
+        ));
     } else {
-        out.push_str(&format!("I² = {}%   H² = {}\n", fit.i2.map_or("-".into(), |v| format!("{v:.2}")), fit.h2.map_or("-".into(), |v| format!("{v:.2}"))));
+        out.push_str(&format!(
+            "I² = {}%   H² = {}\n",
+            fit.i2.map_or("-".into(), |v| format!("{v:.2}")),
+            fit.h2.map_or("-".into(), |v| format!("{v:.2}"))
+        ));
     }
     out.push_str(&format!(
         "heterogeneity: Q({}) = {}, p = {}\n\n",
@@ -359,7 +439,11 @@ pub fn analysis_text(fit: &Analysis, input: &MetaInput) -> String {
         f4(fit.q),
         fit.q_p.map_or("-".into(), pval)
     ));
-    let stat = if fit.df.is_some() { format!("t({})", fit.df.unwrap_or(0.0)) } else { "z".into() };
+    let stat = if fit.df.is_some() {
+        format!("t({})", fit.df.unwrap_or(0.0))
+    } else {
+        "z".into()
+    };
     out.push_str(&format!(
         "estimate {}  se {}  {stat} {}  p {}  {}% CI [{}, {}]\n",
         f4(fit.estimate),
@@ -407,15 +491,33 @@ fn forest(fit: &Analysis, input: &MetaInput) -> String {
         .zip(&sizes)
         .map(|(s, size)| study_natural(m, s.yi, s.vi, *size, z))
         .collect();
-    let pooled = fit.transformed.map_or([fit.estimate, fit.ci_lb, fit.ci_ub], |t| [t.estimate, t.ci_lb, t.ci_ub]);
+    let pooled = fit
+        .transformed
+        .map_or([fit.estimate, fit.ci_lb, fit.ci_ub], |t| {
+            [t.estimate, t.ci_lb, t.ci_ub]
+        });
     let log_axis = matches!(m, Measure::Rr | Measure::Or | Measure::Hr);
     let tx = |v: f64| if log_axis { v.ln() } else { v };
-    let finite: Vec<f64> = rows.iter().flatten().chain(pooled.iter()).map(|v| tx(*v)).filter(|v| v.is_finite()).collect();
-    let (lo, hi) = finite.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    let finite: Vec<f64> = rows
+        .iter()
+        .flatten()
+        .chain(pooled.iter())
+        .map(|v| tx(*v))
+        .filter(|v| v.is_finite())
+        .collect();
+    let (lo, hi) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
     let span = if hi > lo { hi - lo } else { 1.0 };
     let pos = |v: f64| -> Option<usize> {
         let x = tx(v);
-        x.is_finite().then(|| (((x - lo) / span) * (WIDTH - 1) as f64).round().clamp(0.0, (WIDTH - 1) as f64) as usize)
+        x.is_finite().then(|| {
+            (((x - lo) / span) * (WIDTH - 1) as f64)
+                .round()
+                .clamp(0.0, (WIDTH - 1) as f64) as usize
+        })
     };
     let bar = |r: [f64; 3], mark: char| -> String {
         let mut line = vec![' '; WIDTH];
@@ -431,11 +533,21 @@ fn forest(fit: &Analysis, input: &MetaInput) -> String {
         }
         line.into_iter().collect()
     };
-    let label_w = input.labels.iter().map(|l| l.chars().count()).max().unwrap_or(5).clamp(5, 28);
+    let label_w = input
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 28);
     let mut out = String::new();
     for ((label, r), s) in input.labels.iter().zip(&rows).zip(&fit.studies) {
         let short: String = label.chars().take(label_w).collect();
-        let weight = if s.weight.is_finite() { format!("{:5.1}%", s.weight) } else { "     -".into() };
+        let weight = if s.weight.is_finite() {
+            format!("{:5.1}%", s.weight)
+        } else {
+            "     -".into()
+        };
         out.push_str(&format!(
             "{short:<label_w$}  {}  {:>8} [{:>8}, {:>8}]  {weight}\n",
             bar(*r, '■'),
@@ -471,14 +583,24 @@ pub fn proportion_json(p: &ProportionIntervals, level: f64) -> Value {
 
 /// The four single-proportion intervals as text.
 pub fn proportion_text(p: &ProportionIntervals, level: f64) -> String {
-    let mut out = format!("{}/{} = {:.4} ({:.1}%)\n{level}% confidence intervals:\n", p.events, p.total, p.estimate, p.estimate * 100.0);
+    let mut out = format!(
+        "{}/{} = {:.4} ({:.1}%)\n{level}% confidence intervals:\n",
+        p.events,
+        p.total,
+        p.estimate,
+        p.estimate * 100.0
+    );
     for (name, [a, b]) in [
         ("Clopper-Pearson (exact)", p.clopper_pearson),
         ("Wilson", p.wilson),
         ("Jeffreys", p.jeffreys),
         ("Agresti-Coull", p.agresti_coull),
     ] {
-        out.push_str(&format!("  {name:<24} {a:.4} to {b:.4}  ({:.1}% to {:.1}%)\n", a * 100.0, b * 100.0));
+        out.push_str(&format!(
+            "  {name:<24} {a:.4} to {b:.4}  ({:.1}% to {:.1}%)\n",
+            a * 100.0,
+            b * 100.0
+        ));
     }
     out
 }

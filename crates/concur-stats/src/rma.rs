@@ -325,16 +325,30 @@ fn paule_mandel(yi: &[f64], vi: &[f64]) -> Result<f64> {
     if q_gen(yi, vi, 0.0) <= target {
         return Ok(0.0);
     }
-    solve_decreasing(|t| q_gen(yi, vi, t) - target, yi, vi, "PM")
+    solve_q(yi, vi, target, "PM")
 }
 
-/// Root of a function decreasing in tau2 that is positive at 0, by bracketing and bisection to
-/// machine precision (Q-type equations are monotone, so bisection cannot miss the root).
-fn solve_decreasing(f: impl Fn(f64) -> f64, yi: &[f64], vi: &[f64], what: &str) -> Result<f64> {
+/// Generalised Q and its derivative in tau2, `dQ/dtau2 = -sum(w^2 (y - mu)^2)` (the term through
+/// mu vanishes because mu minimises Q).
+fn q_and_slope(yi: &[f64], vi: &[f64], tau2: f64) -> (f64, f64) {
+    let (mu, _) = weighted(yi, vi, tau2);
+    let (mut q, mut slope) = (0.0, 0.0);
+    for (y, v) in yi.iter().zip(vi) {
+        let w = 1.0 / (v + tau2);
+        let r2 = (y - mu).powi(2);
+        q += w * r2;
+        slope -= w * w * r2;
+    }
+    (q, slope)
+}
+
+/// The tau2 at which the generalised Q (decreasing in tau2) equals `target`, given Q(0) > target.
+/// Newton's method safeguarded by a bracket that bisection falls back on, to machine precision.
+fn solve_q(yi: &[f64], vi: &[f64], target: f64, what: &str) -> Result<f64> {
     let mut hi = vi.iter().cloned().fold(0.0, f64::max).max(1.0);
     let mut grow = 0;
-    while f(hi) > 0.0 {
-        hi *= 2.0;
+    while q_gen(yi, vi, hi) > target {
+        hi *= 4.0;
         grow += 1;
         if grow > 200 {
             return Err(StatsError::NoConvergence {
@@ -345,19 +359,30 @@ fn solve_decreasing(f: impl Fn(f64) -> f64, yi: &[f64], vi: &[f64], what: &str) 
         }
     }
     let mut lo = 0.0;
-    for _ in 0..2000 {
-        let mid = 0.5 * (lo + hi);
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if f(mid) > 0.0 {
-            lo = mid;
+    let mut x = 0.0;
+    for _ in 0..500 {
+        let (q, slope) = q_and_slope(yi, vi, x);
+        let f = q - target;
+        if f > 0.0 {
+            lo = x;
         } else {
-            hi = mid;
+            hi = x;
         }
+        if f == 0.0 || hi - lo <= 4.0 * f64::EPSILON * hi {
+            return Ok(x);
+        }
+        let newton = x - f / slope;
+        let next = if slope < 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if (next - x).abs() <= 1e-15 * next.abs() {
+            return Ok(next);
+        }
+        x = next;
     }
-    let _ = vi;
-    Ok(0.5 * (lo + hi))
+    Ok(x)
 }
 
 /// ML and REML by Fisher scoring from the Hedges estimate, halving steps that would leave
@@ -416,12 +441,12 @@ pub fn tau2_ci(yi: &[f64], vi: &[f64], level: f64) -> Result<[f64; 2]> {
     let lb = if q0 < q_hi {
         0.0
     } else {
-        solve_decreasing(|t| q_gen(yi, vi, t) - q_hi, yi, vi, "Q-profile")?
+        solve_q(yi, vi, q_hi, "Q-profile")?
     };
     let ub = if q0 < q_lo {
         0.0
     } else {
-        solve_decreasing(|t| q_gen(yi, vi, t) - q_lo, yi, vi, "Q-profile")?
+        solve_q(yi, vi, q_lo, "Q-profile")?
     };
     Ok([lb, ub])
 }

@@ -1,7 +1,9 @@
 //! Invariants of the models: order of studies does not matter, EE equals RE when tau2 = 0,
 //! intervals contain the estimate, back-transformed proportions stay inside [0, 1].
 
-use concur_stats::{analyse, proportion_intervals, Data, Measure, Method, Pooling, Proportion, Spec, Test};
+use concur_stats::{
+    analyse, proportion_intervals, Data, Measure, Method, Pooling, Proportion, Spec, Test,
+};
 use proptest::prelude::*;
 
 fn studies() -> impl Strategy<Value = Vec<(u32, u32)>> {
@@ -9,11 +11,23 @@ fn studies() -> impl Strategy<Value = Vec<(u32, u32)>> {
 }
 
 fn data(v: &[(u32, u32)]) -> Data {
-    Data::Proportions(v.iter().map(|&(x, n)| Proportion { events: f64::from(x), total: f64::from(n) }).collect())
+    Data::Proportions(
+        v.iter()
+            .map(|&(x, n)| Proportion {
+                events: f64::from(x),
+                total: f64::from(n),
+            })
+            .collect(),
+    )
 }
 
 fn spec(measure: Measure, method: Method, test: Test) -> Spec {
-    Spec { measure, pooling: Pooling::InverseVariance(method), test, level: 95.0 }
+    Spec {
+        measure,
+        pooling: Pooling::InverseVariance(method),
+        test,
+        level: 95.0,
+    }
 }
 
 proptest! {

@@ -129,11 +129,17 @@ struct MetaArgs {
 }
 
 fn parse_measure(text: &str) -> std::result::Result<Measure, String> {
-    Measure::parse(text).ok_or_else(|| format!("unknown measure `{text}`; known: PR, PLO, PAS, PFT, RR, OR, RD, GEN, HR"))
+    Measure::parse(text).ok_or_else(|| {
+        format!("unknown measure `{text}`; known: PR, PLO, PAS, PFT, RR, OR, RD, GEN, HR")
+    })
 }
 
 fn parse_pooling(text: &str) -> std::result::Result<Pooling, String> {
-    Pooling::parse(text).ok_or_else(|| format!("unknown method `{text}`; known: EE, FE, DL, REML, ML, PM, SJ, HE, HS, MH, PETO, GLMM"))
+    Pooling::parse(text).ok_or_else(|| {
+        format!(
+            "unknown method `{text}`; known: EE, FE, DL, REML, ML, PM, SJ, HE, HS, MH, PETO, GLMM"
+        )
+    })
 }
 
 fn parse_test(text: &str) -> std::result::Result<Test, String> {
@@ -227,8 +233,14 @@ fn run(cli: Cli) -> Result<u8> {
     // Commands on user-supplied data need no review.
     match cli.command {
         Command::Meta(args) => return meta(args),
-        Command::Proportion { events, total, level, json } => {
-            let p = concur_stats::proportion_intervals(events, total, level).map_err(|e| anyhow!("{e}"))?;
+        Command::Proportion {
+            events,
+            total,
+            level,
+            json,
+        } => {
+            let p = concur_stats::proportion_intervals(events, total, level)
+                .map_err(|e| anyhow!("{e}"))?;
             if json {
                 print_json(&concur_report::proportion_json(&p, level))?;
             } else {
@@ -282,25 +294,43 @@ fn run(cli: Cli) -> Result<u8> {
 fn meta(args: MetaArgs) -> Result<u8> {
     let path = args.data.display().to_string();
     let bytes = std::fs::read(&args.data).with_context(|| format!("cannot read {path}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| anyhow!("{path}: not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "{path}: not UTF-8 text (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let input = concur_report::read_meta_csv(&text, args.measure, args.subgroup.as_deref())
         .map_err(|e| anyhow!("{path}: {e}"))?;
-    let spec = Spec { measure: args.measure, pooling: args.method, test: args.test, level: args.level };
+    let spec = Spec {
+        measure: args.measure,
+        pooling: args.method,
+        test: args.test,
+        level: args.level,
+    };
     let fit = concur_stats::analyse(&input.data, &spec).map_err(|e| anyhow!("{path}: {e}"))?;
     let loo = if args.leave_one_out {
-        Some(concur_stats::leave_one_out(&input.data, &spec).map_err(|e| anyhow!("{path}: leave-one-out: {e}"))?)
+        Some(
+            concur_stats::leave_one_out(&input.data, &spec)
+                .map_err(|e| anyhow!("{path}: leave-one-out: {e}"))?,
+        )
     } else {
         None
     };
     let groups = match &input.groups {
-        Some(g) => Some(concur_stats::subgroups(&input.data, g, &spec).map_err(|e| anyhow!("{path}: {e}"))?),
+        Some(g) => Some(
+            concur_stats::subgroups(&input.data, g, &spec).map_err(|e| anyhow!("{path}: {e}"))?,
+        ),
         None => None,
     };
     if args.json {
         let mut value = concur_report::analysis_json(&fit, &input.labels);
         if let serde_json::Value::Object(map) = &mut value {
             if let Some(l) = &loo {
-                map.insert("leave_one_out".into(), concur_report::leave_one_out_json(l, &input.labels));
+                map.insert(
+                    "leave_one_out".into(),
+                    concur_report::leave_one_out_json(l, &input.labels),
+                );
             }
             if let Some(g) = &groups {
                 map.insert("subgroups".into(), concur_report::subgroups_json(g));
@@ -310,8 +340,10 @@ fn meta(args: MetaArgs) -> Result<u8> {
     } else {
         print!("{}", concur_report::analysis_text(&fit, &input));
         if let Some(l) = &loo {
-            println!("
-leave-one-out (estimate on the analysis scale, tau², I²):");
+            println!(
+                "
+leave-one-out (estimate on the analysis scale, tau², I²):"
+            );
             for (f, label) in l.iter().zip(&input.labels) {
                 println!(
                     "  without {label:<24} {:>9.4} [{:>9.4}, {:>9.4}]  tau² {:>8}  I² {:>6}",
@@ -324,12 +356,20 @@ leave-one-out (estimate on the analysis scale, tau², I²):");
             }
         }
         if let Some(g) = &groups {
-            println!("
-subgroups:");
+            println!(
+                "
+subgroups:"
+            );
             for (name, f) in &g.groups {
-                println!("  {name:<24} k={:<3} {:>9.4} [{:>9.4}, {:>9.4}]", f.k, f.estimate, f.ci_lb, f.ci_ub);
+                println!(
+                    "  {name:<24} k={:<3} {:>9.4} [{:>9.4}, {:>9.4}]",
+                    f.k, f.estimate, f.ci_lb, f.ci_ub
+                );
             }
-            println!("  test for subgroup differences: Q({}) = {:.4}, p = {:.4}", g.q_between_df, g.q_between, g.q_between_p);
+            println!(
+                "  test for subgroup differences: Q({}) = {:.4}, p = {:.4}",
+                g.q_between_df, g.q_between, g.q_between_p
+            );
         }
     }
     Ok(0)
