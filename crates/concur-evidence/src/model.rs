@@ -91,9 +91,135 @@ pub struct ReviewMeta {
     pub editions: Vec<Edition>,
     /// Linear-quadratic parameters per endpoint, for BED/EQD2.
     pub radiobiology: Radiobiology,
-    /// Declared analyses (filled by the analysis issue; kept as data).
+    /// Declared analyses: what to pool or describe, from which study arms, with which methods.
     #[serde(default)]
-    pub analyses: Vec<toml::Table>,
+    pub analyses: Vec<AnalysisDecl>,
+    /// Counts for the PRISMA 2020 flow diagram, where the review records them.
+    #[serde(default)]
+    pub prisma: Option<Prisma>,
+}
+
+/// What the review records of its selection process (PRISMA 2020). Unknown counts stay empty.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prisma {
+    #[serde(default)]
+    pub records_identified: Option<u32>,
+    #[serde(default)]
+    pub duplicates_removed: Option<u32>,
+    #[serde(default)]
+    pub records_screened: Option<u32>,
+    #[serde(default)]
+    pub records_excluded: Option<u32>,
+    #[serde(default)]
+    pub reports_assessed: Option<u32>,
+    #[serde(default)]
+    pub reports_excluded: Option<u32>,
+    /// Where the counts come from, or why they are missing.
+    pub note: String,
+}
+
+/// Kind of analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnalysisKind {
+    /// Pool single-group proportions.
+    Proportion,
+    /// Compare two groups (risk ratio, odds ratio, risk difference).
+    Comparison,
+    /// Describe the studies without pooling.
+    Descriptive,
+}
+
+/// A model to fit: measure, method and test, as `concur meta` names them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    pub measure: String,
+    pub method: String,
+    #[serde(default)]
+    pub test: Option<String>,
+    /// Why this model (shown in the report).
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+/// One group of patients an analysis draws on: a study arm, optionally restricted by timing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupRef {
+    pub arm: Option<String>,
+    #[serde(default)]
+    pub timing: Option<TimingMode>,
+}
+
+/// One row of an analysis: a study and the group(s) it contributes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisRow {
+    pub study: String,
+    /// Label in tables and plots (default: the study label).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The group for proportions, or the treatment group for comparisons.
+    #[serde(default)]
+    pub arm: Option<String>,
+    #[serde(default)]
+    pub timing: Option<TimingMode>,
+    /// The control group for comparisons.
+    #[serde(default)]
+    pub control: Option<GroupRef>,
+    /// Subgroup label for subgroup analysis (e.g. `concurrent`).
+    #[serde(default)]
+    pub subgroup: Option<String>,
+    /// Use the record printed at this place (a fragment of its locator) when the source prints
+    /// the quantity in more than one place; say why in the analysis note.
+    #[serde(default)]
+    pub prefer: Option<String>,
+}
+
+/// A study deliberately left out of an analysis, with the reason.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    pub study: String,
+    pub reason: String,
+}
+
+/// An analysis declared as data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisDecl {
+    pub id: String,
+    pub title: String,
+    /// Report section: the radiotherapy setting.
+    pub site: Site,
+    #[serde(default)]
+    pub techniques: Vec<Technique>,
+    /// Drugs whose evidence this is (ids from drugs.toml).
+    pub drugs: Vec<String>,
+    pub kind: AnalysisKind,
+    pub outcome_kind: OutcomeKind,
+    /// Outcome terms accepted (the studies' own wording differs).
+    pub terms: Vec<String>,
+    /// Grade threshold; records must state the same grade.
+    #[serde(default)]
+    pub grade: Option<String>,
+    pub unit: Unit,
+    /// The primary model (not for descriptive analyses).
+    #[serde(default)]
+    pub primary: Option<ModelSpec>,
+    /// Further models (sensitivity analyses, or other measures such as RR beside OR).
+    #[serde(default)]
+    pub sensitivity: Vec<ModelSpec>,
+    pub rows: Vec<AnalysisRow>,
+    #[serde(default)]
+    pub excluded: Vec<Exclusion>,
+    /// Our note on how to read the analysis (e.g. which measure a printed figure is).
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub since: Option<String>,
 }
 
 /// A document locators refer to.

@@ -58,6 +58,7 @@ pub fn validate(review: &Review) -> Vec<Problem> {
         check_study(&mut c, study);
     }
     check_guidance(&mut c);
+    check_analyses(&mut c);
     let mut acks = BTreeSet::new();
     for (i, ack) in review.acknowledgements.iter().enumerate() {
         if !acks.insert(ack.finding.as_str()) {
@@ -616,6 +617,104 @@ fn check_guidance(c: &mut Checker<'_>) {
             &format!("{base}.since"),
             s.since.as_deref(),
         );
+    }
+}
+
+fn check_analyses(c: &mut Checker<'_>) {
+    let review = c.review;
+    let mut ids = BTreeSet::new();
+    for (i, a) in review.meta.analyses.iter().enumerate() {
+        let base = format!("analyses[{i}]");
+        if !ids.insert(a.id.as_str()) {
+            c.report(
+                "review.toml",
+                &format!("{base}.id"),
+                "an analysis id used once",
+                format!("`{}` again", a.id),
+                "",
+            );
+        }
+        if a.kind != crate::model::AnalysisKind::Descriptive && a.primary.is_none() {
+            c.report(
+                "review.toml",
+                &format!("{base}.primary"),
+                "a primary model (measure and method) for a pooled analysis",
+                "none".into(),
+                "add primary = { measure = \"PLO\", method = \"GLMM\" }, or make the analysis descriptive",
+            );
+        }
+        if a.terms.is_empty() {
+            c.report(
+                "review.toml",
+                &format!("{base}.terms"),
+                "at least one outcome term",
+                "none".into(),
+                "",
+            );
+        }
+        for (j, drug) in a.drugs.iter().enumerate() {
+            if review.find_drug(drug).is_none_or(|d| &d.id != drug) {
+                unknown_drug(c, "review.toml", &format!("{base}.drugs[{j}]"), drug);
+            }
+        }
+        check_edition(
+            c,
+            "review.toml",
+            &format!("{base}.since"),
+            a.since.as_deref(),
+        );
+        for (j, row) in a.rows.iter().enumerate() {
+            let field = format!("{base}.rows[{j}]");
+            let Some(study) = review.study(&row.study) else {
+                c.report(
+                    "review.toml",
+                    &format!("{field}.study"),
+                    "the id of a study in studies/",
+                    format!("`{}`", row.study),
+                    "run `concur studies` to list the study ids",
+                );
+                continue;
+            };
+            let arms = [
+                row.arm.as_deref(),
+                row.control.as_ref().and_then(|g| g.arm.as_deref()),
+            ];
+            for (name, arm) in ["arm", "control.arm"].iter().zip(arms) {
+                if let Some(arm) = arm {
+                    if study.arm(arm).is_none() {
+                        let known: BTreeSet<&str> =
+                            study.arms.iter().map(|a| a.id.as_str()).collect();
+                        c.report(
+                            "review.toml",
+                            &format!("{field}.{name}"),
+                            &format!("an arm of {} ({})", study.id, join(&known)),
+                            format!("`{arm}`"),
+                            "",
+                        );
+                    }
+                }
+            }
+            if a.kind == crate::model::AnalysisKind::Comparison && row.control.is_none() {
+                c.report(
+                    "review.toml",
+                    &field,
+                    "a control group (`control = { arm = ... }`) in a comparison",
+                    "none".into(),
+                    "",
+                );
+            }
+        }
+        for (j, x) in a.excluded.iter().enumerate() {
+            if review.study(&x.study).is_none() {
+                c.report(
+                    "review.toml",
+                    &format!("{base}.excluded[{j}].study"),
+                    "the id of a study in studies/",
+                    format!("`{}`", x.study),
+                    "",
+                );
+            }
+        }
     }
 }
 

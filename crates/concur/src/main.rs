@@ -64,6 +64,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Answer a clinician's question: the evidence on a drug given with radiotherapy to a site.
+    Assess(AssessArgs),
     /// Validate the review folder and print a one-line summary.
     Check {
         /// Print JSON instead of text.
@@ -98,6 +100,46 @@ struct StudiesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args)]
+struct AssessArgs {
+    /// Drug name or synonym (T-DM1, TDM1, trastuzumab emtansine, ado-trastuzumab emtansine, Kadcyla, ...).
+    #[arg(long)]
+    drug: String,
+    /// Site to irradiate; `breast` also covers chest wall and regional nodes.
+    #[arg(long, value_parser = vocab::<Site>)]
+    site: Site,
+    /// Planned technique.
+    #[arg(long, value_parser = vocab::<Technique>)]
+    technique: Option<Technique>,
+    /// Planned timing of drug and radiotherapy.
+    #[arg(long, default_value = "any", value_parser = parse_timing)]
+    timing: TimingChoice,
+    /// Planned total dose in Gy (with --fractions), to compare its EQD2 with the evidence.
+    #[arg(long, value_name = "GY")]
+    dose_gy: Option<f64>,
+    /// Planned number of fractions (with --dose-gy).
+    #[arg(long)]
+    fractions: Option<f64>,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
+    format: String,
+}
+
+/// `--timing`: a timing mode, or any.
+#[derive(Debug, Clone, Copy)]
+struct TimingChoice(Option<TimingMode>);
+
+fn parse_timing(text: &str) -> std::result::Result<TimingChoice, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "any" => Ok(TimingChoice(None)),
+        "concurrent" => Ok(TimingChoice(Some(TimingMode::Concurrent))),
+        "sequential" => Ok(TimingChoice(Some(TimingMode::Sequential))),
+        _ => Err(format!(
+            "unknown timing `{text}`; known: concurrent, sequential, any"
+        )),
+    }
 }
 
 #[derive(Args)]
@@ -266,6 +308,28 @@ fn run(cli: Cli) -> Result<u8> {
             } else {
                 0
             })
+        }
+        Command::Assess(args) => {
+            let runs = concur_report::run_analyses(&review);
+            let query = concur_report::Query {
+                drug: args.drug,
+                site: args.site,
+                technique: args.technique,
+                timing: args.timing.0,
+                dose_gy: args.dose_gy,
+                fractions: args.fractions,
+            };
+            let answer =
+                concur_report::assess(&review, &runs, query).map_err(|e| anyhow!("{e}"))?;
+            match args.format.as_str() {
+                "json" => print_json(&concur_report::answer_json(&review, &answer))?,
+                "markdown" => print!("{}", concur_report::answer_markdown(&review, &answer)),
+                _ => print!(
+                    "{}",
+                    concur_report::answer_markdown(&review, &answer).replace("**", "")
+                ),
+            }
+            Ok(0)
         }
         Command::Check { json } => {
             let summary = serde_json::json!({

@@ -1,0 +1,274 @@
+//! Renders analysis runs as Markdown (for report.md, assess and the HTML page) and as JSON.
+
+use crate::analyses::{AnalysisRun, ModelRun, Row};
+use concur_evidence::AnalysisKind;
+use concur_stats::{Analysis, Measure};
+use serde_json::{json, Value};
+
+/// What the natural-scale estimate is called.
+pub fn natural_name(m: Measure) -> &'static str {
+    match m {
+        m if m.is_proportion() => "risk",
+        Measure::Rr => "risk ratio",
+        Measure::Or => "odds ratio",
+        Measure::Rd => "risk difference",
+        Measure::Hr => "hazard ratio",
+        _ => "estimate",
+    }
+}
+
+/// Formats a natural-scale value: percent for risks and differences, two decimals for ratios.
+pub fn fmt_natural(m: Measure, v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    match m {
+        m if m.is_proportion() => format!("{:.1}%", v * 100.0),
+        Measure::Rd => format!("{:+.1} points", v * 100.0),
+        _ => format!("{v:.2}"),
+    }
+}
+
+/// `38.5% (95% CI 22.1% to 57.9%)`.
+pub fn estimate_text(fit: &Analysis) -> String {
+    let m = fit.spec.measure;
+    let (e, lb, ub) = fit
+        .transformed
+        .map_or((fit.estimate, fit.ci_lb, fit.ci_ub), |t| {
+            (t.estimate, t.ci_lb, t.ci_ub)
+        });
+    format!(
+        "{} (95% CI {} to {})",
+        fmt_natural(m, e),
+        fmt_natural(m, lb),
+        fmt_natural(m, ub)
+    )
+}
+
+/// Prediction interval text, when defined and k > 1.
+pub fn prediction_text(fit: &Analysis) -> Option<String> {
+    let t = fit.transformed?;
+    (fit.k > 1).then_some(())?;
+    let (a, b) = (t.pi_lb?, t.pi_ub?);
+    Some(format!(
+        "{} to {}",
+        fmt_natural(fit.spec.measure, a),
+        fmt_natural(fit.spec.measure, b)
+    ))
+}
+
+/// `PLO, GLMM` or `PFT, REML, Hartung-Knapp`.
+pub fn model_name(run: &ModelRun) -> String {
+    let mut name = format!("{}, {}", run.spec.measure.name(), run.spec.pooling.name());
+    if run.spec.test == concur_stats::Test::Knha {
+        name.push_str(", Hartung-Knapp");
+    }
+    name
+}
+
+fn counts(c: &crate::analyses::Counts) -> String {
+    format!(
+        "{}/{}{}",
+        c.events,
+        c.total,
+        if c.derivation.is_some() { "*" } else { "" }
+    )
+}
+
+fn row_line(r: &Row<'_>, comparison: bool) -> String {
+    let mut cells = vec![
+        r.label.clone(),
+        r.study.design.label().to_string(),
+        counts(&r.group),
+    ];
+    if comparison {
+        cells.push(r.control.as_ref().map_or("-".into(), counts));
+    }
+    let mut src = r.group.locator.clone();
+    if let Some(c) = &r.control {
+        if c.locator != r.group.locator {
+            src.push_str("; ");
+            src.push_str(&c.locator);
+        }
+    }
+    cells.push(src);
+    format!("| {} |\n", cells.join(" | "))
+}
+
+/// One analysis as Markdown: rows with sources, models, subgroups, certainty, notes.
+pub fn run_markdown(run: &AnalysisRun<'_>, heading: &str) -> String {
+    let d = run.decl;
+    let comparison = d.kind == AnalysisKind::Comparison;
+    let mut out = format!("{heading} {}\n\n", d.title);
+    out.push_str(&format!(
+        "Analysis `{}`; outcome: {} ({}), unit: {}.\n\n",
+        d.id,
+        d.terms.join(" / "),
+        d.grade
+            .as_deref()
+            .map_or("as reported".to_string(), |g| format!("grade {g}")),
+        d.unit.as_str()
+    ));
+    if comparison {
+        out.push_str("| Study | Design | Group events/N | Comparator events/N | Source |\n|---|---|---|---|---|\n");
+    } else {
+        out.push_str("| Study | Design | Events/N | Source |\n|---|---|---|---|\n");
+    }
+    for r in &run.rows {
+        out.push_str(&row_line(r, comparison));
+    }
+    let derived: Vec<String> = run
+        .rows
+        .iter()
+        .flat_map(|r| {
+            std::iter::once(&r.group)
+                .chain(r.control.iter())
+                .filter_map(move |c| c.derivation.as_ref().map(|d| format!("{}: {d}", r.label)))
+        })
+        .collect();
+    if !derived.is_empty() {
+        out.push_str("\n\\* derived count:\n");
+        for d in derived {
+            out.push_str(&format!("- {d}\n"));
+        }
+    }
+    for p in &run.problems {
+        out.push_str(&format!("\n> Problem: {p}\n"));
+    }
+    if !run.models.is_empty() {
+        out.push_str("\n| Model | Pooled | Prediction interval | tau² | I² | k |\n|---|---|---|---|---|---|\n");
+        for m in &run.models {
+            let name = format!(
+                "{}{}",
+                model_name(m),
+                if m.primary { " (primary)" } else { "" }
+            );
+            match &m.result {
+                Ok(fit) => out.push_str(&format!(
+                    "| {name} | {}: {} | {} | {} | {} | {} |\n",
+                    natural_name(fit.spec.measure),
+                    estimate_text(fit),
+                    prediction_text(fit).unwrap_or_else(|| "-".into()),
+                    fit.tau2.map_or("-".into(), |t| format!("{t:.3}")),
+                    fit.i2
+                        .filter(|_| fit.k > 1)
+                        .map_or("-".into(), |i| format!("{i:.0}%")),
+                    fit.k
+                )),
+                Err(e) => out.push_str(&format!(
+                    "| {name} | not estimable: {e} | - | - | - | - |\n"
+                )),
+            }
+        }
+        for m in run.models.iter().filter(|m| m.why.is_some()) {
+            out.push_str(&format!(
+                "\n- {}: {}",
+                model_name(m),
+                m.why.as_deref().unwrap_or("")
+            ));
+        }
+        out.push('\n');
+    }
+    if let Some(Ok(s)) = &run.subgroups {
+        out.push_str("\nBy subgroup:\n\n");
+        for (name, fit) in &s.groups {
+            out.push_str(&format!(
+                "- {name}: {} ({} rows)\n",
+                estimate_text(fit),
+                fit.k
+            ));
+        }
+        out.push_str(&format!(
+            "- test for subgroup differences: Q({}) = {:.2}, p = {:.3}\n",
+            s.q_between_df, s.q_between, s.q_between_p
+        ));
+    }
+    out.push_str(&format!(
+        "\nCertainty of evidence: **{}** (start {}).\n",
+        run.certainty.level, run.certainty.start
+    ));
+    for r in &run.certainty.reasons {
+        out.push_str(&format!("- {r}\n"));
+    }
+    if !d.excluded.is_empty() {
+        out.push_str("\nNot included:\n");
+        for x in &d.excluded {
+            out.push_str(&format!("- {}: {}\n", x.study, x.reason));
+        }
+    }
+    if let Some(n) = &d.note {
+        out.push_str(&format!("\nNote: {n}\n"));
+    }
+    out
+}
+
+fn num(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+/// The pooled result in the assess/analyses JSON shape: natural-scale estimate and interval.
+pub fn pooled_json(fit: &Analysis) -> Value {
+    let (e, lb, ub, pl, pu) = fit.transformed.map_or(
+        (fit.estimate, fit.ci_lb, fit.ci_ub, fit.pi_lb, fit.pi_ub),
+        |t| (t.estimate, t.ci_lb, t.ci_ub, t.pi_lb, t.pi_ub),
+    );
+    json!({
+        "measure": fit.spec.measure.name(),
+        "scale": natural_name(fit.spec.measure),
+        "method": fit.spec.pooling.name(),
+        "test": fit.spec.test.name(),
+        "estimate": num(e),
+        "ci_lb": num(lb),
+        "ci_ub": num(ub),
+        "pi_lb": pl.filter(|_| fit.k > 1).map_or(Value::Null, num),
+        "pi_ub": pu.filter(|_| fit.k > 1).map_or(Value::Null, num),
+        "tau2": fit.tau2.map_or(Value::Null, num),
+        "i2": fit.i2.filter(|_| fit.k > 1).map_or(Value::Null, num),
+        "k": fit.k,
+    })
+}
+
+/// One analysis as JSON.
+pub fn run_json(run: &AnalysisRun<'_>) -> Value {
+    let group = |c: &crate::analyses::Counts| {
+        json!({
+            "events": c.events, "total": c.total, "term": c.term, "locator": c.locator,
+            "basis": if c.derivation.is_some() { "derived" } else { "reported" }, "derivation": c.derivation,
+        })
+    };
+    json!({
+        "id": run.decl.id,
+        "title": run.decl.title,
+        "site": run.decl.site,
+        "kind": run.decl.kind,
+        "outcome": run.decl.terms.join(" / "),
+        "grade": run.decl.grade,
+        "unit": run.decl.unit,
+        "k": run.rows.len(),
+        "rows": run.rows.iter().map(|r| json!({
+            "label": r.label, "study": r.study.id, "design": r.study.design,
+            "group": group(&r.group), "control": r.control.as_ref().map(group), "subgroup": r.subgroup,
+        })).collect::<Vec<_>>(),
+        "pooled": run.primary().map_or(Value::Null, pooled_json),
+        "models": run.models.iter().map(|m| json!({
+            "model": model_name(m), "primary": m.primary, "why": m.why,
+            "result": m.result.as_ref().map_or_else(|e| json!({"error": e}), pooled_json),
+        })).collect::<Vec<_>>(),
+        "subgroups": match &run.subgroups {
+            Some(Ok(s)) => json!({
+                "groups": s.groups.iter().map(|(n, f)| json!({"group": n, "pooled": pooled_json(f)})).collect::<Vec<_>>(),
+                "q_between": num(s.q_between), "q_between_df": s.q_between_df, "q_between_p": num(s.q_between_p),
+            }),
+            Some(Err(e)) => json!({"error": e}),
+            None => Value::Null,
+        },
+        "certainty": {"level": run.certainty.level, "start": run.certainty.start, "reasons": run.certainty.reasons},
+        "excluded": run.decl.excluded,
+        "note": run.decl.note,
+        "problems": run.problems,
+    })
+}
