@@ -1,4 +1,6 @@
 //! CLI tests: one integration-test binary whose modules are the test files.
 
+mod browser;
 mod cli;
 mod meta;
+mod report;

@@ -9,7 +9,9 @@ mod audit;
 mod dose;
 mod meta;
 mod render;
+mod report;
 mod studies;
+mod svg;
 mod table;
 
 pub use analyses::{run_analyses, AnalysisRun, Certainty, Counts, ModelRun, Row};
@@ -21,6 +23,7 @@ pub use meta::{
     read_meta_csv, subgroups_json, CsvProblem, MetaInput,
 };
 pub use render::{estimate_text, fmt_natural, natural_name, pooled_json, run_json, run_markdown};
+pub use report::{build_report, Report, ReportFile};
 pub use studies::{
     study_detail_json, study_detail_text, study_rows_json, study_table, StudyFilter,
 };

@@ -64,6 +64,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Regenerate the whole review: index.html, report.md, tables/*.csv, analyses.json, figures/*.svg.
+    Report {
+        /// Output folder (created if missing; files of the same names are replaced).
+        #[arg(long, default_value = "concur-report", value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Answer a clinician's question: the evidence on a drug given with radiotherapy to a site.
     Assess(AssessArgs),
     /// Validate the review folder and print a one-line summary.
@@ -308,6 +314,28 @@ fn run(cli: Cli) -> Result<u8> {
             } else {
                 0
             })
+        }
+        Command::Report { out } => {
+            let audit = concur_evidence::audit(&review);
+            let report = concur_report::build_report(&review, &audit);
+            for file in &report.files {
+                let path = out.join(&file.path);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("cannot create {}", parent.display()))?;
+                }
+                std::fs::write(&path, &file.bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            print!("{}", report.summary);
+            println!(
+                "wrote {} files to {}; open {}",
+                report.files.len(),
+                out.display(),
+                out.join("index.html").display()
+            );
+            println!("{}", concur_report::DISCLAIMER);
+            Ok(0)
         }
         Command::Assess(args) => {
             let runs = concur_report::run_analyses(&review);

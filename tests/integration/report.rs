@@ -1,0 +1,311 @@
+//! `concur report` and `concur assess`: deterministic, complete outputs (golden snapshots), and
+//! clear errors for bad questions.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn concur() -> Command {
+    Command::cargo_bin("concur").expect("the concur binary is built")
+}
+
+fn report_into(dir: &Path) {
+    concur()
+        .args(["report", "--out", dir.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("brain-srs-necrosis: risk"))
+        .stdout(predicate::str::contains(
+            "does not replace clinical judgement",
+        ));
+}
+
+fn read(dir: &Path, path: &str) -> String {
+    std::fs::read_to_string(dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn report_writes_every_part_and_is_byte_identical_across_runs() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    report_into(a.path());
+    report_into(b.path());
+    for path in [
+        "index.html",
+        "report.md",
+        "analyses.json",
+        "tables/brain.csv",
+        "tables/breast.csv",
+        "tables/bone.csv",
+        "tables/efficacy.csv",
+        "tables/analyses.csv",
+        "tables/audit.csv",
+        "figures/prisma.svg",
+        "figures/brain-srs-necrosis.svg",
+        "figures/breast-pneumonitis.svg",
+    ] {
+        assert_eq!(
+            read(a.path(), path),
+            read(b.path(), path),
+            "{path} differs between runs"
+        );
+    }
+    let html = read(a.path(), "index.html");
+    assert!(!html.contains("<img"), "figures must be inline");
+    assert!(
+        !html.contains("http://")
+            || html
+                .matches("http://")
+                .all(|_| html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
+    );
+    assert!(!html.contains("https://"), "the page must need no network");
+    for must in [
+        "Table 1",
+        "Table 2",
+        "Stumpf 2019 [51]",
+        "Krop 2015 [53]",
+        "Forest plot",
+        "PRISMA 2020",
+        "Certainty of evidence",
+        "Guidance",
+        "Audit",
+        "does not replace clinical judgement",
+    ] {
+        assert!(html.contains(must), "index.html lacks {must}");
+    }
+}
+
+#[test]
+fn report_markdown_and_analyses_are_stable() {
+    let dir = tempfile::tempdir().unwrap();
+    report_into(dir.path());
+    insta::assert_snapshot!("report_md", read(dir.path(), "report.md"));
+    let analyses: Value = serde_json::from_str(&read(dir.path(), "analyses.json")).unwrap();
+    insta::assert_json_snapshot!("analyses_json", analyses);
+}
+
+#[test]
+fn the_13_5_fold_figure_is_the_odds_ratio() {
+    let dir = tempfile::tempdir().unwrap();
+    report_into(dir.path());
+    let analyses: Value = serde_json::from_str(&read(dir.path(), "analyses.json")).unwrap();
+    let a = analyses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "brain-srs-necrosis-tdm1-vs-none")
+        .unwrap();
+    let models = a["models"].as_array().unwrap();
+    let or = models
+        .iter()
+        .find(|m| m["result"]["measure"] == "OR")
+        .unwrap();
+    let rr = models
+        .iter()
+        .find(|m| m["result"]["measure"] == "RR")
+        .unwrap();
+    assert!((or["result"]["estimate"].as_f64().unwrap() - 13.5).abs() < 1e-9);
+    assert!(
+        (rr["result"]["estimate"].as_f64().unwrap() - (9.0 / 23.0) / (1.0 / 22.0)).abs() < 1e-9
+    );
+}
+
+fn assess(args: &[&str]) -> Value {
+    let out = concur()
+        .arg("assess")
+        .args(args)
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn assess_kadcyla_srs_gives_an_evidence_backed_answer() {
+    let a = assess(&[
+        "--drug",
+        "kadcyla",
+        "--site",
+        "brain",
+        "--technique",
+        "srs",
+        "--dose-gy",
+        "20",
+        "--fractions",
+        "1",
+    ]);
+    for field in [
+        "question",
+        "studies",
+        "analyses",
+        "guidance",
+        "certainty",
+        "caveats",
+        "disclaimer",
+    ] {
+        assert!(a.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(a["question"]["drug_id"], "t-dm1");
+    let ids: Vec<&str> = a["studies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    for id in ["carlson-2014", "geraud-2017", "stumpf-2019"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let necrosis = a["analyses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "brain-srs-necrosis")
+        .unwrap();
+    let pooled = &necrosis["pooled"];
+    let (e, lb, ub) = (
+        pooled["estimate"].as_f64().unwrap(),
+        pooled["ci_lb"].as_f64().unwrap(),
+        pooled["ci_ub"].as_f64().unwrap(),
+    );
+    assert!(lb < e && e < ub && (0.0..=1.0).contains(&lb) && (0.0..=1.0).contains(&ub));
+    assert!(necrosis["k"].as_u64().unwrap() >= 3);
+    assert!(a["guidance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["stance"] == "avoid"));
+    assert!((a["dose"]["planned"][0]["eqd2_gy"].as_f64().unwrap() - 110.0).abs() < 1e-9);
+    assert!(a["disclaimer"]
+        .as_str()
+        .unwrap()
+        .contains("clinical judgement"));
+}
+
+#[test]
+fn assess_json_is_stable() {
+    insta::assert_json_snapshot!(
+        "assess_tdm1_brain_srs",
+        assess(&[
+            "--drug",
+            "T-DM1",
+            "--site",
+            "brain",
+            "--technique",
+            "srs",
+            "--timing",
+            "concurrent"
+        ])
+    );
+}
+
+#[test]
+fn assess_synonyms_resolve_to_the_same_answer() {
+    let base = assess(&["--drug", "t-dm1", "--site", "breast"]);
+    for name in [
+        "TDM1",
+        "trastuzumab emtansine",
+        "ado-trastuzumab emtansine",
+        "Kadcyla",
+    ] {
+        let other = assess(&["--drug", name, "--site", "breast"]);
+        assert_eq!(base["studies"], other["studies"], "{name}");
+        assert_eq!(base["analyses"], other["analyses"], "{name}");
+    }
+}
+
+#[test]
+fn no_match_shows_the_nearest_evidence_labelled() {
+    let a = assess(&[
+        "--drug",
+        "trastuzumab deruxtecan",
+        "--site",
+        "brain",
+        "--technique",
+        "srs",
+    ]);
+    assert!(a["studies"].as_array().unwrap().is_empty());
+    let nearest = a["nearest"].as_array().unwrap();
+    assert!(nearest.iter().any(|n| n["relation"]
+        .as_str()
+        .unwrap()
+        .contains("another drug of class her2-adc")));
+    concur()
+        .args([
+            "assess",
+            "--drug",
+            "t-dm1",
+            "--site",
+            "bone",
+            "--technique",
+            "srs",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No study in the review matches"))
+        .stdout(predicate::str::contains("same drug, other site"));
+}
+
+#[test]
+fn bad_questions_are_clear_errors() {
+    concur()
+        .args(["assess", "--drug", "aspirin", "--site", "brain"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("unknown drug `aspirin`"))
+        .stderr(predicate::str::contains("Kadcyla"));
+    concur()
+        .args(["assess", "--drug", "t-dm1", "--site", "liver"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("known: brain, breast"));
+    concur()
+        .args([
+            "assess",
+            "--drug",
+            "t-dm1",
+            "--site",
+            "brain",
+            "--technique",
+            "gamma",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("known: srs"));
+    concur()
+        .args([
+            "assess", "--drug", "t-dm1", "--site", "brain", "--timing", "during",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("concurrent, sequential, any"));
+    concur()
+        .args([
+            "assess",
+            "--drug",
+            "t-dm1",
+            "--site",
+            "brain",
+            "--dose-gy",
+            "20",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("both --dose-gy and --fractions"));
+    concur()
+        .args([
+            "assess",
+            "--drug",
+            "t-dm1",
+            "--site",
+            "brain",
+            "--dose-gy=-5",
+            "--fractions",
+            "1",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("positive"));
+}
