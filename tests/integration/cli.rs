@@ -30,7 +30,14 @@ fn ids(value: &Value) -> Vec<String> {
 
 #[test]
 fn brain_lists_the_six_studies_of_table_1() {
-    let brain = ids(&json(&["studies", "--site", "brain", "--json"]));
+    let brain = ids(&json(&[
+        "--edition",
+        "2021-01",
+        "studies",
+        "--site",
+        "brain",
+        "--json",
+    ]));
     assert_eq!(
         brain,
         [
@@ -46,7 +53,10 @@ fn brain_lists_the_six_studies_of_table_1() {
 
 #[test]
 fn breast_lists_the_five_studies_of_table_2_and_bone_the_bone_series() {
-    let breast = ids(&json(&["studies", "--site", "breast", "--json"]));
+    let edition = ["--edition", "2021-01"];
+    let breast = ids(&json(
+        &[&edition[..], &["studies", "--site", "breast", "--json"]].concat(),
+    ));
     assert_eq!(
         breast,
         [
@@ -58,14 +68,26 @@ fn breast_lists_the_five_studies_of_table_2_and_bone_the_bone_series() {
         ]
     );
     assert_eq!(
-        ids(&json(&["studies", "--site", "bone", "--json"])),
+        ids(&json(
+            &[&edition[..], &["studies", "--site", "bone", "--json"]].concat()
+        )),
         ["geraud-2016"]
     );
+    // The current edition adds the living update's studies to the same settings.
+    let current = ids(&json(&["studies", "--site", "brain", "--json"]));
+    for id in ["stumpf-2019", "mills-2021", "lebow", "khatri-2024"] {
+        assert!(
+            current.contains(&id.to_string()),
+            "{id} missing from the current edition"
+        );
+    }
 }
 
 #[test]
 fn filters_combine_and_drug_synonyms_match() {
     let srs_concurrent = ids(&json(&[
+        "--edition",
+        "2021-01",
         "studies",
         "--technique",
         "srs",
@@ -85,7 +107,28 @@ fn filters_combine_and_drug_synonyms_match() {
         "case-report",
         "--json",
     ]));
-    assert_eq!(kadcyla, ["borges-2015", "corbin-2020", "ricciardi-2018"]);
+    assert_eq!(
+        kadcyla,
+        [
+            "borges-2015",
+            "corbin-2020",
+            "gurlek-2022",
+            "ricciardi-2018"
+        ]
+    );
+    let tdxd = ids(&json(&[
+        "studies", "--drug", "enhertu", "--site", "brain", "--json",
+    ]));
+    assert_eq!(
+        tdxd,
+        [
+            "debbi-2025",
+            "grinzinger-2025",
+            "khatri-2024",
+            "koide-2024",
+            "lebow"
+        ]
+    );
     let lapatinib = ids(&json(&[
         "studies",
         "--drug",
@@ -138,7 +181,10 @@ fn show_prints_every_locator_and_the_eqd2() {
 
 #[test]
 fn studies_json_is_stable() {
-    insta::assert_json_snapshot!("studies", json(&["studies", "--json"]));
+    insta::assert_json_snapshot!(
+        "studies",
+        json(&["--edition", "2021-01", "studies", "--json"])
+    );
 }
 
 #[test]

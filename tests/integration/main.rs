@@ -2,5 +2,6 @@
 
 mod browser;
 mod cli;
+mod living;
 mod meta;
 mod report;

@@ -28,6 +28,6 @@ pub use load::{load_dir, load_files, read_dir, ReviewFile};
 pub use model::*;
 pub use validate::parse_p;
 pub use vocab::{
-    Basis, Design, Grade, OutcomeKind, Setting, Severity, Site, Stance, Statistic, System,
-    Technique, TimingMode, Unit,
+    Basis, Design, Grade, OutcomeKind, Setting, Severity, Site, Stance, StatementKind, Statistic,
+    System, Technique, TimingMode, Unit,
 };

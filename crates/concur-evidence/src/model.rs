@@ -5,8 +5,8 @@
 //! the arithmetic in `derivation`). See `docs/data-model.md` for the format.
 
 use crate::vocab::{
-    Basis, Design, OutcomeKind, Setting, Site, Stance, Statistic, System, Technique, TimingMode,
-    Unit,
+    Basis, Design, OutcomeKind, Setting, Site, Stance, StatementKind, Statistic, System, Technique,
+    TimingMode, Unit,
 };
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,58 @@ impl Review {
                 || fold_name(&d.name) == wanted
                 || d.synonyms.iter().any(|s| fold_name(s) == wanted)
         })
+    }
+
+    /// Position of an edition in the declared order.
+    pub fn edition_index(&self, id: &str) -> Option<usize> {
+        self.meta.editions.iter().position(|e| e.id == id)
+    }
+
+    /// The latest edition (the default), if editions are declared.
+    pub fn current_edition(&self) -> Option<&str> {
+        self.meta.editions.last().map(|e| e.id.as_str())
+    }
+
+    /// The review as it stood at an edition: only the studies, statements, analyses and analysis
+    /// rows that are evidence from that edition or earlier.
+    pub fn at_edition(&self, id: &str) -> Result<Review, String> {
+        let Some(limit) = self.edition_index(id) else {
+            let known: Vec<&str> = self.meta.editions.iter().map(|e| e.id.as_str()).collect();
+            return Err(format!(
+                "unknown edition `{id}`; the review declares: {}",
+                known.join(", ")
+            ));
+        };
+        let within = |since: Option<&str>| {
+            since
+                .and_then(|s| self.edition_index(s))
+                .is_none_or(|i| i <= limit)
+        };
+        let mut review = self.clone();
+        review.studies.retain(|s| within(s.since.as_deref()));
+        for s in &mut review.studies {
+            s.outcomes.retain(|o| within(o.since.as_deref()));
+            s.claims.retain(|c| within(c.since.as_deref()));
+        }
+        review.guidance.retain(|g| within(g.since.as_deref()));
+        let present: std::collections::BTreeSet<String> =
+            review.studies.iter().map(|s| s.id.clone()).collect();
+        review.meta.analyses.retain(|a| within(a.since.as_deref()));
+        for a in &mut review.meta.analyses {
+            a.rows
+                .retain(|r| within(r.since.as_deref()) && present.contains(&r.study));
+            a.excluded.retain(|x| present.contains(&x.study));
+        }
+        for g in &mut review.guidance {
+            g.studies.retain(|s| present.contains(s));
+        }
+        review.meta.editions.truncate(limit + 1);
+        // Keep only the acknowledgements of findings that exist in this edition.
+        let findings = crate::audit(&review);
+        review
+            .acknowledgements
+            .retain(|a| findings.findings.iter().any(|f| f.id == a.finding));
+        Ok(review)
     }
 
     /// The radiobiology parameters for an endpoint.
@@ -176,6 +228,9 @@ pub struct AnalysisRow {
     /// the quantity in more than one place; say why in the analysis note.
     #[serde(default)]
     pub prefer: Option<String>,
+    /// From which edition the row is part of the analysis (default: the analysis's).
+    #[serde(default)]
+    pub since: Option<String>,
 }
 
 /// A study deliberately left out of an analysis, with the reason.
@@ -461,6 +516,12 @@ pub struct Study {
     /// Our own summary of what happened.
     #[serde(default)]
     pub summary: Option<String>,
+    /// How the figures were obtained (e.g. read from a public abstract at an address).
+    #[serde(default)]
+    pub provenance: Option<String>,
+    /// What the source marks as unverified; these stay unverified (no number is entered for them).
+    #[serde(default)]
+    pub unverified: Vec<String>,
 }
 
 impl Study {
@@ -718,6 +779,13 @@ pub struct Outcome {
     pub derivation: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// From which edition this record is evidence (default: the study's).
+    #[serde(default)]
+    pub since: Option<String>,
+}
+
+fn default_statement_kind() -> StatementKind {
+    StatementKind::ReviewConclusion
 }
 
 fn default_statistic() -> Statistic {
@@ -827,6 +895,9 @@ pub struct Claim {
     /// As printed.
     pub value: String,
     pub locator: String,
+    /// From which edition this statement is evidence (default: the study's).
+    #[serde(default)]
+    pub since: Option<String>,
 }
 
 /// A conclusion or recommendation, linked to the studies behind it.
@@ -834,8 +905,29 @@ pub struct Claim {
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     pub id: String,
+    /// Review conclusion, systematic review, consensus statement or guideline.
+    #[serde(default = "default_statement_kind")]
+    pub kind: StatementKind,
     /// Who says it: `source-review` for the source's own conclusions, or an organisation.
     pub issuer: String,
+    /// Publication year of the statement.
+    #[serde(default)]
+    pub year: Option<u16>,
+    /// Citation of the statement.
+    #[serde(default)]
+    pub citation: Option<String>,
+    /// What the statement covers.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Days to hold the drug around radiotherapy, where the statement recommends a hold.
+    #[serde(default)]
+    pub hold_days: Option<u32>,
+    /// How concur obtained it: read directly, or as tabulated by another public source.
+    #[serde(default)]
+    pub obtained: Option<String>,
+    /// What is marked unverified about the statement.
+    #[serde(default)]
+    pub unverified: Vec<String>,
     /// The source document the locator points into.
     #[serde(default)]
     pub source: Option<String>,

@@ -156,6 +156,7 @@ fn check_study(c: &mut Checker<'_>, study: &Study) {
         }
     }
     check_edition(c, file, "since", study.since.as_deref());
+    require_edition(c, file, "since", study.since.as_deref());
     if let Some(parent) = &study.parent {
         if review.study(parent).is_none() {
             c.report(
@@ -306,6 +307,12 @@ fn check_study(c: &mut Checker<'_>, study: &Study) {
 
     for (i, outcome) in study.outcomes.iter().enumerate() {
         check_outcome(c, study, i, outcome);
+        check_edition(
+            c,
+            file,
+            &format!("outcomes[{i}].since"),
+            outcome.since.as_deref(),
+        );
     }
     for (i, e) in study.experiments.iter().enumerate() {
         if e.locator.trim().is_empty() {
@@ -335,6 +342,12 @@ fn check_study(c: &mut Checker<'_>, study: &Study) {
         if claim.locator.trim().is_empty() {
             missing_locator(c, file, &format!("claims[{i}].locator"));
         }
+        check_edition(
+            c,
+            file,
+            &format!("claims[{i}].since"),
+            claim.since.as_deref(),
+        );
     }
 }
 
@@ -433,7 +446,29 @@ fn check_outcome(c: &mut Checker<'_>, study: &Study, i: usize, o: &Outcome) {
             );
         }
     }
-    if o.statistic == Statistic::Proportion {
+    if matches!(
+        o.statistic,
+        Statistic::CumulativeIncidence | Statistic::RateAtTime
+    ) {
+        if o.percent.is_none() {
+            c.report(
+                file,
+                &format!("{base}.percent"),
+                &format!("the percent of the statistic `{}`", o.statistic),
+                "no percent".into(),
+                "",
+            );
+        }
+        if o.unit.is_none() {
+            c.report(
+                file,
+                &format!("{base}.unit"),
+                "the unit of analysis of the rate (patient, lesion, course, or not-stated)",
+                "no unit".into(),
+                "every rate must say what it counts; use not-stated when the source does not say",
+            );
+        }
+    } else if o.statistic == Statistic::Proportion {
         if o.events.is_none() && o.denominator.is_none() && o.percent.is_none() {
             c.report(
                 file,
@@ -447,7 +482,7 @@ fn check_outcome(c: &mut Checker<'_>, study: &Study, i: usize, o: &Outcome) {
             c.report(
                 file,
                 &format!("{base}.unit"),
-                "the unit of analysis of the rate (patient, lesion or course)",
+                "the unit of analysis of the rate (patient, lesion, course, or not-stated)",
                 "no unit".into(),
                 "every rate must say what it counts",
             );
@@ -578,6 +613,21 @@ fn check_edition(c: &mut Checker<'_>, file: &str, field: &str, edition: Option<&
     }
 }
 
+/// With editions declared, every study, statement and analysis must say from which one it counts.
+fn require_edition(c: &mut Checker<'_>, file: &str, field: &str, edition: Option<&str>) {
+    let editions = &c.review.meta.editions;
+    if edition.is_none() && !editions.is_empty() {
+        let known: BTreeSet<&str> = editions.iter().map(|e| e.id.as_str()).collect();
+        c.report(
+            file,
+            field,
+            &format!("the edition from which this is evidence ({})", join(&known)),
+            "none".into(),
+            "add since = \"<edition>\"",
+        );
+    }
+}
+
 fn check_guidance(c: &mut Checker<'_>) {
     let review = c.review;
     let mut ids = BTreeSet::new();
@@ -665,6 +715,12 @@ fn check_analyses(c: &mut Checker<'_>) {
         );
         for (j, row) in a.rows.iter().enumerate() {
             let field = format!("{base}.rows[{j}]");
+            check_edition(
+                c,
+                "review.toml",
+                &format!("{field}.since"),
+                row.since.as_deref(),
+            );
             let Some(study) = review.study(&row.study) else {
                 c.report(
                     "review.toml",

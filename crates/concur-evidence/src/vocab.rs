@@ -65,6 +65,8 @@ vocabulary! {
         SystematicReview => "systematic-review", "Systematic review";
         InVitro => "in-vitro", "In vitro";
         InVivo => "in-vivo", "In vivo";
+        /// The design could not be read from any available source.
+        NotStated => "not-stated", "Not stated";
     }
 }
 
@@ -163,6 +165,12 @@ vocabulary! {
         RelativeReductionPercent => "relative-reduction-percent", "Relative reduction (%)";
         Count => "count", "Count";
         PValue => "p-value", "P value";
+        /// Cumulative incidence at a time point (a time-to-event estimate in percent, not events/N).
+        CumulativeIncidence => "cumulative-incidence", "Cumulative incidence (%)";
+        /// Subdistribution hazard ratio of a competing-risk model.
+        SubdistributionHazardRatio => "subdistribution-hazard-ratio", "Subdistribution HR";
+        /// A local-control or similar rate at a time point (percent).
+        RateAtTime => "rate-at-time", "Rate at a time point (%)";
     }
 }
 
@@ -172,6 +180,8 @@ vocabulary! {
         Patient => "patient", "per patient";
         Lesion => "lesion", "per lesion";
         Course => "course", "per course";
+        /// The source does not say what the rate counts; such rates are never pooled.
+        NotStated => "not-stated", "unit not stated";
     }
 }
 
@@ -188,6 +198,16 @@ vocabulary! {
     System {
         InVitro => "in-vitro", "In vitro";
         InVivo => "in-vivo", "In vivo";
+    }
+}
+
+vocabulary! {
+    /// What kind of statement a guidance entry is.
+    StatementKind {
+        ReviewConclusion => "review-conclusion", "Review conclusion";
+        SystematicReview => "systematic-review", "Systematic review";
+        Consensus => "consensus", "Consensus statement";
+        Guideline => "guideline", "Guideline";
     }
 }
 

@@ -67,6 +67,7 @@ journal = "J"
 
 const STUDY: &str = r#"id = "smith-2019"
 label = "Smith 2019"
+since = "2021-01"
 source_ref = 1
 design = "case-series"
 design_locator = "table 1"
@@ -112,6 +113,7 @@ const GUIDANCE: &str = r#"
 [[statements]]
 id = "s1"
 issuer = "source-review"
+since = "2021-01"
 sites = ["brain"]
 drugs = ["t-dm1"]
 stance = "caution"
@@ -378,15 +380,23 @@ fn bad_grade_and_p_value_are_rejected() {
 
 #[test]
 fn unknown_edition_is_rejected() {
-    let broken = STUDY.replace(
-        "population = \"people\"",
-        "population = \"people\"\nsince = \"2030\"",
-    );
+    let broken = STUDY.replace("since = \"2021-01\"", "since = \"2030\"");
     assert_problem(
         &problems(files(&broken, &[])),
         "studies/smith-2019.toml",
         "since",
         line_of(&broken, "since"),
+    );
+}
+
+#[test]
+fn with_editions_every_study_says_since_when() {
+    let broken = STUDY.replace("since = \"2021-01\"\n", "");
+    let p = problems(files(&broken, &[]));
+    assert!(
+        p.iter()
+            .any(|p| p.field == "since" && p.expected.contains("2021-01")),
+        "{p:?}"
     );
 }
 
@@ -625,8 +635,12 @@ fn every_reported_number_is_printed_at_its_locator() {
     let source: Vec<&str> = text.lines().collect();
     let review = load_dir(&default_review_dir()).unwrap();
     let mut missing = Vec::new();
-    for study in &review.studies {
-        for o in &study.outcomes {
+    for study in review.studies.iter().filter(|s| s.source.is_none()) {
+        for o in study
+            .outcomes
+            .iter()
+            .filter(|o| !o.locator.starts_with("update"))
+        {
             let lines = lines_of(&o.locator);
             assert!(
                 !lines.is_empty(),
@@ -687,4 +701,79 @@ fn every_reported_number_is_printed_at_its_locator() {
         "numbers not found where their locators point:\n{}",
         missing.join("\n")
     );
+}
+
+/// Every figure entered from the update file appears on the row its locator names.
+#[test]
+fn every_update_number_is_printed_in_its_row_of_the_update_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/sources/evidence-update-2021-2026.md");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(_) if std::env::var("CONCUR_REQUIRE_FIXTURES").as_deref() == Ok("1") => {
+            panic!("{} missing", path.display())
+        }
+        Err(_) => {
+            eprintln!(
+                "notice: {} absent; skipping the update trace test",
+                path.display()
+            );
+            return;
+        }
+    };
+    let review = load_dir(&default_review_dir()).unwrap();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for study in &review.studies {
+        for o in study
+            .outcomes
+            .iter()
+            .filter(|o| o.locator.starts_with("update"))
+        {
+            // "update §1 brain table, Mills row" -> the row key "Mills".
+            let key = o
+                .locator
+                .rsplit(", ")
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(" row")
+                .to_lowercase();
+            let key = key.split_whitespace().next().unwrap_or("").to_string();
+            let lines: Vec<&str> = text
+                .lines()
+                .filter(|l| l.to_lowercase().contains(&key))
+                .collect();
+            assert!(
+                !lines.is_empty(),
+                "{}: no line of the update file mentions `{key}`",
+                study.id
+            );
+            let joined = lines.join(" ");
+            let mut check = |v: f64, decimals: Option<u8>| {
+                checked += 1;
+                let text = match decimals {
+                    Some(d) => format!("{:.*}", usize::from(d), v),
+                    None => concur_evidence::trim_float(v),
+                };
+                let alt = format!("{v:.2}");
+                if !joined.contains(&text) && !joined.contains(&alt) {
+                    missing.push(format!(
+                        "{}: {text} not in the update rows for `{key}`",
+                        study.id
+                    ));
+                }
+            };
+            if let (Some(p), false) = (o.percent, o.is_derived("percent")) {
+                check(p, o.percent_decimals);
+            }
+            if let (Some(v), false) = (o.value, o.is_derived("value")) {
+                check(v, None);
+            }
+            for e in [o.events, o.denominator].into_iter().flatten() {
+                check(f64::from(e), None);
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} numbers checked");
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }

@@ -6,7 +6,7 @@ use crate::dose::{range_text, schedule_doses};
 use crate::render::{estimate_text, natural_name, pooled_json, prediction_text};
 use crate::DISCLAIMER;
 use concur_evidence::{
-    Drug, OutcomeKind, Review, Site, Statement, Statistic, Study, Technique, TimingMode,
+    Drug, OutcomeKind, Review, Site, Stance, Statement, Statistic, Study, Technique, TimingMode,
 };
 use concur_stats::dose::Schedule;
 use serde_json::{json, Value};
@@ -26,6 +26,8 @@ pub struct Query {
     pub dose_gy: Option<f64>,
     /// Planned number of fractions.
     pub fractions: Option<f64>,
+    /// Planned gap in days between a drug dose and radiotherapy.
+    pub interval_days: Option<u32>,
 }
 
 /// Why a question cannot be answered as asked.
@@ -54,6 +56,14 @@ pub struct Answer<'a> {
     pub guidance: Vec<&'a Statement>,
     /// Studies shown because nothing matched exactly, with how they relate.
     pub nearest: Vec<(&'a Study, String)>,
+    /// Studies of other drugs sharing a class with the asked drug, at the site: class-level evidence.
+    pub class_level: Vec<(&'a Study, String)>,
+    /// For a planned interval: studies whose concurrency window contains it, and those whose does not.
+    pub windows: Vec<(&'a Study, bool, String)>,
+    /// For a planned interval: statements with a hold, and whether the plan meets it.
+    pub holds: Vec<(&'a Statement, bool)>,
+    /// Where statements disagree with each other or with the studies' definitions.
+    pub disagreements: Vec<String>,
     /// Caveats drawn from the data.
     pub caveats: Vec<String>,
     /// Planned schedule: endpoint, alpha/beta, EQD2.
@@ -146,6 +156,123 @@ pub fn assess<'a>(
                     .is_none_or(|t| g.timing.is_none_or(|gt| gt == t))
         })
         .collect();
+    let shared_class = |s: &Study| -> Option<String> {
+        s.drug_ids()
+            .iter()
+            .filter_map(|id| review.find_drug(id))
+            .filter(|d| d.id != drug.id)
+            .find_map(|d| {
+                d.classes
+                    .iter()
+                    .find(|c| drug.classes.contains(c))
+                    .map(|c| format!("{} ({c})", d.name))
+            })
+    };
+    let class_level: Vec<(&Study, String)> = review
+        .studies
+        .iter()
+        .filter(|s| !has_drug(s) && at_site(s, query.site, query.technique))
+        .filter_map(|s| {
+            shared_class(s).map(|why| (s, format!("class-level: {why}, not {}", drug.name)))
+        })
+        .collect();
+    let mut windows = Vec::new();
+    let mut holds = Vec::new();
+    if let Some(days) = query.interval_days {
+        for s in studies
+            .iter()
+            .copied()
+            .chain(class_level.iter().map(|(s, _)| *s))
+        {
+            if let Some(w) = s.timing.as_ref().and_then(|t| t.window_days) {
+                let inside = days <= w.after || days <= w.before;
+                windows.push((
+                    s,
+                    inside,
+                    format!(
+                        "from {} days before to {} days after a dose",
+                        w.before, w.after
+                    ),
+                ));
+            }
+        }
+        for g in &guidance {
+            if let Some(h) = g.hold_days {
+                holds.push((*g, days >= h));
+            }
+        }
+    }
+    let mut disagreements = Vec::new();
+    let restrictive: Vec<&Statement> = guidance
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.stance, Stance::Avoid | Stance::Caution | Stance::Hold))
+        .collect();
+    let permissive: Vec<&Statement> = guidance
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.stance, Stance::NoHold | Stance::Feasible))
+        .collect();
+    if !restrictive.is_empty() && !permissive.is_empty() {
+        let list = |v: &[&Statement]| {
+            v.iter()
+                .map(|g| {
+                    format!(
+                        "{} ({}: {})",
+                        g.issuer,
+                        g.stance.label().to_lowercase(),
+                        g.id
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        disagreements.push(format!(
+            "Statements point different ways: {} versus {}.",
+            list(&restrictive),
+            list(&permissive)
+        ));
+    }
+    for g in guidance
+        .iter()
+        .filter(|g| g.hold_days.is_some_and(|h| h > 0))
+    {
+        let h = g.hold_days.unwrap_or(0);
+        let wider: Vec<String> = studies
+            .iter()
+            .copied()
+            .chain(class_level.iter().map(|(s, _)| *s))
+            .filter_map(|s| {
+                s.timing
+                    .as_ref()
+                    .and_then(|t| t.window_days)
+                    .filter(|w| w.after > h || w.before > h)
+                    .map(|w| format!("{} (-{}/+{} days)", s.label, w.before, w.after))
+            })
+            .collect();
+        if !wider.is_empty() {
+            disagreements.push(format!(
+                "{} recommends a {h}-day hold, but these studies counted radiotherapy further from a dose as concurrent, so a plan that respects the hold can still fall inside the exposure they studied: {}.",
+                g.issuer,
+                wider.join(", ")
+            ));
+        }
+    }
+    for run in analyses
+        .iter()
+        .filter(|r| r.decl.kind == concur_evidence::AnalysisKind::Proportion)
+    {
+        if let (Some(fit), false) = (run.primary(), permissive.is_empty()) {
+            if let Some(t) = fit.transformed.filter(|t| t.ci_lb > 0.1) {
+                disagreements.push(format!(
+                    "The pooled data ({}: {:.0}%, lower limit {:.0}%) sit uneasily with statements that need no hold or call the combination feasible for this site.",
+                    run.decl.id,
+                    t.estimate * 100.0,
+                    t.ci_lb * 100.0
+                ));
+            }
+        }
+    }
     let mut nearest = Vec::new();
     if studies.is_empty() {
         for s in review.studies.iter().filter(|s| {
@@ -157,24 +284,12 @@ pub fn assess<'a>(
                 format!("same drug, other site or technique ({})", sites.join(", ")),
             ));
         }
-        for s in review
-            .studies
-            .iter()
-            .filter(|s| !has_drug(s) && at_site(s, query.site, query.technique))
-        {
-            let shared: Vec<&str> = s
-                .drug_ids()
-                .iter()
-                .filter_map(|id| review.find_drug(id))
-                .flat_map(|d| {
-                    d.classes
-                        .iter()
-                        .filter(|c| drug.classes.contains(c))
-                        .map(String::as_str)
-                })
-                .collect();
-            if let Some(class) = shared.first() {
-                nearest.push((s, format!("same site, another drug of class {class}")));
+        for (s, _) in &class_level {
+            if let Some(why) = shared_class(s) {
+                nearest.push((
+                    *s,
+                    format!("same site, another drug of the same class: {why}"),
+                ));
             }
         }
     }
@@ -265,6 +380,25 @@ pub fn assess<'a>(
             }
         }
     }
+    let mixed: Vec<&str> = studies
+        .iter()
+        .filter(|s| s.drug_ids().iter().any(|d| *d != drug.id))
+        .map(|s| s.label.as_str())
+        .collect();
+    if !mixed.is_empty() {
+        caveats.push(format!("Some matching studies also include other drugs, so their results are not specific to {}: {}.", drug.name, mixed.join(", ")));
+    }
+    let unverified: Vec<String> = studies
+        .iter()
+        .filter(|s| !s.unverified.is_empty())
+        .map(|s| format!("{} ({})", s.label, s.unverified.join("; ")))
+        .collect();
+    if !unverified.is_empty() {
+        caveats.push(format!(
+            "Unverified in the sources, so not entered: {}.",
+            unverified.join("; ")
+        ));
+    }
     Ok(Answer {
         query,
         drug,
@@ -272,38 +406,56 @@ pub fn assess<'a>(
         analyses,
         guidance,
         nearest,
+        class_level,
+        windows,
+        holds,
+        disagreements,
         caveats,
         planned,
     })
 }
 
-/// What a study reported for the outcomes that matter: toxicity and feasibility rates, first place.
+/// What a study reported for the outcomes that matter (toxicity and feasibility rates, including
+/// cumulative incidences), at its first place, with the unit of each rate.
 fn happened(study: &Study) -> Vec<(String, String)> {
+    let relevant = |o: &&concur_evidence::Outcome| {
+        o.kind != OutcomeKind::Efficacy
+            && matches!(
+                o.statistic,
+                Statistic::Proportion | Statistic::CumulativeIncidence | Statistic::RateAtTime
+            )
+    };
     let first = study
         .outcomes
         .iter()
-        .find(|o| o.kind != OutcomeKind::Efficacy && o.statistic == Statistic::Proportion)
+        .find(relevant)
         .map(|o| o.locator.clone());
     study
         .outcomes
         .iter()
-        .filter(|o| {
-            o.kind != OutcomeKind::Efficacy
-                && o.statistic == Statistic::Proportion
-                && Some(&o.locator) == first.as_ref()
-        })
+        .filter(relevant)
+        .filter(|o| Some(&o.locator) == first.as_ref())
         .map(|o| {
             let mut label = o.term.clone();
-            if let Some(a) = &o.arm {
-                label.push_str(&format!(" [{a}]"));
+            let scope: Vec<String> = [
+                o.arm.clone(),
+                o.timing.map(|t| t.to_string()),
+                o.subgroup.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !scope.is_empty() {
+                label.push_str(&format!(" [{}]", scope.join(", ")));
             }
-            if let Some(t) = o.timing {
-                label.push_str(&format!(" [{t}]"));
+            let mut value = crate::studies::rate_text(o);
+            if let Some([lb, ub]) = o.ci {
+                value.push_str(&format!(" (95% CI {lb}-{ub})"));
             }
-            (
-                format!("{label}: {}", crate::studies::rate_text(o)),
-                o.locator.clone(),
-            )
+            if let Some(u) = o.unit {
+                value.push_str(&format!(", {}", u.label()));
+            }
+            (format!("{label}: {value}"), o.locator.clone())
         })
         .collect()
 }
@@ -383,14 +535,61 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
     if !a.guidance.is_empty() {
         out.push_str("## What the guidance says\n\n");
         for g in &a.guidance {
+            out.push_str(&format!("- **{}** — {}", g.stance.label(), g.text));
             out.push_str(&format!(
-                "- **{}** ({}): {} [{}; studies: {}]\n",
-                g.stance.label(),
+                " ({}: {}{}",
+                g.kind.label().to_lowercase(),
                 g.issuer,
-                g.text,
-                g.locator,
-                g.studies.join(", ")
+                g.year.map_or(String::new(), |y| format!(", {y}"))
             ));
+            if let Some(h) = g.hold_days {
+                out.push_str(&format!("; hold {h} days"));
+            }
+            out.push_str(&format!("; {}", g.locator));
+            if !g.studies.is_empty() {
+                out.push_str(&format!("; studies: {}", g.studies.join(", ")));
+            }
+            out.push(')');
+            if let Some(o) = &g.obtained {
+                out.push_str(&format!(" Obtained: {o}"));
+            }
+            if !g.unverified.is_empty() {
+                out.push_str(&format!(" Unverified: {}.", g.unverified.join("; ")));
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    if !a.disagreements.is_empty() {
+        out.push_str("## Where guidance and data disagree\n\n");
+        for d in &a.disagreements {
+            out.push_str(&format!("- {d}\n"));
+        }
+        out.push('\n');
+    }
+    if let Some(days) = a.query.interval_days {
+        out.push_str(&format!(
+            "## Your planned interval: {days} days between dose and radiotherapy\n\n"
+        ));
+        for (g, met) in &a.holds {
+            out.push_str(&format!(
+                "- {} recommends holding {} days: your plan {} [{}]\n",
+                g.issuer,
+                g.hold_days.unwrap_or(0),
+                if *met { "meets it" } else { "is shorter" },
+                g.locator
+            ));
+        }
+        for (s, inside, w) in &a.windows {
+            out.push_str(&format!(
+                "- {}: concurrency defined {w}; your plan falls {} it [{}]\n",
+                s.label,
+                if *inside { "inside" } else { "outside" },
+                s.timing.as_ref().map_or("-", |t| t.locator.as_str())
+            ));
+        }
+        if a.windows.is_empty() {
+            out.push_str("- No matching study defines concurrency as a window in days.\n");
         }
         out.push('\n');
     }
@@ -473,6 +672,22 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
             out.push_str(&format!("  - summary: {sum}\n"));
         }
     }
+    if !a.class_level.is_empty() {
+        out.push_str("## Class-level evidence (other drugs of the same class; not evidence on this drug)\n\n");
+        for (s, why) in &a.class_level {
+            out.push_str(&format!(
+                "- **{}** ({}; N = {}): {why}\n",
+                s.label,
+                s.design.label(),
+                s.n.as_ref()
+                    .map_or("not reported".into(), |n| n.value.to_string())
+            ));
+            for (what, loc) in happened(s) {
+                out.push_str(&format!("  - {what} [{loc}]\n"));
+            }
+        }
+        out.push('\n');
+    }
     if !a.nearest.is_empty() {
         out.push_str("## Nearest evidence (does not match the question; read with care)\n\n");
         for (s, why) in &a.nearest {
@@ -504,7 +719,7 @@ pub fn answer_json(review: &Review, a: &Answer<'_>) -> Value {
         "question": {
             "drug": q.drug, "drug_id": a.drug.id, "drug_name": a.drug.name, "drug_classes": a.drug.classes,
             "site": q.site, "technique": q.technique, "timing": q.timing.map_or("any".to_string(), |t| t.to_string()),
-            "dose_gy": q.dose_gy, "fractions": q.fractions, "text": question_text(a),
+            "dose_gy": q.dose_gy, "fractions": q.fractions, "interval_days": q.interval_days, "text": question_text(a),
         },
         "studies": a.studies.iter().map(|s| json!({
             "id": s.id, "label": s.label, "design": s.design, "n": s.n.as_ref().map(|n| n.value),
@@ -523,13 +738,24 @@ pub fn answer_json(review: &Review, a: &Answer<'_>) -> Value {
         }).collect::<Vec<_>>(),
         "comparisons": a.analyses.iter().filter(|r| r.decl.kind == concur_evidence::AnalysisKind::Comparison).map(|r| r.decl.id.clone()).collect::<Vec<_>>(),
         "guidance": a.guidance.iter().map(|g| json!({
-            "id": g.id, "issuer": g.issuer, "stance": g.stance, "text": g.text, "studies": g.studies, "locator": g.locator,
+            "id": g.id, "kind": g.kind, "issuer": g.issuer, "year": g.year, "stance": g.stance, "hold_days": g.hold_days,
+            "text": g.text, "studies": g.studies, "locator": g.locator, "obtained": g.obtained, "unverified": g.unverified,
         })).collect::<Vec<_>>(),
         "certainty": a.analyses.iter().map(|r| json!({"analysis": r.decl.id, "level": r.certainty.level, "reasons": r.certainty.reasons})).collect::<Vec<_>>(),
         "dose": {
             "planned": a.planned.iter().map(|(e, ab, eqd2)| json!({"endpoint": e, "alpha_beta_gy": ab, "eqd2_gy": eqd2})).collect::<Vec<_>>(),
         },
         "nearest": a.nearest.iter().map(|(s, why)| json!({"id": s.id, "label": s.label, "relation": why})).collect::<Vec<_>>(),
+        "class_level": a.class_level.iter().map(|(s, why)| json!({
+            "id": s.id, "label": s.label, "design": s.design, "relation": why,
+            "results": happened(s).into_iter().map(|(what, locator)| json!({"result": what, "locator": locator})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "interval": a.query.interval_days.map(|days| json!({
+            "days": days,
+            "holds": a.holds.iter().map(|(g, met)| json!({"statement": g.id, "issuer": g.issuer, "hold_days": g.hold_days, "met": met, "locator": g.locator})).collect::<Vec<_>>(),
+            "windows": a.windows.iter().map(|(s, inside, w)| json!({"study": s.id, "window": w, "inside": inside, "locator": s.timing.as_ref().map(|t| t.locator.clone())})).collect::<Vec<_>>(),
+        })),
+        "disagreements": a.disagreements,
         "caveats": a.caveats,
         "disclaimer": DISCLAIMER,
     })

@@ -6,6 +6,7 @@
 mod analyses;
 mod assess;
 mod audit;
+mod diff;
 mod dose;
 mod meta;
 mod render;
@@ -17,6 +18,7 @@ mod table;
 pub use analyses::{run_analyses, AnalysisRun, Certainty, Counts, ModelRun, Row};
 pub use assess::{answer_json, answer_markdown, assess, Answer, Query, QueryError};
 pub use audit::{audit_json, audit_text};
+pub use diff::{diff, diff_json, diff_markdown, AnalysisChange, Diff};
 pub use dose::{schedule_doses, DoseRow};
 pub use meta::{
     analysis_json, analysis_text, leave_one_out_json, proportion_json, proportion_text,

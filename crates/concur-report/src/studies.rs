@@ -255,24 +255,54 @@ pub fn study_rows_json(review: &Review, studies: &[&Study]) -> Value {
 }
 
 fn citation_text(review: &Review, study: &Study) -> Option<String> {
-    let r = study.source_ref.and_then(|n| review.reference(n))?;
-    let mut text = format!(
-        "{} ({}) {}.",
-        r.authors.join(", "),
-        r.year.map_or("n.d.".into(), |y| y.to_string()),
-        r.title
-    );
-    if let Some(j) = &r.journal {
-        text.push_str(&format!(" {j}"));
+    if let Some(r) = study.source_ref.and_then(|n| review.reference(n)) {
+        let mut text = format!(
+            "{} ({}) {}.",
+            r.authors.join(", "),
+            r.year.map_or("n.d.".into(), |y| y.to_string()),
+            r.title
+        );
+        if let Some(j) = &r.journal {
+            text.push_str(&format!(" {j}"));
+        }
+        if let Some(v) = &r.volume {
+            text.push_str(&format!(" {v}"));
+        }
+        if let Some(p) = &r.pages {
+            text.push_str(&format!(": {p}"));
+        }
+        text.push_str(&format!(" [source reference {}]", r.number));
+        return Some(text);
     }
-    if let Some(v) = &r.volume {
-        text.push_str(&format!(" {v}"));
+    // Publications outside the source's reference list: their own citation, as far as known.
+    let c = study.citation.as_ref()?;
+    let mut parts = Vec::new();
+    if !c.authors.is_empty() {
+        parts.push(format!("{} et al.", c.authors.join(", ")));
     }
-    if let Some(p) = &r.pages {
-        text.push_str(&format!(": {p}"));
+    if let Some(y) = c.year {
+        parts.push(format!("({y})"));
     }
-    text.push_str(&format!(" [source reference {}]", r.number));
-    Some(text)
+    if let Some(t) = &c.title {
+        parts.push(format!("{t}."));
+    }
+    let mut journal = c.journal.clone().unwrap_or_default();
+    if let Some(v) = &c.volume {
+        journal.push_str(&format!(" {v}"));
+    }
+    if let Some(p) = &c.pages {
+        journal.push_str(&format!(": {p}"));
+    }
+    if !journal.trim().is_empty() {
+        parts.push(journal.trim().to_string());
+    }
+    if let Some(d) = &c.doi {
+        parts.push(format!("doi {d}"));
+    }
+    if let Some(p) = &c.pmid {
+        parts.push(format!("PMID {p}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 /// One study with every field and its locator, and BED/EQD2 of its schedules.

@@ -32,6 +32,10 @@ struct Cli {
     /// Review folder to load instead of the embedded default review.
     #[arg(long, global = true, value_name = "DIR")]
     review: Option<PathBuf>,
+    /// Edition of the review to use (default: the latest, `current`); e.g. 2021-01 for the review
+    /// as published.
+    #[arg(long, global = true, value_name = "EDITION")]
+    edition: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,6 +76,18 @@ enum Command {
     },
     /// Answer a clinician's question: the evidence on a drug given with radiotherapy to a site.
     Assess(AssessArgs),
+    /// What changed between two editions: studies, pooled estimates, certainty, guidance.
+    Diff {
+        /// The earlier edition.
+        #[arg(long, default_value = "2021-01")]
+        from: String,
+        /// The later edition.
+        #[arg(long, default_value = "current")]
+        to: String,
+        /// Print JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate the review folder and print a one-line summary.
     Check {
         /// Print JSON instead of text.
@@ -128,6 +144,10 @@ struct AssessArgs {
     /// Planned number of fractions (with --dose-gy).
     #[arg(long)]
     fractions: Option<f64>,
+    /// Planned gap in days between a drug dose and radiotherapy: shows which studies' concurrency
+    /// windows the plan falls inside, and whether it meets recommended holds.
+    #[arg(long, value_name = "DAYS")]
+    interval_days: Option<u32>,
     /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
     format: String,
@@ -298,8 +318,26 @@ fn run(cli: Cli) -> Result<u8> {
         }
         _ => {}
     }
-    let review = load(cli.review.as_ref())?;
+    let full = load(cli.review.as_ref())?;
+    if let Command::Diff { from, to, json } = &cli.command {
+        let d = concur_report::diff(&full, from, to).map_err(|e| anyhow!("{e}"))?;
+        if *json {
+            print_json(&concur_report::diff_json(&d))?;
+        } else {
+            print!("{}", concur_report::diff_markdown(&d));
+        }
+        return Ok(0);
+    }
+    let edition = cli
+        .edition
+        .clone()
+        .or_else(|| full.current_edition().map(str::to_string));
+    let review = match &edition {
+        Some(e) => full.at_edition(e).map_err(|e| anyhow!("{e}"))?,
+        None => full.clone(),
+    };
     match cli.command {
+        Command::Diff { .. } => unreachable!("handled above"),
         Command::Meta(_) | Command::Proportion { .. } => unreachable!("handled above"),
         Command::Studies(args) => studies(&review, args),
         Command::Audit { json } => {
@@ -317,7 +355,14 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Report { out } => {
             let audit = concur_evidence::audit(&review);
-            let report = concur_report::build_report(&review, &audit);
+            let first = full.meta.editions.first().map(|e| e.id.clone());
+            let changes = match (&first, &edition) {
+                (Some(f), Some(e)) if f != e => Some(concur_report::diff_markdown(
+                    &concur_report::diff(&full, f, e).map_err(|e| anyhow!("{e}"))?,
+                )),
+                _ => None,
+            };
+            let report = concur_report::build_report(&review, &audit, changes.as_deref());
             for file in &report.files {
                 let path = out.join(&file.path);
                 if let Some(parent) = path.parent() {
@@ -346,6 +391,7 @@ fn run(cli: Cli) -> Result<u8> {
                 timing: args.timing.0,
                 dose_gy: args.dose_gy,
                 fractions: args.fractions,
+                interval_days: args.interval_days,
             };
             let answer =
                 concur_report::assess(&review, &runs, query).map_err(|e| anyhow!("{e}"))?;

@@ -1,0 +1,567 @@
+//! `concur report`: the whole review regenerated from data, deterministically (same input, same
+//! bytes): report.md, a self-contained index.html, tables/*.csv, analyses.json, figures/*.svg.
+
+use crate::analyses::{run_analyses, AnalysisRun};
+use crate::render::{estimate_text, natural_name, run_json, run_markdown};
+use crate::svg::{escape, forest, prisma};
+use crate::DISCLAIMER;
+use concur_evidence::{AuditReport, OutcomeKind, Review, Site, Statistic, Study};
+use serde_json::Value;
+
+/// A file of the report: path inside the output folder, and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFile {
+    /// Path inside the output folder, with `/`.
+    pub path: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// The report's files and a short summary for the terminal.
+pub struct Report {
+    /// Every file, sorted by path.
+    pub files: Vec<ReportFile>,
+    /// A few lines for the terminal.
+    pub summary: String,
+}
+
+/// First source line named in a locator, to order rows as the source prints them.
+fn first_line(locator: &str) -> u32 {
+    locator
+        .split("line")
+        .nth(1)
+        .and_then(|rest| {
+            rest.trim_start_matches('s')
+                .split(|c: char| !c.is_ascii_digit() && c != ' ')
+                .next()
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(u32::MAX)
+}
+
+/// Study sections of the evidence tables, in report order.
+fn sections(review: &Review) -> Vec<(&'static str, &'static str, Vec<&Study>)> {
+    fn by_line(mut v: Vec<&Study>) -> Vec<&Study> {
+        v.sort_by_key(|s| (first_line(&s.design_locator), s.id.clone()));
+        v
+    }
+    let site = |want: Site| -> Vec<&Study> {
+        review
+            .studies
+            .iter()
+            .filter(|s| s.sites().iter().any(|x| want.covers(*x)))
+            .collect()
+    };
+    let efficacy: Vec<&Study> = review
+        .studies
+        .iter()
+        .filter(|s| s.radiotherapy.is_empty() && !s.design.is_preclinical())
+        .collect();
+    let preclinical: Vec<&Study> = review
+        .studies
+        .iter()
+        .filter(|s| s.design.is_preclinical())
+        .collect();
+    vec![
+        (
+            "brain",
+            "Brain radiotherapy (the source's Table 1)",
+            by_line(site(Site::Brain)),
+        ),
+        (
+            "breast",
+            "Breast, chest wall and regional nodal radiotherapy (the source's Table 2)",
+            by_line(site(Site::Breast)),
+        ),
+        ("bone", "Bone metastases", by_line(site(Site::Bone))),
+        (
+            "efficacy",
+            "Efficacy trials of T-DM1 summarised by the source (no radiotherapy data)",
+            by_line(efficacy),
+        ),
+        ("preclinical", "Preclinical studies", by_line(preclinical)),
+    ]
+}
+
+/// The study label with the source's reference number, as the source's tables cite it.
+fn citation(s: &Study) -> String {
+    s.source_ref
+        .map_or(s.label.clone(), |r| format!("{} [{r}]", s.label))
+}
+
+fn timing(s: &Study) -> String {
+    s.timing.as_ref().map_or("-".into(), |t| match t.mode {
+        concur_evidence::TimingMode::Mixed => format!(
+            "concurrent {} / sequential {}",
+            t.concurrent.map_or("?".into(), |v| v.to_string()),
+            t.sequential.map_or("?".into(), |v| v.to_string())
+        ),
+        m => m.label().to_string(),
+    })
+}
+
+fn rt(s: &Study) -> String {
+    let parts: Vec<String> = s
+        .radiotherapy
+        .iter()
+        .map(|r| {
+            let mut t = r
+                .techniques
+                .iter()
+                .map(|x| x.label())
+                .collect::<Vec<_>>()
+                .join("+");
+            if let Some(d) = r.total_dose_gy {
+                t.push_str(&format!(" {d} Gy"));
+                if let Some(f) = r.fractions {
+                    t.push_str(&format!("/{f} fx"));
+                }
+            }
+            if let Some(p) = r.patients {
+                t.push_str(&format!(" ({p} pts)"));
+            }
+            t
+        })
+        .collect();
+    let mut unique: Vec<String> = Vec::new();
+    for p in parts {
+        if !unique.contains(&p) {
+            unique.push(p);
+        }
+    }
+    if unique.is_empty() {
+        "-".into()
+    } else {
+        unique.join("; ")
+    }
+}
+
+/// Results printed at the study's table row (else its first place), by kind.
+fn results(s: &Study, kinds: &[OutcomeKind]) -> String {
+    let pick: Vec<&concur_evidence::Outcome> = s
+        .outcomes
+        .iter()
+        .filter(|o| kinds.contains(&o.kind))
+        .collect();
+    let place = pick
+        .iter()
+        .map(|o| o.locator.as_str())
+        .find(|l| l.starts_with("table"))
+        .or_else(|| pick.first().map(|o| o.locator.as_str()));
+    let Some(place) = place else {
+        return "-".into();
+    };
+    let items: Vec<String> = pick
+        .iter()
+        .filter(|o| o.locator == place)
+        .map(|o| {
+            let mut label = o.term.clone();
+            if let Some(g) = o.grade.as_deref().filter(|g| *g != "any") {
+                label.push_str(&format!(" G{g}"));
+            }
+            let scope: Vec<String> = [
+                o.arm.clone(),
+                o.timing.map(|t| t.to_string()),
+                o.subgroup.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !scope.is_empty() {
+                label.push_str(&format!(" [{}]", scope.join(", ")));
+            }
+            let value = match o.statistic {
+                Statistic::Proportion => crate::studies::rate_text(o),
+                Statistic::HazardRatio => format!(
+                    "HR {}",
+                    o.value.map_or("-".into(), concur_evidence::trim_float)
+                ),
+                Statistic::MedianMonths => format!(
+                    "median {} mo",
+                    o.value.map_or("-".into(), concur_evidence::trim_float)
+                ),
+                _ => o.value.map_or_else(
+                    || o.p.clone().map_or("-".into(), |p| format!("p {p}")),
+                    concur_evidence::trim_float,
+                ),
+            };
+            format!("{label}: {value}")
+        })
+        .collect();
+    format!("{} ({place})", items.join("; "))
+}
+
+fn best_response(s: &Study) -> String {
+    s.claims
+        .iter()
+        .find(|c| c.quantity == "best response")
+        .map_or("-".into(), |c| c.value.clone())
+}
+
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn csv_line(cells: &[String]) -> String {
+    cells
+        .iter()
+        .map(|c| {
+            if c.contains([',', '"', '\n']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+        + "\n"
+}
+
+fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    match key {
+        "efficacy" => (
+            vec!["Study", "Trial", "Design", "N", "Setting", "Results"],
+            studies
+                .iter()
+                .map(|s| {
+                    vec![
+                        citation(s),
+                        s.trial.clone().unwrap_or_default(),
+                        s.design.label().into(),
+                        s.n.as_ref().map_or("-".into(), |n| n.value.to_string()),
+                        s.setting
+                            .iter()
+                            .map(|x| x.label())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        results(s, &[OutcomeKind::Efficacy, OutcomeKind::Toxicity]),
+                    ]
+                })
+                .collect(),
+        ),
+        "preclinical" => (
+            vec!["Study", "Design", "Model", "Agents", "Finding"],
+            studies
+                .iter()
+                .flat_map(|s| {
+                    s.experiments.iter().map(move |e| {
+                        vec![
+                            citation(s),
+                            e.system.label().into(),
+                            e.model.clone(),
+                            e.agents.join(", "),
+                            format!("{} ({})", e.finding, e.locator),
+                        ]
+                    })
+                })
+                .collect(),
+        ),
+        _ => (
+            vec![
+                "Study",
+                "Design",
+                "N",
+                "Timing",
+                "Radiotherapy",
+                "Best response",
+                "Radiation-induced toxicity",
+                "Source of N",
+            ],
+            studies
+                .iter()
+                .map(|s| {
+                    vec![
+                        citation(s),
+                        s.design.label().into(),
+                        s.n.as_ref().map_or("-".into(), |n| n.value.to_string()),
+                        timing(s),
+                        rt(s),
+                        best_response(s),
+                        results(s, &[OutcomeKind::Toxicity, OutcomeKind::Feasibility]),
+                        s.n.as_ref().map_or("-".into(), |n| n.locator.clone()),
+                    ]
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Builds the report.
+/// `what_changed` is the Markdown of `concur diff` from the first edition, for later editions.
+pub fn build_report(review: &Review, audit: &AuditReport, what_changed: Option<&str>) -> Report {
+    let runs = run_analyses(review);
+    let mut files = Vec::new();
+    let mut md = String::new();
+    let meta = &review.meta;
+    md.push_str(&format!("# {}\n\n> {DISCLAIMER}\n\n", meta.title));
+    if let Some(e) = meta.editions.last() {
+        md.push_str(&format!(
+            "Edition: **{}** — {}{}.\n\n",
+            e.id,
+            e.label,
+            e.date
+                .as_deref()
+                .map_or(String::new(), |d| format!(" ({d})"))
+        ));
+    }
+    if let Some(changes) = what_changed {
+        md.push_str(changes);
+        md.push('\n');
+    }
+    md.push_str("## Question\n\n");
+    md.push_str(&format!(
+        "- Population: {}\n- Intervention: {}\n- Comparison: {}\n- Outcomes: {}\n\n",
+        meta.question.population,
+        meta.question.intervention,
+        meta.question.comparison,
+        meta.question.outcomes.join("; ")
+    ));
+    md.push_str("## Methods\n\n");
+    // Only the sources this edition's evidence uses (the first source is the default of studies).
+    let default_source = meta.sources.first().map(|s| s.id.as_str());
+    let used: Vec<&str> = review
+        .studies
+        .iter()
+        .filter_map(|s| s.source.as_deref().or(default_source))
+        .chain(review.guidance.iter().filter_map(|g| g.source.as_deref()))
+        .collect();
+    for (i, s) in meta
+        .sources
+        .iter()
+        .filter(|s| used.contains(&s.id.as_str()))
+        .enumerate()
+    {
+        let role = if i == 0 {
+            "Source review"
+        } else {
+            "Update source"
+        };
+        md.push_str(&format!("{role}: {}", s.citation));
+        if let Some(note) = &s.note {
+            md.push_str(&format!(" {note}"));
+        }
+        md.push_str("\n\n");
+    }
+    let search = &meta.search;
+    md.push_str(&format!(
+        "Search as the source states it ({}): {} ({}), searched until {}; languages: {}; {}; case reports {}.\n\n",
+        search.locator,
+        search.databases.join(", "),
+        search.term_groups.iter().map(|g| format!("({})", g.join(" OR "))).collect::<Vec<_>>().join(" AND "),
+        search.searched_until,
+        search.languages.join(", "),
+        search.conference_proceedings,
+        if search.case_reports_included { "included" } else { "excluded" }
+    ));
+    md.push_str(&format!("{}\n\n", search.combination));
+    md.push_str("Analyses use the counts printed in the source; where a count had to be derived, the table marks it (*) and says how. Pooled risks use a logistic-normal random-effects model (GLMM) with inverse-variance sensitivity analyses; comparisons use risk or odds ratios. Certainty is rated GRADE-style with the reasons printed (docs/certainty.md). Doses are compared as EQD2 with alpha/beta values that are model assumptions (review.toml).\n\n");
+    md.push_str("![PRISMA 2020 flow diagram](figures/prisma.svg)\n\n");
+    files.push(ReportFile {
+        path: "figures/prisma.svg".into(),
+        bytes: prisma(review).into_bytes(),
+    });
+
+    md.push_str("## Evidence tables\n\n");
+    for (key, title, studies) in sections(review) {
+        if studies.is_empty() {
+            continue;
+        }
+        let (header, rows) = table_rows(&studies, key);
+        md.push_str(&format!(
+            "### {title}\n\n| {} |\n|{}|\n",
+            header.join(" | "),
+            header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+        ));
+        let mut csv = csv_line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+        for row in &rows {
+            md.push_str(&format!(
+                "| {} |\n",
+                row.iter()
+                    .map(|c| md_cell(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
+            csv.push_str(&csv_line(row));
+        }
+        md.push('\n');
+        files.push(ReportFile {
+            path: format!("tables/{key}.csv"),
+            bytes: csv.into_bytes(),
+        });
+    }
+
+    md.push_str("## Analyses\n\n");
+    let mut analysis_csv = csv_line(
+        &[
+            "analysis",
+            "row",
+            "study",
+            "group_events",
+            "group_total",
+            "control_events",
+            "control_total",
+            "locator",
+            "derivation",
+        ]
+        .map(String::from),
+    );
+    let mut sites: Vec<Site> = Vec::new();
+    for r in &runs {
+        if !sites.contains(&r.decl.site) {
+            sites.push(r.decl.site);
+        }
+    }
+    for site in sites {
+        let in_site: Vec<&AnalysisRun<'_>> = runs.iter().filter(|r| r.decl.site == site).collect();
+        md.push_str(&format!("### {}\n\n", site.label()));
+        for run in in_site {
+            md.push_str(&run_markdown(run, "####"));
+            if let Some(svg) = forest(run) {
+                let path = format!("figures/{}.svg", run.decl.id);
+                md.push_str(&format!("\n![Forest plot: {}]({path})\n", run.decl.title));
+                files.push(ReportFile {
+                    path,
+                    bytes: svg.into_bytes(),
+                });
+            }
+            md.push('\n');
+            for r in &run.rows {
+                analysis_csv.push_str(&csv_line(&[
+                    run.decl.id.clone(),
+                    r.label.clone(),
+                    r.study.id.clone(),
+                    r.group.events.to_string(),
+                    r.group.total.to_string(),
+                    r.control
+                        .as_ref()
+                        .map_or(String::new(), |c| c.events.to_string()),
+                    r.control
+                        .as_ref()
+                        .map_or(String::new(), |c| c.total.to_string()),
+                    r.group.locator.clone(),
+                    r.group.derivation.clone().unwrap_or_default(),
+                ]));
+            }
+        }
+    }
+    files.push(ReportFile {
+        path: "tables/analyses.csv".into(),
+        bytes: analysis_csv.into_bytes(),
+    });
+
+    md.push_str("## Guidance\n\n");
+    for g in &review.guidance {
+        md.push_str(&format!(
+            "- **{}** — {} ({}; {}). Studies: {}.\n",
+            g.stance.label(),
+            g.text,
+            g.issuer,
+            g.locator,
+            g.studies.join(", ")
+        ));
+    }
+    md.push_str("\n## Audit of the source and the evidence base\n\n");
+    let open = audit.unacknowledged_errors();
+    md.push_str(&format!("{} findings; {} unacknowledged errors. Each finding names both places in the source where they disagree.\n\n", audit.findings.len(), open));
+    let mut audit_csv = csv_line(
+        &[
+            "id",
+            "severity",
+            "study",
+            "locators",
+            "numbers",
+            "reason",
+            "acknowledged",
+        ]
+        .map(String::from),
+    );
+    md.push_str("| Severity | Study | Where | Numbers | Status |\n|---|---|---|---|---|\n");
+    for f in &audit.findings {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            f.severity,
+            f.study,
+            md_cell(&f.locators.join("; ")),
+            md_cell(&f.numbers),
+            md_cell(
+                &f.acknowledged
+                    .as_ref()
+                    .map_or("open".to_string(), |e| format!("acknowledged: {e}"))
+            )
+        ));
+        audit_csv.push_str(&csv_line(&[
+            f.id.clone(),
+            f.severity.to_string(),
+            f.study.clone(),
+            f.locators.join("; "),
+            f.numbers.clone(),
+            f.reason.clone(),
+            f.acknowledged.clone().unwrap_or_default(),
+        ]));
+    }
+    files.push(ReportFile {
+        path: "tables/audit.csv".into(),
+        bytes: audit_csv.into_bytes(),
+    });
+    md.push_str(&format!("\n---\n\n{DISCLAIMER}\n"));
+
+    let analyses_json = Value::Array(runs.iter().map(run_json).collect());
+    files.push(ReportFile {
+        path: "analyses.json".into(),
+        bytes: (serde_json::to_string_pretty(&analyses_json).unwrap_or_default() + "\n")
+            .into_bytes(),
+    });
+    let html = html_page(&meta.title, &md, &files);
+    files.push(ReportFile {
+        path: "report.md".into(),
+        bytes: md.into_bytes(),
+    });
+    files.push(ReportFile {
+        path: "index.html".into(),
+        bytes: html.into_bytes(),
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut summary = format!("{}: {} studies, {} analyses, {} guidance statements, audit: {} findings ({} unacknowledged errors)\n", meta.id, review.studies.len(), runs.len(), review.guidance.len(), audit.findings.len(), open);
+    for run in &runs {
+        if let Some(fit) = run.primary() {
+            summary.push_str(&format!(
+                "  {}: {} {} (certainty {})\n",
+                run.decl.id,
+                natural_name(fit.spec.measure),
+                estimate_text(fit),
+                run.certainty.level
+            ));
+        }
+    }
+    Report { files, summary }
+}
+
+const CSS: &str = "body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{color:#1f4e79}h2{border-bottom:2px solid #1f4e79;padding-bottom:.2em;margin-top:2em}\
+table{border-collapse:collapse;width:100%;font-size:.85em;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left}\
+th{background:#dbe5f1}tr:nth-child(even) td{background:#f6f8fb}blockquote{background:#fff4e5;border-left:4px solid #e69500;margin:1em 0;padding:.5em 1em}\
+svg{max-width:100%;height:auto;display:block;margin:1em 0}code{background:#eef;padding:0 .2em}\
+@media print{body{max-width:none}h2{page-break-before:always}svg,table{page-break-inside:avoid}}";
+
+/// Renders the Markdown to one self-contained page, with the SVG figures inline.
+fn html_page(title: &str, md: &str, files: &[ReportFile]) -> String {
+    let mut options = pulldown_cmark::Options::empty();
+    options.insert(pulldown_cmark::Options::ENABLE_TABLES);
+    let parser = pulldown_cmark::Parser::new_ext(md, options);
+    let mut body = String::new();
+    pulldown_cmark::html::push_html(&mut body, parser);
+    for f in files.iter().filter(|f| f.path.ends_with(".svg")) {
+        let svg = String::from_utf8_lossy(&f.bytes);
+        let needle = format!("src=\"{}\"", f.path);
+        while let Some(pos) = body.find(&needle) {
+            let start = body[..pos].rfind("<img").unwrap_or(pos);
+            let end = body[pos..].find('>').map_or(body.len(), |e| pos + e + 1);
+            body.replace_range(start..end, &svg);
+        }
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
