@@ -12,6 +12,20 @@
 //!
 //! Every function documents its formula and a reference; `docs/statistics.md` lists where concur
 //! deliberately differs from metafor.
+//!
+//! ```
+//! use concur_stats::{analyse, Data, Measure, Method, Pooling, Proportion, Spec, Test};
+//! // Radionecrosis after SRS with T-DM1 in three series (9/23, 4/7, 2/4), logit random effects.
+//! let data = Data::Proportions(vec![
+//!     Proportion { events: 9.0, total: 23.0 },
+//!     Proportion { events: 4.0, total: 7.0 },
+//!     Proportion { events: 2.0, total: 4.0 },
+//! ]);
+//! let spec = Spec { measure: Measure::Plo, pooling: Pooling::InverseVariance(Method::Reml), test: Test::Z, level: 95.0 };
+//! let fit = analyse(&data, &spec).unwrap();
+//! let risk = fit.transformed.unwrap();
+//! assert!(risk.ci_lb < risk.estimate && risk.estimate < risk.ci_ub);
+//! ```
 #![warn(missing_docs)]
 #![allow(missing_docs)] // struct fields mirror metafor's names and are documented at module level
 
