@@ -1,23 +1,8 @@
 //! `concur` as a user runs it: exit codes, filters, errors, and stable JSON (golden snapshot).
 
-use assert_cmd::Command;
+use crate::common::{concur, json};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn concur() -> Command {
-    Command::cargo_bin("concur").expect("the concur binary is built")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = concur()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).expect("valid JSON")
-}
 
 fn ids(value: &Value) -> Vec<String> {
     value
@@ -147,7 +132,9 @@ fn table_output_shows_design_n_timing_dose_and_toxicity() {
         .assert()
         .success()
         .stdout(predicate::str::contains("stumpf-2019"))
-        .stdout(predicate::str::contains("mixed (16 conc / 7 seq)"))
+        .stdout(predicate::str::contains(
+            "mixed: 16 concurrent, 7 sequential",
+        ))
         .stdout(predicate::str::contains("9/23 (39.1%)"))
         .stdout(predicate::str::contains("SRS 16-24 Gy"))
         .stdout(predicate::str::contains("6 studies"));

@@ -1,22 +1,7 @@
 //! The living review: editions, `concur diff`, concurrency windows, consensus statements.
 
-use assert_cmd::Command;
+use crate::common::{concur, json};
 use serde_json::Value;
-
-fn concur() -> Command {
-    Command::cargo_bin("concur").expect("the concur binary is built")
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = concur()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
-}
 
 #[test]
 fn the_2021_edition_reproduces_the_published_review() {

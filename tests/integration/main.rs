@@ -2,6 +2,7 @@
 
 mod browser;
 mod cli;
+mod common;
 mod living;
 mod meta;
 mod report;

@@ -1,14 +1,10 @@
 //! `concur meta` and `concur proportion` from the command line: numbers tie back to the metafor
 //! reference, and bad files give located errors.
 
-use assert_cmd::Command;
+use crate::common::{concur, json};
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::PathBuf;
-
-fn concur() -> Command {
-    Command::cargo_bin("concur").expect("the concur binary is built")
-}
 
 /// Writes a CSV into a temporary folder and returns (folder guard, path).
 fn csv(text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -61,24 +57,13 @@ fn bcg_csv() -> String {
     out
 }
 
-fn run_json(args: &[&str]) -> Value {
-    let out = concur()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
-}
-
 #[test]
 fn meta_json_matches_metafor_for_every_method_on_bcg() {
     let (_dir, path) = csv(&bcg_csv());
     for method in ["EE", "DL", "REML", "PM", "MH"] {
         let id = format!("bcg/RR/{method}/z");
         let expected = &reference_case(&id)["expected"];
-        let got = run_json(&[
+        let got = json(&[
             "meta",
             "--data",
             path.to_str().unwrap(),
@@ -110,7 +95,7 @@ fn meta_json_matches_metafor_for_every_method_on_bcg() {
 #[test]
 fn meta_json_has_the_documented_fields() {
     let (_dir, path) = csv("study,events,total\na,9,23\nb,4,7\nc,2,4\n");
-    let got = run_json(&[
+    let got = json(&[
         "meta",
         "--data",
         path.to_str().unwrap(),
@@ -181,7 +166,7 @@ fn meta_text_shows_a_forest_plot_and_subgroups() {
 #[test]
 fn glmm_runs_from_the_cli_and_refuses_all_zero_data() {
     let (_dir, path) = csv("study,events,total\na,9,23\nb,4,7\nc,2,4\n");
-    let got = run_json(&[
+    let got = json(&[
         "meta",
         "--data",
         path.to_str().unwrap(),
@@ -306,7 +291,7 @@ fn incompatible_options_are_explained() {
 
 #[test]
 fn proportion_prints_the_four_intervals() {
-    let got = run_json(&["proportion", "9", "23", "--json"]);
+    let got = json(&["proportion", "9", "23", "--json"]);
     let text = include_str!("../../crates/concur-stats/tests/fixtures/metafor-reference.json");
     let all: Value = serde_json::from_str(text).unwrap();
     let r = all["intervals"]

@@ -1,14 +1,10 @@
 //! `concur report` and `concur assess`: deterministic, complete outputs (golden snapshots), and
 //! clear errors for bad questions.
 
-use assert_cmd::Command;
+use crate::common::concur;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::Path;
-
-fn concur() -> Command {
-    Command::cargo_bin("concur").expect("the concur binary is built")
-}
 
 fn report_into(dir: &Path) {
     concur()

@@ -460,37 +460,13 @@ fn happened(study: &Study) -> Vec<(String, String)> {
         .collect()
 }
 
-fn timing_text(s: &Study) -> String {
-    s.timing
-        .as_ref()
-        .map_or("not reported".into(), |t| match t.mode {
-            TimingMode::Mixed => format!(
-                "mixed ({} concurrent, {} sequential)",
-                t.concurrent.map_or("?".into(), |v| v.to_string()),
-                t.sequential.map_or("?".into(), |v| v.to_string())
-            ),
-            m => m.as_str().into(),
-        })
-}
-
 fn rt_text(review: &Review, s: &Study) -> Vec<String> {
     let doses = schedule_doses(review, s);
     s.radiotherapy
         .iter()
         .enumerate()
         .map(|(i, rt)| {
-            let mut t = rt
-                .techniques
-                .iter()
-                .map(|x| x.label())
-                .collect::<Vec<_>>()
-                .join("+");
-            if let Some(d) = rt.total_dose_gy {
-                t.push_str(&format!(" {d} Gy"));
-            }
-            if let Some(f) = rt.fractions {
-                t.push_str(&format!(" in {f} fractions"));
-            }
+            let mut t = crate::studies::schedule_label(rt);
             for d in doses.iter().filter(|d| d.schedule == i) {
                 t.push_str(&format!(
                     ", EQD2 {} Gy (a/b {})",
@@ -659,7 +635,7 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
                 "{} [{}]",
                 n.value, n.locator
             )),
-            timing_text(s),
+            crate::studies::timing_text(s),
             s.timing.as_ref().map_or("-", |t| t.locator.as_str())
         ));
         for rt in rt_text(review, s) {
@@ -724,7 +700,7 @@ pub fn answer_json(review: &Review, a: &Answer<'_>) -> Value {
         "studies": a.studies.iter().map(|s| json!({
             "id": s.id, "label": s.label, "design": s.design, "n": s.n.as_ref().map(|n| n.value),
             "n_locator": s.n.as_ref().map(|n| n.locator.clone()),
-            "timing": timing_text(s), "timing_locator": s.timing.as_ref().map(|t| t.locator.clone()),
+            "timing": crate::studies::timing_text(s), "timing_locator": s.timing.as_ref().map(|t| t.locator.clone()),
             "radiotherapy": rt_text(review, s),
             "results": happened(s).into_iter().map(|(what, locator)| json!({"result": what, "locator": locator})).collect::<Vec<_>>(),
             "summary": s.summary,

@@ -89,53 +89,6 @@ fn citation(s: &Study) -> String {
         .map_or(s.label.clone(), |r| format!("{} [{r}]", s.label))
 }
 
-fn timing(s: &Study) -> String {
-    s.timing.as_ref().map_or("-".into(), |t| match t.mode {
-        concur_evidence::TimingMode::Mixed => format!(
-            "concurrent {} / sequential {}",
-            t.concurrent.map_or("?".into(), |v| v.to_string()),
-            t.sequential.map_or("?".into(), |v| v.to_string())
-        ),
-        m => m.label().to_string(),
-    })
-}
-
-fn rt(s: &Study) -> String {
-    let parts: Vec<String> = s
-        .radiotherapy
-        .iter()
-        .map(|r| {
-            let mut t = r
-                .techniques
-                .iter()
-                .map(|x| x.label())
-                .collect::<Vec<_>>()
-                .join("+");
-            if let Some(d) = r.total_dose_gy {
-                t.push_str(&format!(" {d} Gy"));
-                if let Some(f) = r.fractions {
-                    t.push_str(&format!("/{f} fx"));
-                }
-            }
-            if let Some(p) = r.patients {
-                t.push_str(&format!(" ({p} pts)"));
-            }
-            t
-        })
-        .collect();
-    let mut unique: Vec<String> = Vec::new();
-    for p in parts {
-        if !unique.contains(&p) {
-            unique.push(p);
-        }
-    }
-    if unique.is_empty() {
-        "-".into()
-    } else {
-        unique.join("; ")
-    }
-}
-
 /// Results printed at the study's table row (else its first place), by kind.
 fn results(s: &Study, kinds: &[OutcomeKind]) -> String {
     let pick: Vec<&concur_evidence::Outcome> = s
@@ -274,8 +227,8 @@ fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<Stri
                         citation(s),
                         s.design.label().into(),
                         s.n.as_ref().map_or("-".into(), |n| n.value.to_string()),
-                        timing(s),
-                        rt(s),
+                        crate::studies::timing_text(s),
+                        crate::studies::rt_text(s),
                         best_response(s),
                         results(s, &[OutcomeKind::Toxicity, OutcomeKind::Feasibility]),
                         s.n.as_ref().map_or("-".into(), |n| n.locator.clone()),

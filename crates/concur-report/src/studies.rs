@@ -68,30 +68,47 @@ fn drug_matches(review: &Review, study: &Study, wanted: &str) -> bool {
     }
 }
 
-/// A readable timing summary: `concurrent`, `mixed (16 concurrent / 7 sequential)`.
-fn timing_text(study: &Study) -> String {
+/// A readable timing summary: `concurrent`, `mixed: 16 concurrent, 7 sequential`.
+pub(crate) fn timing_text(study: &Study) -> String {
     match &study.timing {
-        None => "-".into(),
-        Some(t) if t.mode == TimingMode::Mixed => {
-            let c = t.concurrent.map_or("?".into(), |v| v.to_string());
-            let s = t.sequential.map_or("?".into(), |v| v.to_string());
-            format!("mixed ({c} conc / {s} seq)")
-        }
+        None => "not reported".into(),
+        Some(t) if t.mode == TimingMode::Mixed => match (t.concurrent, t.sequential) {
+            (None, None) => "mixed (counts not reported)".into(),
+            (c, s) => format!(
+                "mixed: {} concurrent, {} sequential",
+                c.map_or("?".into(), |v| v.to_string()),
+                s.map_or("?".into(), |v| v.to_string())
+            ),
+        },
         Some(t) => t.mode.as_str().to_string(),
     }
 }
 
-fn rt_text(study: &Study) -> String {
+/// One schedule: `WBRT 30 Gy/10 fx (2 pts)`.
+pub(crate) fn schedule_label(rt: &concur_evidence::Radiotherapy) -> String {
+    let mut text = rt
+        .techniques
+        .iter()
+        .map(|t| t.label())
+        .collect::<Vec<_>>()
+        .join("+");
+    if let Some(d) = rt.total_dose_gy {
+        text.push_str(&format!(" {d} Gy"));
+        if let Some(f) = rt.fractions {
+            text.push_str(&format!("/{f} fx"));
+        }
+    }
+    if let Some(p) = rt.patients {
+        text.push_str(&format!(" ({p} pts)"));
+    }
+    text
+}
+
+/// All of a study's schedules, each once.
+pub(crate) fn rt_text(study: &Study) -> String {
     let mut parts: Vec<String> = Vec::new();
     for rt in &study.radiotherapy {
-        let tech: Vec<&str> = rt.techniques.iter().map(|t| t.label()).collect();
-        let mut text = tech.join("+");
-        if let Some(d) = rt.total_dose_gy {
-            text.push_str(&format!(" {d} Gy"));
-            if let Some(f) = rt.fractions {
-                text.push_str(&format!("/{f}"));
-            }
-        }
+        let text = schedule_label(rt);
         if !parts.contains(&text) {
             parts.push(text);
         }

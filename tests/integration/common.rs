@@ -1,0 +1,21 @@
+//! Helpers shared by the CLI test modules.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The built `concur` binary.
+pub fn concur() -> Command {
+    Command::cargo_bin("concur").expect("the concur binary is built")
+}
+
+/// Runs concur with `args`, expects success, and parses its standard output as JSON.
+pub fn json(args: &[&str]) -> Value {
+    let out = concur()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("valid JSON")
+}
