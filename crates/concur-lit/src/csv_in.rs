@@ -1,0 +1,124 @@
+//! CSV/TSV records with the usual column names (ASReview, Rayyan and similar exports).
+
+use crate::record::{squash, year_in, Author, Item, Position, Record, Section};
+use crate::{LitError, Problem};
+use std::io::Read;
+
+/// Reads CSV (or TSV when `delimiter` is a tab). Columns are matched by name, ignoring case:
+/// title, abstract, authors (`;`-separated), year (or publication_year, py, date), doi, pmid
+/// (or pubmed_id), keywords, journal, and a screening label (label_included, included, label).
+pub fn read_csv<R: Read>(
+    input: R,
+    delimiter: u8,
+    sink: &mut dyn FnMut(Item),
+) -> Result<u64, LitError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(input);
+    let headers = match reader.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
+            .collect::<Vec<_>>(),
+        Err(e) => return Err(LitError::Format(format!("cannot read the CSV header: {e}"))),
+    };
+    let col = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| headers.iter().position(|h| h == n))
+    };
+    let title = col(&["title", "primary_title", "ti"]);
+    let abstract_ = col(&["abstract", "abstract_note", "ab"]);
+    let authors = col(&["authors", "author", "au"]);
+    let year = col(&["year", "publication_year", "py", "date"]);
+    let doi = col(&["doi"]);
+    let pmid = col(&["pmid", "pubmed_id", "pubmedid"]);
+    let keywords = col(&["keywords", "kw"]);
+    let journal = col(&["journal", "journal_title", "source"]);
+    let label = col(&["label_included", "included", "label", "included_label"]);
+    if title.is_none() && doi.is_none() && pmid.is_none() {
+        return Err(LitError::Format(format!(
+            "the CSV has none of the columns title, doi or pmid (columns: {})",
+            headers.join(", ")
+        )));
+    }
+    let mut count = 0;
+    for (i, row) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                let position = Position {
+                    byte: e.position().map_or(0, |p| p.byte()),
+                    line: e.position().map_or(line, |p| p.line()),
+                };
+                sink(Item::Rejected(Problem {
+                    position,
+                    reason: format!("unreadable CSV row: {e}"),
+                }));
+                continue;
+            }
+        };
+        let position = Position {
+            byte: row.position().map_or(0, |p| p.byte()),
+            line: row.position().map_or(line, |p| p.line()),
+        };
+        let get = |c: Option<usize>| {
+            c.and_then(|c| row.get(c))
+                .map(squash)
+                .filter(|v| !v.is_empty())
+        };
+        let mut r = Record {
+            position,
+            ..Record::default()
+        };
+        r.title = get(title);
+        if let Some(a) = get(abstract_) {
+            r.abstract_sections.push(Section {
+                label: None,
+                text: a,
+            });
+        }
+        if let Some(a) = get(authors) {
+            r.authors = a
+                .split(';')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(|x| match x.split_once(',') {
+                    Some((last, first)) => Author {
+                        last: last.trim().into(),
+                        first: Some(first.trim().into()),
+                        ..Author::default()
+                    },
+                    None => Author {
+                        last: x.into(),
+                        ..Author::default()
+                    },
+                })
+                .collect();
+        }
+        r.year = get(year).as_deref().and_then(year_in);
+        r.doi = get(doi);
+        r.pmid = get(pmid).map(|p| p.trim_end_matches(".0").to_string());
+        if let Some(k) = get(keywords) {
+            r.keywords = k.split(';').map(squash).filter(|x| !x.is_empty()).collect();
+        }
+        r.journal = get(journal);
+        r.label = get(label).and_then(|v| match v.to_lowercase().as_str() {
+            "1" | "true" | "yes" | "included" | "relevant" => Some(true),
+            "0" | "false" | "no" | "excluded" | "irrelevant" => Some(false),
+            _ => None,
+        });
+        if r.is_empty() {
+            sink(Item::Rejected(Problem {
+                position,
+                reason: "row with no title, doi or pmid".into(),
+            }));
+        } else {
+            count += 1;
+            sink(Item::Record(Box::new(r)));
+        }
+    }
+    Ok(count)
+}

@@ -1,0 +1,217 @@
+//! Bibliographic records for concur: streaming readers for PubMed XML (plain or gzip; efetch,
+//! baseline and update files), MEDLINE/nbib, RIS, Web of Science and Ovid tagged text, and CSV,
+//! all producing one [`Record`] model. Readers stream: memory stays flat whatever the file size.
+//!
+//! A malformed record is reported as [`Item::Rejected`] with its position and the rest of the file
+//! is still read; only an unreadable file (I/O, undetectable format) is an error.
+//!
+//! ```
+//! let ris = "TY  - JOUR\nTI  - Trastuzumab emtansine and SRS\nPY  - 2019\nER  - \n";
+//! let mut titles = Vec::new();
+//! concur_lit::read(ris.as_bytes(), concur_lit::Format::Ris, &mut |item| {
+//!     if let concur_lit::Item::Record(r) = item {
+//!         titles.push(r.title.clone());
+//!     }
+//! })
+//! .unwrap();
+//! assert_eq!(titles, [Some("Trastuzumab emtansine and SRS".to_string())]);
+//! ```
+#![warn(missing_docs)]
+#![allow(missing_docs)] // record fields are named for what they hold; see record.rs
+
+mod csv_in;
+mod pubmed;
+mod record;
+mod tagged;
+
+pub use record::{Author, Item, Mesh, Position, Record, Section};
+pub use tagged::Tagged;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// A record that could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub position: Position,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.position.line > 0 {
+            write!(f, "line {}: {}", self.position.line, self.reason)
+        } else {
+            write!(f, "byte {}: {}", self.position.byte, self.reason)
+        }
+    }
+}
+
+/// Errors that stop a whole file.
+#[derive(Debug, thiserror::Error)]
+pub enum LitError {
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Format(String),
+}
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    PubmedXml,
+    Medline,
+    Ris,
+    WebOfScience,
+    Ovid,
+    Csv,
+    Tsv,
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::PubmedXml => "pubmed-xml",
+            Format::Medline => "medline",
+            Format::Ris => "ris",
+            Format::WebOfScience => "wos",
+            Format::Ovid => "ovid",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(text: &str) -> Option<Format> {
+        [
+            Format::PubmedXml,
+            Format::Medline,
+            Format::Ris,
+            Format::WebOfScience,
+            Format::Ovid,
+            Format::Csv,
+            Format::Tsv,
+        ]
+        .into_iter()
+        .find(|f| {
+            f.name() == text.to_ascii_lowercase()
+                || (text.eq_ignore_ascii_case("nbib") && *f == Format::Medline)
+                || (text.eq_ignore_ascii_case("xml") && *f == Format::PubmedXml)
+        })
+    }
+}
+
+/// Guesses the format from the first bytes of the (decompressed) content.
+pub fn detect(head: &[u8]) -> Option<Format> {
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}');
+    let body = text.trim_start();
+    if body.starts_with('<')
+        && (body.starts_with("<?xml")
+            || body.contains("<PubmedArticle")
+            || body.contains("<MedlineCitation")
+            || body.contains("<!DOCTYPE"))
+    {
+        return Some(Format::PubmedXml);
+    }
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .take(40)
+        .collect();
+    let first = lines.first().copied().unwrap_or("");
+    if lines.iter().any(|l| l.starts_with("PMID- ")) {
+        return Some(Format::Medline);
+    }
+    if lines.iter().any(|l| l.starts_with("TY  -")) {
+        return Some(Format::Ris);
+    }
+    if first.starts_with("FN ")
+        || lines
+            .iter()
+            .any(|l| l.starts_with("PT J") || l.starts_with("PT B"))
+    {
+        return Some(Format::WebOfScience);
+    }
+    if lines.iter().any(|l| tagged::is_ovid_start(l)) {
+        return Some(Format::Ovid);
+    }
+    if first.contains('\t') {
+        return Some(Format::Tsv);
+    }
+    if first.contains(',') {
+        return Some(Format::Csv);
+    }
+    None
+}
+
+/// Reads one stream of a known format.
+pub fn read<R: BufRead>(
+    input: R,
+    format: Format,
+    sink: &mut dyn FnMut(Item),
+) -> Result<u64, LitError> {
+    match format {
+        Format::PubmedXml => pubmed::read_pubmed_xml(input, sink),
+        Format::Medline => tagged::read_tagged(input, Tagged::Medline, sink),
+        Format::Ris => tagged::read_tagged(input, Tagged::Ris, sink),
+        Format::WebOfScience => tagged::read_tagged(input, Tagged::WebOfScience, sink),
+        Format::Ovid => tagged::read_tagged(input, Tagged::Ovid, sink),
+        Format::Csv => csv_in::read_csv(input, b',', sink),
+        Format::Tsv => csv_in::read_csv(input, b'\t', sink),
+    }
+}
+
+/// Opens a file, inflating gzip (by its magic bytes, whatever the extension) and detecting the
+/// format unless one is given. Returns the format and the number of records read.
+pub fn read_file(
+    path: &Path,
+    format: Option<Format>,
+    sink: &mut dyn FnMut(Item),
+) -> Result<(Format, u64), LitError> {
+    let file = std::fs::File::open(path)?;
+    let mut raw = BufReader::with_capacity(1 << 16, file);
+    let gz = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let mut input: Box<dyn BufRead> = if gz {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(raw),
+        ))
+    } else {
+        Box::new(raw)
+    };
+    let format = match format {
+        Some(f) => f,
+        None => {
+            let head = input.fill_buf()?;
+            if head.is_empty() {
+                return Err(LitError::Format("the file is empty".into()));
+            }
+            let head = head[..head.len().min(8192)].to_vec();
+            if head.iter().filter(|b| **b == 0).count() > 0 {
+                return Err(LitError::Format(
+                    "the file is binary, not a bibliographic export (it contains NUL bytes)".into(),
+                ));
+            }
+            detect(&head).ok_or_else(|| {
+                LitError::Format("unknown format: expected PubMed XML, MEDLINE (PMID- ), RIS (TY  - ), Web of Science, Ovid or CSV; use --format to say which".into())
+            })?
+        }
+    };
+    let count = read(&mut input, format, sink).map_err(|e| match e {
+        LitError::Io(io) if gz => {
+            LitError::Format(format!("the gzip data is corrupt or truncated: {io}"))
+        }
+        other => other,
+    })?;
+    // Read whatever the reader left unread, so that a truncated gzip stream is noticed.
+    let mut rest = Vec::new();
+    if let Err(io) = input.read_to_end(&mut rest) {
+        return Err(LitError::Format(format!(
+            "the gzip data is corrupt or truncated: {io}"
+        )));
+    }
+    Ok((format, count))
+}

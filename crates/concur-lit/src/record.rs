@@ -1,0 +1,160 @@
+//! The one normalised record model every reader produces.
+
+/// Where in its file a record (or a problem) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// Byte offset of the record's start in the (decompressed) input.
+    pub byte: u64,
+    /// 1-based line of the record's start, where the format is line-based (0 when unknown).
+    pub line: u64,
+}
+
+/// An author: a person or a collective (group) name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Author {
+    /// Family name, or the whole name when it cannot be split.
+    pub last: String,
+    /// Given names or initials.
+    pub first: Option<String>,
+    /// A group author ("KATHERINE Investigators").
+    pub collective: bool,
+    pub affiliations: Vec<String>,
+}
+
+impl Author {
+    /// "Stumpf PK" style display name.
+    pub fn display(&self) -> String {
+        match &self.first {
+            Some(f) if !self.collective => format!("{} {f}", self.last),
+            _ => self.last.clone(),
+        }
+    }
+}
+
+/// A MeSH heading with its qualifiers and major-topic flags.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Mesh {
+    pub descriptor: String,
+    pub major: bool,
+    /// Qualifier names with their major-topic flags.
+    pub qualifiers: Vec<(String, bool)>,
+}
+
+/// A labelled section of a structured abstract (label empty for unstructured text).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Section {
+    pub label: Option<String>,
+    pub text: String,
+}
+
+/// One bibliographic record, whatever format it came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record {
+    pub pmid: Option<String>,
+    pub doi: Option<String>,
+    pub pmc: Option<String>,
+    /// Other identifiers as (type, value), e.g. ("pii", "S0…"), ("accession", "…").
+    pub other_ids: Vec<(String, String)>,
+    pub title: Option<String>,
+    pub abstract_sections: Vec<Section>,
+    pub authors: Vec<Author>,
+    pub journal: Option<String>,
+    pub journal_abbrev: Option<String>,
+    pub year: Option<u16>,
+    /// The publication date as printed (e.g. `2019 Jun 15`, `1998 Dec-1999 Jan`).
+    pub date: Option<String>,
+    pub volume: Option<String>,
+    pub issue: Option<String>,
+    pub pages: Option<String>,
+    pub languages: Vec<String>,
+    pub publication_types: Vec<String>,
+    pub mesh: Vec<Mesh>,
+    pub keywords: Vec<String>,
+    pub grants: Vec<String>,
+    /// RIS reference type (`JOUR`, `BOOK`, …) or PubMed record kind (`PubmedBookArticle`).
+    pub kind: Option<String>,
+    /// Screening label carried by the file (CSV `label_included`, ASReview RIS notes).
+    pub label: Option<bool>,
+    /// Where the record starts.
+    pub position: Position,
+}
+
+impl Record {
+    /// The whole abstract as one text (sections joined, labelled ones prefixed).
+    pub fn abstract_text(&self) -> Option<String> {
+        if self.abstract_sections.is_empty() {
+            return None;
+        }
+        Some(
+            self.abstract_sections
+                .iter()
+                .map(|s| match &s.label {
+                    Some(l) => format!("{l}: {}", s.text),
+                    None => s.text.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
+
+    /// Whether the record has anything to identify it by.
+    pub fn is_empty(&self) -> bool {
+        self.pmid.is_none() && self.doi.is_none() && self.title.is_none()
+    }
+}
+
+/// What a reader hands out, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// A record.
+    Record(Box<Record>),
+    /// PMIDs an update file deletes (`DeleteCitation`).
+    Delete(Vec<String>),
+    /// A record that could not be read; the rest of the file goes on.
+    Rejected(crate::Problem),
+}
+
+/// Collapses runs of white space to one space and trims.
+pub(crate) fn squash(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The first four-digit year 1000-2999 in a text.
+pub(crate) fn year_in(text: &str) -> Option<u16> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(3)).find_map(|i| {
+        let w = &b[i..i + 4];
+        let digits = w.iter().all(u8::is_ascii_digit);
+        let bounded = (i == 0 || !b[i - 1].is_ascii_digit())
+            && b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
+        (digits && bounded && (w[0] == b'1' || w[0] == b'2'))
+            .then(|| std::str::from_utf8(w).ok()?.parse().ok())
+            .flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squash_and_year() {
+        assert_eq!(squash("  a \n  b\tc "), "a b c");
+        assert_eq!(year_in("1998 Dec-1999 Jan"), Some(1998));
+        assert_eq!(year_in("vol 12345"), None);
+        assert_eq!(year_in("10 15"), None);
+    }
+}

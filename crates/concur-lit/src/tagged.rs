@@ -1,0 +1,502 @@
+//! Line-tagged formats: MEDLINE/nbib (`PMID- `), RIS (`TY  - `), Web of Science plain text
+//! (`PT J`) and Ovid tagged (`<1. >`). Hand-written line readers: no crate reads nbib or the
+//! Ovid/WoS forms, and a streaming line reader is simple and fast (memchr for line ends).
+//!
+//! All four share the same shape: a tag at the start of a line, a value, continuation lines,
+//! record boundaries. BOMs, CRLF and mixed line endings, blank lines, junk between records and
+//! invalid UTF-8 (read lossily, and reported) are handled.
+
+use crate::record::{squash, year_in, Author, Item, Mesh, Position, Record, Section};
+use crate::{LitError, Problem};
+use std::io::BufRead;
+
+/// Which tagged format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagged {
+    Medline,
+    Ris,
+    WebOfScience,
+    Ovid,
+}
+
+/// A tag and its value lines, in order.
+struct Field {
+    tag: String,
+    lines: Vec<String>,
+}
+
+/// Splits `line` into (tag, value) for the format, or None for a continuation/other line.
+fn split_tag(format: Tagged, line: &str) -> Option<(String, String)> {
+    let b = line.as_bytes();
+    match format {
+        Tagged::Medline => {
+            // "PMID- 123", "AU  - Name": tag letters, padding to column 4, "- ".
+            if b.len() >= 5 && b[4] == b'-' && b[0].is_ascii_uppercase() {
+                let tag = line[..4].trim_end();
+                if tag
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                    && !tag.is_empty()
+                {
+                    return Some((
+                        tag.to_string(),
+                        line.get(5..).unwrap_or("").trim().to_string(),
+                    ));
+                }
+            }
+            None
+        }
+        Tagged::Ris | Tagged::Ovid => {
+            // "TY  - JOUR", "ER  -", "A1  - ...". Ovid also has 3-4 letter tags ("VN  - ").
+            let dash = line.find("  -")?;
+            if !(2..=4).contains(&dash) {
+                return None;
+            }
+            let tag = &line[..dash];
+            if !tag
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                || !tag.starts_with(|c: char| c.is_ascii_uppercase())
+            {
+                return None;
+            }
+            let value = line[dash + 3..].trim();
+            Some((tag.to_string(), value.to_string()))
+        }
+        Tagged::WebOfScience => {
+            if b.len() >= 2
+                && b[0].is_ascii_uppercase()
+                && (b[1].is_ascii_uppercase() || b[1].is_ascii_digit())
+                && (b.len() == 2 || b[2] == b' ')
+            {
+                return Some((
+                    line[..2].to_string(),
+                    line.get(3..).unwrap_or("").trim().to_string(),
+                ));
+            }
+            None
+        }
+    }
+}
+
+/// Reads a tagged stream, calling `sink` for each record or problem. Returns the record count.
+pub fn read_tagged<R: BufRead>(
+    mut input: R,
+    format: Tagged,
+    sink: &mut dyn FnMut(Item),
+) -> Result<u64, LitError> {
+    let mut raw = Vec::new();
+    let mut line_no = 0u64;
+    let mut offset = 0u64;
+    let mut fields: Vec<Field> = Vec::new();
+    let mut start = Position::default();
+    let mut in_record = false;
+    let mut count = 0u64;
+    let mut bad_utf8: Option<Position> = None;
+    let finish =
+        |fields: &mut Vec<Field>, start: Position, sink: &mut dyn FnMut(Item), count: &mut u64| {
+            if fields.is_empty() {
+                return;
+            }
+            // A record with tags but no title or identifier is still a record of the export (a
+            // reference manager's empty entry); it is kept, never dropped.
+            let record = build(format, std::mem::take(fields), start);
+            *count += 1;
+            sink(Item::Record(Box::new(record)));
+        };
+    loop {
+        raw.clear();
+        let n = input.read_until(b'\n', &mut raw).map_err(LitError::Io)?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let here = Position {
+            byte: offset,
+            line: line_no,
+        };
+        offset += n as u64;
+        let mut bytes = raw.as_slice();
+        if line_no == 1 && bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            bytes = &bytes[3..];
+        }
+        while let Some((&last, rest)) = bytes.split_last() {
+            if last == b'\n' || last == b'\r' {
+                bytes = rest;
+            } else {
+                break;
+            }
+        }
+        let line = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => {
+                bad_utf8.get_or_insert(here);
+                String::from_utf8_lossy(bytes)
+            }
+        };
+        let line = line.trim_start_matches('\u{feff}');
+        let tag = split_tag(format, line);
+        let starts = match (&tag, format) {
+            (Some((t, _)), Tagged::Medline) => t == "PMID",
+            (Some((t, _)), Tagged::Ris) => t == "TY",
+            (Some((t, _)), Tagged::WebOfScience) => t == "PT",
+            (_, Tagged::Ovid) => is_ovid_start(line),
+            _ => false,
+        };
+        let ends = match (&tag, format) {
+            (Some((t, _)), Tagged::Ris | Tagged::WebOfScience) => t == "ER",
+            _ => false,
+        };
+        if starts {
+            if in_record {
+                finish(&mut fields, start, sink, &mut count);
+            }
+            in_record = true;
+            start = here;
+            if format == Tagged::Ovid {
+                continue;
+            }
+        }
+        if !in_record {
+            continue; // junk before the first record or between records
+        }
+        if ends {
+            finish(&mut fields, start, sink, &mut count);
+            in_record = false;
+            continue;
+        }
+        if format == Tagged::Medline && line.trim().is_empty() {
+            finish(&mut fields, start, sink, &mut count);
+            in_record = false;
+            continue;
+        }
+        match tag {
+            Some((t, v)) if !(format == Tagged::WebOfScience && t == "EF") => fields.push(Field {
+                tag: t,
+                lines: vec![v],
+            }),
+            _ => {
+                let text = line.trim();
+                if !text.is_empty() {
+                    if let Some(last) = fields.last_mut() {
+                        last.lines.push(text.to_string());
+                    }
+                }
+            }
+        }
+    }
+    if in_record && !fields.is_empty() {
+        if format == Tagged::Ris || format == Tagged::WebOfScience {
+            sink(Item::Rejected(Problem {
+                position: start,
+                reason: "the last record has no end tag (ER); it was read anyway".into(),
+            }));
+        }
+        finish(&mut fields, start, sink, &mut count);
+    }
+    if let Some(at) = bad_utf8 {
+        sink(Item::Rejected(Problem {
+            position: at,
+            reason: "invalid UTF-8 from this line on was replaced by U+FFFD; the records were kept"
+                .into(),
+        }));
+    }
+    Ok(count)
+}
+
+/// `<3001. >`: the numbered record header of Ovid tagged exports.
+pub(crate) fn is_ovid_start(line: &str) -> bool {
+    let t = line.trim();
+    t.len() > 4
+        && t.starts_with('<')
+        && t.ends_with(". >")
+        && t[1..t.len() - 3].chars().all(|c| c.is_ascii_digit())
+}
+
+/// Joins a field's lines: continuation lines are part of the same value.
+fn joined(f: &Field) -> String {
+    squash(&f.lines.join(" "))
+}
+
+/// "Stumpf, Phillip K" or "Stumpf PK" into an author.
+fn author_from(text: &str) -> Author {
+    let text = text.trim();
+    if let Some((last, first)) = text.split_once(',') {
+        return Author {
+            last: last.trim().to_string(),
+            first: Some(first.trim().to_string()).filter(|f| !f.is_empty()),
+            ..Author::default()
+        };
+    }
+    match text.rsplit_once(' ') {
+        Some((last, first)) if first.chars().all(|c| c.is_uppercase() || c == '-') => Author {
+            last: last.to_string(),
+            first: Some(first.to_string()),
+            ..Author::default()
+        },
+        _ => Author {
+            last: text.to_string(),
+            ..Author::default()
+        },
+    }
+}
+
+fn strip_suffix_tag(value: &str, tag: &str) -> Option<String> {
+    value.strip_suffix(tag).map(|v| v.trim().to_string())
+}
+
+fn build(format: Tagged, fields: Vec<Field>, position: Position) -> Record {
+    let mut r = Record {
+        position,
+        ..Record::default()
+    };
+    let mut full_authors: Vec<Author> = Vec::new();
+    let mut short_authors: Vec<Author> = Vec::new();
+    let mut start_page: Option<String> = None;
+    let mut end_page: Option<String> = None;
+    let mut database = String::new();
+    let mut accession: Option<String> = None;
+    let mut secondary_title: Option<String> = None;
+    for f in &fields {
+        let value = joined(f);
+        let tag = f.tag.as_str();
+        match (format, tag) {
+            (Tagged::Medline, "PMID") => r.pmid = Some(value),
+            (Tagged::Medline, "TI")
+            | (Tagged::Ris | Tagged::Ovid, "TI" | "T1")
+            | (Tagged::WebOfScience, "TI")
+                if r.title.is_none() || tag == "TI" =>
+            {
+                r.title = Some(value);
+            }
+            (Tagged::Ris, "CT") => {
+                r.title.get_or_insert(value);
+            }
+            (Tagged::Ris, "BT" | "T2") => secondary_title = Some(value),
+            (Tagged::Medline | Tagged::WebOfScience | Tagged::Ovid, "AB")
+            | (Tagged::Ris, "AB" | "N2")
+                if !value.is_empty() && r.abstract_sections.is_empty() =>
+            {
+                r.abstract_sections.push(Section {
+                    label: None,
+                    text: value,
+                });
+            }
+            (Tagged::Medline, "FAU") => {
+                full_authors.push(author_from(&value));
+            }
+            (Tagged::Medline, "AU") => {
+                short_authors.push(author_from(&value));
+            }
+            (Tagged::Medline, "CN") => full_authors.push(Author {
+                last: value,
+                collective: true,
+                ..Author::default()
+            }),
+            // An author's lines come as FAU, AU, AD: the affiliation belongs to that author in both lists.
+            (Tagged::Medline, "AD") => {
+                if let Some(a) = full_authors.last_mut() {
+                    a.affiliations.push(value.clone());
+                }
+                if let Some(a) = short_authors.last_mut() {
+                    a.affiliations.push(value);
+                }
+            }
+            (Tagged::Ris | Tagged::Ovid, "AU" | "A1") => short_authors.push(author_from(&value)),
+            (Tagged::WebOfScience, "AF") => {
+                for l in &f.lines {
+                    full_authors.push(author_from(l));
+                }
+            }
+            (Tagged::WebOfScience, "AU") => {
+                for l in &f.lines {
+                    short_authors.push(author_from(l));
+                }
+            }
+            (Tagged::Medline, "JT")
+            | (Tagged::Ris, "JF" | "JO")
+            | (Tagged::WebOfScience, "SO")
+            | (Tagged::Ovid, "JN" | "SO")
+                if r.journal.is_none() || tag == "JF" || tag == "JT" =>
+            {
+                r.journal = Some(value);
+            }
+            (Tagged::Medline, "TA") | (Tagged::Ris, "JA" | "J2") | (Tagged::WebOfScience, "J9") => {
+                r.journal_abbrev.get_or_insert(value);
+            }
+            (Tagged::Medline, "DP")
+            | (Tagged::Ris, "PY" | "Y1" | "DA")
+            | (Tagged::WebOfScience, "PY")
+            | (Tagged::Ovid, "YR" | "PY") => {
+                if r.year.is_none() {
+                    r.year = year_in(&value);
+                }
+                if r.date.is_none() && !value.is_empty() {
+                    r.date = Some(value);
+                }
+            }
+            (_, "VI" | "VL") => r.volume = Some(value),
+            (_, "IP" | "IS") if format != Tagged::Ris || tag == "IS" => {
+                if format == Tagged::Medline && tag == "IS" {
+                    continue; // MEDLINE IS is the ISSN
+                }
+                r.issue = Some(value);
+            }
+            (Tagged::Medline, "PG") => r.pages = Some(value),
+            (Tagged::Ris, "SP") | (Tagged::WebOfScience, "BP") => start_page = Some(value),
+            (Tagged::Ris, "EP") | (Tagged::WebOfScience, "EP") => end_page = Some(value),
+            (_, "LA") => r.languages.push(value),
+            (Tagged::Medline, "PT") | (Tagged::WebOfScience, "DT") | (Tagged::Ovid, "PT") => {
+                r.publication_types.push(value)
+            }
+            (Tagged::Ris, "TY") => r.kind = Some(value),
+            (Tagged::Medline, "MH") => r.mesh.push(mesh_from(&value)),
+            (Tagged::Medline, "OT") => r.keywords.push(value),
+            (Tagged::Ris | Tagged::Ovid, "KW") => {
+                for l in &f.lines {
+                    for k in l.split(';') {
+                        let k = squash(k);
+                        if !k.is_empty() {
+                            r.keywords.push(k);
+                        }
+                    }
+                }
+            }
+            (Tagged::WebOfScience, "DE" | "ID") => {
+                r.keywords
+                    .extend(value.split(';').map(squash).filter(|k| !k.is_empty()));
+            }
+            (Tagged::Medline, "GR") => r.grants.push(value),
+            (Tagged::Medline, "AID" | "LID") => {
+                if let Some(doi) = strip_suffix_tag(&value, "[doi]") {
+                    r.doi.get_or_insert(doi);
+                } else if let Some(pii) = strip_suffix_tag(&value, "[pii]") {
+                    r.other_ids.push(("pii".into(), pii));
+                }
+            }
+            (Tagged::Medline, "PMC") => r.pmc = Some(value),
+            (Tagged::Ris | Tagged::Ovid, "DO") | (Tagged::WebOfScience, "DI") => {
+                r.doi.get_or_insert(clean_doi(&value));
+            }
+            (Tagged::WebOfScience, "PM") => r.pmid = Some(value),
+            (Tagged::WebOfScience, "UT") => r.other_ids.push(("accession".into(), value)),
+            (Tagged::Ris, "AN") | (Tagged::Ovid, "UI" | "AN") => accession = Some(value),
+            (Tagged::Ris | Tagged::Ovid, "DB" | "DP") => database.push_str(&value.to_lowercase()),
+            (Tagged::Ris, "N1") => {
+                let v = value.to_lowercase();
+                if v.contains("asreview_relevant") {
+                    r.label = Some(true);
+                } else if v.contains("asreview_irrelevant") {
+                    r.label = Some(false);
+                }
+            }
+            (Tagged::Ris, "C2" | "C1") if value.starts_with("PMC") => r.pmc = Some(value),
+            _ => {}
+        }
+    }
+    if let Some(a) = accession {
+        let pubmed =
+            database.contains("pubmed") || database.contains("medline") || database.contains("nlm");
+        if pubmed && a.chars().all(|c| c.is_ascii_digit()) && !a.is_empty() {
+            r.pmid.get_or_insert(a);
+        } else {
+            r.other_ids.push(("accession".into(), a));
+        }
+    }
+    if r.journal.is_none() {
+        r.journal = secondary_title.filter(|_| format == Tagged::Ris);
+    }
+    r.authors = if full_authors.is_empty() {
+        short_authors
+    } else {
+        full_authors
+    };
+    if r.pages.is_none() {
+        r.pages = match (start_page, end_page) {
+            (Some(s), Some(e)) => Some(format!("{s}-{e}")),
+            (Some(s), None) => Some(s),
+            _ => None,
+        };
+    }
+    r
+}
+
+fn clean_doi(value: &str) -> String {
+    let v = value.trim();
+    for prefix in [
+        "https://doi.org/",
+        "http://doi.org/",
+        "http://dx.doi.org/",
+        "https://dx.doi.org/",
+        "doi:",
+    ] {
+        if let Some(rest) = v.strip_prefix(prefix) {
+            return rest.trim().to_string();
+        }
+    }
+    v.to_string()
+}
+
+/// "Breast Neoplasms/*drug therapy/radiotherapy" or "*Radiosurgery".
+fn mesh_from(value: &str) -> Mesh {
+    let mut parts = value.split('/');
+    let descriptor = parts.next().unwrap_or("").trim();
+    let (major, descriptor) = match descriptor.strip_prefix('*') {
+        Some(d) => (true, d),
+        None => (false, descriptor),
+    };
+    Mesh {
+        descriptor: descriptor.to_string(),
+        major,
+        qualifiers: parts
+            .map(|q| {
+                let q = q.trim();
+                match q.strip_prefix('*') {
+                    Some(q) => (q.to_string(), true),
+                    None => (q.to_string(), false),
+                }
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str, f: Tagged) -> Vec<Item> {
+        let mut items = Vec::new();
+        read_tagged(text.as_bytes(), f, &mut |i| items.push(i)).unwrap();
+        items
+    }
+
+    #[test]
+    fn medline_continuations_authors_and_mesh() {
+        let text = "PMID- 1\nTI  - A long\n      title\nFAU - Stumpf, Phillip K\nAU  - Stumpf PK\nAD  - Denver\nMH  - *Radiosurgery/adverse effects/*methods\nAID - 10.1/x [doi]\n\nPMID- 2\nTI  - B\n";
+        let items = read(text, Tagged::Medline);
+        let Item::Record(r) = &items[0] else { panic!() };
+        assert_eq!(r.title.as_deref(), Some("A long title"));
+        assert_eq!(r.authors[0].last, "Stumpf");
+        assert_eq!(r.authors[0].affiliations, ["Denver"]);
+        assert!(r.mesh[0].major && r.mesh[0].qualifiers[1] == ("methods".to_string(), true));
+        assert_eq!(r.doi.as_deref(), Some("10.1/x"));
+        assert_eq!(items.len(), 2);
+    }
+
+    #[test]
+    fn ris_with_bom_crlf_junk_and_continuations() {
+        let text = "\u{feff}Record #1 of 2\r\nTY  - JOUR\r\nTI  - First\r\nAB  - line one\r\nline two\r\nKW  - a\r\nb\r\nER  - \r\njunk\r\nTY  - JOUR\r\nTI  - Second\r\nER  -\r\n";
+        let items = read(text, Tagged::Ris);
+        assert_eq!(items.len(), 2);
+        let Item::Record(r) = &items[0] else { panic!() };
+        assert_eq!(r.abstract_text().as_deref(), Some("line one line two"));
+        assert_eq!(r.keywords, ["a", "b"]);
+    }
+
+    #[test]
+    fn missing_end_tag_is_reported_and_the_record_kept() {
+        let items = read("TY  - JOUR\nTI  - Alone\n", Tagged::Ris);
+        assert!(matches!(items[0], Item::Rejected(_)));
+        assert!(matches!(items[1], Item::Record(_)));
+    }
+}

@@ -1,0 +1,139 @@
+//! Bad input never crashes and never loses the good records: each case gives a located error.
+
+use concur_lit::{read_file, Format, Item};
+use std::io::Write;
+
+fn write(bytes: &[u8], name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+const TWO_ARTICLES: &str = r#"<?xml version="1.0"?>
+<PubmedArticleSet>
+<PubmedArticle><MedlineCitation><PMID Version="1">1</PMID><Article><ArticleTitle>First <i>title</i> &amp; more</ArticleTitle></Article></MedlineCitation>
+<PubmedData><ArticleIdList><ArticleId IdType="pubmed">1</ArticleId><ArticleId IdType="doi">10.1/a</ArticleId></ArticleIdList>
+<ReferenceList><Reference><ArticleIdList><ArticleId IdType="doi">10.9/not-mine</ArticleId></ArticleIdList></Reference></ReferenceList></PubmedData></PubmedArticle>
+<PubmedArticle><MedlineCitation><PMID Version="1">2</PMID><Article><ArticleTitle>Second</ArticleTitle></Article></MedlineCitation></PubmedArticle>
+</PubmedArticleSet>
+"#;
+
+fn collect(
+    path: &std::path::Path,
+    format: Option<Format>,
+) -> (Result<u64, String>, Vec<String>, Vec<String>) {
+    let mut titles = Vec::new();
+    let mut problems = Vec::new();
+    let result = read_file(path, format, &mut |i| match i {
+        Item::Record(r) => titles.push(r.title.clone().unwrap_or_default()),
+        Item::Rejected(p) => problems.push(p.to_string()),
+        Item::Delete(_) => {}
+    })
+    .map(|(_, n)| n)
+    .map_err(|e| e.to_string());
+    (result, titles, problems)
+}
+
+#[test]
+fn inline_markup_entities_and_reference_ids() {
+    let (_d, path) = write(TWO_ARTICLES.as_bytes(), "a.xml");
+    let mut records = Vec::new();
+    read_file(&path, None, &mut |i| {
+        if let Item::Record(r) = i {
+            records.push(*r);
+        }
+    })
+    .unwrap();
+    assert_eq!(records[0].title.as_deref(), Some("First title & more"));
+    assert_eq!(
+        records[0].doi.as_deref(),
+        Some("10.1/a"),
+        "a reference's DOI is not the record's"
+    );
+    assert_eq!(records.len(), 2);
+}
+
+#[test]
+fn malformed_xml_keeps_the_records_before_it() {
+    let broken = TWO_ARTICLES.replace(
+        "<ArticleTitle>Second</ArticleTitle>",
+        "<ArticleTitle>Second</Wrong>",
+    );
+    let (_d, path) = write(broken.as_bytes(), "b.xml");
+    let (result, titles, problems) = collect(&path, None);
+    assert_eq!(result.unwrap(), 1);
+    assert_eq!(titles, ["First title & more"]);
+    assert!(
+        problems[0].contains("malformed XML") && problems[0].contains("byte"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn truncated_xml_and_truncated_gzip_are_reported() {
+    let cut = &TWO_ARTICLES[..TWO_ARTICLES.len() - 60];
+    let (_d, path) = write(cut.as_bytes(), "c.xml");
+    let (_, titles, problems) = collect(&path, None);
+    assert_eq!(titles.len(), 1);
+    assert!(
+        problems.iter().any(|p| p.contains("truncated")),
+        "{problems:?}"
+    );
+
+    let whole = gz(TWO_ARTICLES.as_bytes());
+    let (_d2, path) = write(&whole[..whole.len() - 12], "d.xml.gz");
+    let (result, _, _) = collect(&path, None);
+    assert!(
+        result.unwrap_err().contains("gzip"),
+        "a truncated gzip must be an error"
+    );
+    let (_d3, path) = write(&whole, "e.xml.gz");
+    assert_eq!(collect(&path, None).0.unwrap(), 2);
+}
+
+#[test]
+fn invalid_utf8_is_reported_and_records_kept() {
+    let mut bytes =
+        b"TY  - JOUR\nTI  - Good \xff\xfe title\nER  - \nTY  - JOUR\nTI  - Second\nER  - \n"
+            .to_vec();
+    bytes.extend_from_slice(b"");
+    let (_d, path) = write(&bytes, "f.ris");
+    let (result, titles, problems) = collect(&path, None);
+    assert_eq!(result.unwrap(), 2);
+    assert!(titles[0].contains('\u{fffd}'));
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("line 2") && p.contains("UTF-8")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn binary_empty_and_unknown_files_are_clear_errors() {
+    let (_d, path) = write(&[0u8, 159, 146, 150, 0, 1, 2], "g.ris");
+    assert!(collect(&path, None).0.unwrap_err().contains("binary"));
+    let (_d2, path) = write(b"", "h.nbib");
+    assert!(collect(&path, None).0.unwrap_err().contains("empty"));
+    let (_d3, path) = write(b"just some words\nand more words\n", "i.txt");
+    assert!(collect(&path, None)
+        .0
+        .unwrap_err()
+        .contains("unknown format"));
+}
+
+#[test]
+fn the_extension_does_not_decide_the_format() {
+    // A RIS export saved as .xml, and PubMed XML saved as .ris, are read by their content.
+    let (_d, path) = write(b"TY  - JOUR\nTI  - Only\nER  - \n", "j.xml");
+    assert_eq!(collect(&path, None).0.unwrap(), 1);
+    let (_d2, path) = write(TWO_ARTICLES.as_bytes(), "k.ris");
+    assert_eq!(collect(&path, None).0.unwrap(), 2);
+}
