@@ -11,6 +11,120 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::io::BufRead;
 
+/// Element names the reader cares about, interned so that the open-element path allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Other,
+    PubmedArticle,
+    PubmedBookArticle,
+    MedlineCitation,
+    MedlineCitationSet,
+    DeleteCitation,
+    Pmid,
+    Article,
+    BookDocument,
+    ArticleTitle,
+    BookTitle,
+    Book,
+    VernacularTitle,
+    Abstract,
+    AbstractText,
+    OtherAbstract,
+    AuthorList,
+    Author,
+    LastName,
+    ForeName,
+    Initials,
+    CollectiveName,
+    AffiliationInfo,
+    Affiliation,
+    Journal,
+    Title,
+    ISOAbbreviation,
+    PubDate,
+    Year,
+    MedlineDate,
+    Month,
+    Day,
+    JournalIssue,
+    Volume,
+    Issue,
+    Pagination,
+    MedlinePgn,
+    Language,
+    PublicationTypeList,
+    PublicationType,
+    MeshHeading,
+    DescriptorName,
+    QualifierName,
+    KeywordList,
+    Keyword,
+    Grant,
+    GrantID,
+    ArticleIdList,
+    ArticleId,
+    PubmedData,
+    PubmedBookData,
+    ELocationID,
+}
+
+fn tag(name: &[u8]) -> Tag {
+    match name {
+        b"PubmedArticle" => Tag::PubmedArticle,
+        b"PubmedBookArticle" => Tag::PubmedBookArticle,
+        b"MedlineCitation" => Tag::MedlineCitation,
+        b"MedlineCitationSet" => Tag::MedlineCitationSet,
+        b"DeleteCitation" => Tag::DeleteCitation,
+        b"PMID" => Tag::Pmid,
+        b"Article" => Tag::Article,
+        b"BookDocument" => Tag::BookDocument,
+        b"ArticleTitle" => Tag::ArticleTitle,
+        b"BookTitle" => Tag::BookTitle,
+        b"Book" => Tag::Book,
+        b"VernacularTitle" => Tag::VernacularTitle,
+        b"Abstract" => Tag::Abstract,
+        b"AbstractText" => Tag::AbstractText,
+        b"OtherAbstract" => Tag::OtherAbstract,
+        b"AuthorList" => Tag::AuthorList,
+        b"Author" => Tag::Author,
+        b"LastName" => Tag::LastName,
+        b"ForeName" => Tag::ForeName,
+        b"Initials" => Tag::Initials,
+        b"CollectiveName" => Tag::CollectiveName,
+        b"AffiliationInfo" => Tag::AffiliationInfo,
+        b"Affiliation" => Tag::Affiliation,
+        b"Journal" => Tag::Journal,
+        b"Title" => Tag::Title,
+        b"ISOAbbreviation" => Tag::ISOAbbreviation,
+        b"PubDate" => Tag::PubDate,
+        b"Year" => Tag::Year,
+        b"MedlineDate" => Tag::MedlineDate,
+        b"Month" => Tag::Month,
+        b"Day" => Tag::Day,
+        b"JournalIssue" => Tag::JournalIssue,
+        b"Volume" => Tag::Volume,
+        b"Issue" => Tag::Issue,
+        b"Pagination" => Tag::Pagination,
+        b"MedlinePgn" => Tag::MedlinePgn,
+        b"Language" => Tag::Language,
+        b"PublicationTypeList" => Tag::PublicationTypeList,
+        b"PublicationType" => Tag::PublicationType,
+        b"MeshHeading" => Tag::MeshHeading,
+        b"DescriptorName" => Tag::DescriptorName,
+        b"QualifierName" => Tag::QualifierName,
+        b"KeywordList" => Tag::KeywordList,
+        b"Keyword" => Tag::Keyword,
+        b"Grant" => Tag::Grant,
+        b"GrantID" => Tag::GrantID,
+        b"ArticleIdList" => Tag::ArticleIdList,
+        b"ArticleId" => Tag::ArticleId,
+        b"PubmedData" => Tag::PubmedData,
+        b"PubmedBookData" => Tag::PubmedBookData,
+        b"ELocationID" => Tag::ELocationID,
+        _ => Tag::Other,
+    }
+}
+
 /// What a text being captured belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
@@ -58,7 +172,7 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
     let mut reader = Reader::from_reader(input);
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
-    let mut path: Vec<Vec<u8>> = Vec::new();
+    let mut path: Vec<Tag> = Vec::with_capacity(32);
     let mut record: Option<Record> = None;
     let mut record_depth = 0;
     let mut capture: Option<Capture> = None;
@@ -68,6 +182,9 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
     let mut date_parts: (Option<String>, Option<String>, Option<String>) = (None, None, None);
     let mut count = 0u64;
     loop {
+        // Cleared here, not at the end of the body: branches that `continue` must not let the
+        // event buffer grow with the file.
+        buf.clear();
         let position = reader.buffer_position();
         let event = match reader.read_event_into(&mut buf) {
             Ok(e) => e,
@@ -88,16 +205,13 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
         };
         match event {
             Event::Start(e) => {
-                let name = e.local_name().as_ref().as_bytes().to_vec();
-                let parent_is_set = path
-                    .last()
-                    .is_some_and(|p| p.as_slice() == b"MedlineCitationSet");
+                let name = tag(e.local_name().as_ref().as_bytes());
+                let parent_is_set = path.last() == Some(&Tag::MedlineCitationSet);
                 path.push(name);
                 let depth = path.len();
-                let name = path[depth - 1].as_slice();
                 if record.is_none() {
-                    let starts = matches!(name, b"PubmedArticle" | b"PubmedBookArticle")
-                        || (name == b"MedlineCitation" && parent_is_set);
+                    let starts = matches!(name, Tag::PubmedArticle | Tag::PubmedBookArticle)
+                        || (name == Tag::MedlineCitation && parent_is_set);
                     if starts {
                         let mut r = Record {
                             position: Position {
@@ -106,15 +220,15 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
                             },
                             ..Record::default()
                         };
-                        if name == b"PubmedBookArticle" {
+                        if name == Tag::PubmedBookArticle {
                             r.kind = Some("PubmedBookArticle".into());
                         }
                         record = Some(r);
                         record_depth = depth;
                         date_parts = (None, None, None);
-                    } else if name == b"DeleteCitation" {
+                    } else if name == Tag::DeleteCitation {
                         deletions = Some(Vec::new());
-                    } else if name == b"PMID" && deletions.is_some() {
+                    } else if name == Tag::Pmid && deletions.is_some() {
                         capture = Some(Capture {
                             field: Field::DeletePmid,
                             depth,
@@ -129,9 +243,9 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
                     continue; // inline markup inside a captured text: keep its text only
                 }
                 let field = field_for(&path);
-                match (field, name) {
-                    (_, b"Author") if in_author_list(&path) => author = Some(Author::default()),
-                    (_, b"MeshHeading") => mesh = Some(Mesh::default()),
+                match name {
+                    Tag::Author if in_author_list(&path) => author = Some(Author::default()),
+                    Tag::MeshHeading => mesh = Some(Mesh::default()),
                     _ => {}
                 }
                 if let Some(field) = field {
@@ -181,7 +295,7 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
             }
             Event::End(_) => {
                 let depth = path.len();
-                let name = path.pop().unwrap_or_default();
+                let name = path.pop().unwrap_or(Tag::Other);
                 if capture.as_ref().is_some_and(|c| c.depth == depth) {
                     if let Some(c) = capture.take() {
                         if c.field == Field::DeletePmid {
@@ -197,20 +311,20 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
                 if capture.is_some() {
                     continue;
                 }
-                match name.as_slice() {
-                    b"Author" => {
+                match name {
+                    Tag::Author => {
                         if let (Some(a), Some(r)) = (author.take(), record.as_mut()) {
                             if !a.last.is_empty() {
                                 r.authors.push(a);
                             }
                         }
                     }
-                    b"MeshHeading" => {
+                    Tag::MeshHeading => {
                         if let (Some(m), Some(r)) = (mesh.take(), record.as_mut()) {
                             r.mesh.push(m);
                         }
                     }
-                    b"PubDate" => {
+                    Tag::PubDate => {
                         if let Some(r) = record.as_mut() {
                             if r.date.is_none() {
                                 let parts: Vec<&String> =
@@ -230,7 +344,7 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
                             }
                         }
                     }
-                    b"DeleteCitation" => {
+                    Tag::DeleteCitation => {
                         if let Some(d) = deletions.take() {
                             sink(Item::Delete(d));
                         }
@@ -268,7 +382,6 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
             }
             _ => {}
         }
-        buf.clear();
     }
 }
 
@@ -279,65 +392,62 @@ fn attr_value(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
         .map(|a| a.value.to_string())
 }
 
-fn ends_with(path: &[Vec<u8>], tail: &[&[u8]]) -> bool {
-    path.len() >= tail.len()
-        && path[path.len() - tail.len()..]
-            .iter()
-            .zip(tail)
-            .all(|(a, b)| a.as_slice() == *b)
+fn ends_with(path: &[Tag], tail: &[Tag]) -> bool {
+    path.len() >= tail.len() && &path[path.len() - tail.len()..] == tail
 }
 
-fn in_author_list(path: &[Vec<u8>]) -> bool {
-    ends_with(path, &[b"Article", b"AuthorList", b"Author"])
-        || ends_with(path, &[b"BookDocument", b"AuthorList", b"Author"])
+fn in_author_list(path: &[Tag]) -> bool {
+    ends_with(path, &[Tag::Article, Tag::AuthorList, Tag::Author])
+        || ends_with(path, &[Tag::BookDocument, Tag::AuthorList, Tag::Author])
 }
 
 /// The field an element at this path captures, if any.
-fn field_for(path: &[Vec<u8>]) -> Option<Field> {
-    let name = path.last()?.as_slice();
-    let parent = path.len().checked_sub(2).map(|i| path[i].as_slice());
+fn field_for(path: &[Tag]) -> Option<Field> {
+    let name = *path.last()?;
+    let parent = path.len().checked_sub(2).map(|i| path[i]);
     let author = path.len() >= 2 && in_author_list(&path[..path.len() - 1]);
     Some(match (name, parent) {
-        (b"PMID", Some(b"MedlineCitation" | b"BookDocument")) => Field::Pmid,
-        (b"ArticleTitle", Some(b"Article" | b"BookDocument")) => Field::Title,
-        (b"BookTitle", Some(b"Book")) => Field::BookTitle,
-        (b"VernacularTitle", Some(b"Article")) => Field::VernacularTitle,
-        (b"AbstractText", Some(b"Abstract"))
-            if !path.iter().any(|p| p.as_slice() == b"OtherAbstract") =>
-        {
+        (Tag::Pmid, Some(Tag::MedlineCitation | Tag::BookDocument)) => Field::Pmid,
+        (Tag::ArticleTitle, Some(Tag::Article | Tag::BookDocument)) => Field::Title,
+        (Tag::BookTitle, Some(Tag::Book)) => Field::BookTitle,
+        (Tag::VernacularTitle, Some(Tag::Article)) => Field::VernacularTitle,
+        (Tag::AbstractText, Some(Tag::Abstract)) if !path.contains(&Tag::OtherAbstract) => {
             Field::Abstract
         }
-        (b"LastName", _) if author => Field::LastName,
-        (b"ForeName", _) if author => Field::ForeName,
-        (b"Initials", _) if author => Field::Initials,
-        (b"CollectiveName", _) if author => Field::Collective,
-        (b"Affiliation", Some(b"AffiliationInfo"))
+        (Tag::LastName, _) if author => Field::LastName,
+        (Tag::ForeName, _) if author => Field::ForeName,
+        (Tag::Initials, _) if author => Field::Initials,
+        (Tag::CollectiveName, _) if author => Field::Collective,
+        (Tag::Affiliation, Some(Tag::AffiliationInfo))
             if path.len() >= 3 && in_author_list(&path[..path.len() - 2]) =>
         {
             Field::Affiliation
         }
-        (b"Title", Some(b"Journal")) => Field::Journal,
-        (b"ISOAbbreviation", Some(b"Journal")) => Field::JournalAbbrev,
-        (b"Year", Some(b"PubDate")) => Field::Year,
-        (b"MedlineDate", Some(b"PubDate")) => Field::MedlineDate,
-        (b"Month", Some(b"PubDate")) => Field::Month,
-        (b"Day", Some(b"PubDate")) => Field::Day,
-        (b"Volume", Some(b"JournalIssue")) => Field::Volume,
-        (b"Issue", Some(b"JournalIssue")) => Field::Issue,
-        (b"MedlinePgn", Some(b"Pagination")) => Field::Pages,
-        (b"Language", Some(b"Article" | b"BookDocument")) => Field::Language,
-        (b"PublicationType", Some(b"PublicationTypeList")) => Field::PublicationType,
-        (b"DescriptorName", Some(b"MeshHeading")) => Field::Descriptor,
-        (b"QualifierName", Some(b"MeshHeading")) => Field::Qualifier,
-        (b"Keyword", Some(b"KeywordList")) => Field::Keyword,
-        (b"GrantID", Some(b"Grant")) => Field::Grant,
-        (b"ArticleId", Some(b"ArticleIdList"))
-            if ends_with(path, &[b"PubmedData", b"ArticleIdList", b"ArticleId"])
-                || ends_with(path, &[b"PubmedBookData", b"ArticleIdList", b"ArticleId"]) =>
+        (Tag::Title, Some(Tag::Journal)) => Field::Journal,
+        (Tag::ISOAbbreviation, Some(Tag::Journal)) => Field::JournalAbbrev,
+        (Tag::Year, Some(Tag::PubDate)) => Field::Year,
+        (Tag::MedlineDate, Some(Tag::PubDate)) => Field::MedlineDate,
+        (Tag::Month, Some(Tag::PubDate)) => Field::Month,
+        (Tag::Day, Some(Tag::PubDate)) => Field::Day,
+        (Tag::Volume, Some(Tag::JournalIssue)) => Field::Volume,
+        (Tag::Issue, Some(Tag::JournalIssue)) => Field::Issue,
+        (Tag::MedlinePgn, Some(Tag::Pagination)) => Field::Pages,
+        (Tag::Language, Some(Tag::Article | Tag::BookDocument)) => Field::Language,
+        (Tag::PublicationType, Some(Tag::PublicationTypeList)) => Field::PublicationType,
+        (Tag::DescriptorName, Some(Tag::MeshHeading)) => Field::Descriptor,
+        (Tag::QualifierName, Some(Tag::MeshHeading)) => Field::Qualifier,
+        (Tag::Keyword, Some(Tag::KeywordList)) => Field::Keyword,
+        (Tag::GrantID, Some(Tag::Grant)) => Field::Grant,
+        (Tag::ArticleId, Some(Tag::ArticleIdList))
+            if ends_with(path, &[Tag::PubmedData, Tag::ArticleIdList, Tag::ArticleId])
+                || ends_with(
+                    path,
+                    &[Tag::PubmedBookData, Tag::ArticleIdList, Tag::ArticleId],
+                ) =>
         {
             Field::ArticleId
         }
-        (b"ELocationID", Some(b"Article")) => Field::ELocation,
+        (Tag::ELocationID, Some(Tag::Article)) => Field::ELocation,
         _ => return None,
     })
 }
