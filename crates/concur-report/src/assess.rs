@@ -436,18 +436,7 @@ fn happened(study: &Study) -> Vec<(String, String)> {
         .filter(relevant)
         .filter(|o| Some(&o.locator) == first.as_ref())
         .map(|o| {
-            let mut label = o.term.clone();
-            let scope: Vec<String> = [
-                o.arm.clone(),
-                o.timing.map(|t| t.to_string()),
-                o.subgroup.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            if !scope.is_empty() {
-                label.push_str(&format!(" [{}]", scope.join(", ")));
-            }
+            let label = crate::studies::outcome_label(o);
             let mut value = crate::studies::rate_text(o);
             if let Some([lb, ub]) = o.ci {
                 value.push_str(&format!(" (95% CI {lb}-{ub})"));

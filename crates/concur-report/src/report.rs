@@ -108,21 +108,7 @@ fn results(s: &Study, kinds: &[OutcomeKind]) -> String {
         .iter()
         .filter(|o| o.locator == place)
         .map(|o| {
-            let mut label = o.term.clone();
-            if let Some(g) = o.grade.as_deref().filter(|g| *g != "any") {
-                label.push_str(&format!(" G{g}"));
-            }
-            let scope: Vec<String> = [
-                o.arm.clone(),
-                o.timing.map(|t| t.to_string()),
-                o.subgroup.clone(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            if !scope.is_empty() {
-                label.push_str(&format!(" [{}]", scope.join(", ")));
-            }
+            let label = crate::studies::outcome_label(o);
             let value = match o.statistic {
                 Statistic::Proportion => crate::studies::rate_text(o),
                 Statistic::HazardRatio => format!(

@@ -165,7 +165,8 @@ fn value_text(o: &Outcome) -> String {
     text
 }
 
-fn outcome_label(o: &Outcome) -> String {
+/// `term G>=3 [arm, vs other, timing, subgroup]`: an outcome record's label.
+pub(crate) fn outcome_label(o: &Outcome) -> String {
     let mut label = o.term.clone();
     if let Some(g) = o.grade.as_deref().and_then(Grade::parse) {
         if g != Grade::ANY {
