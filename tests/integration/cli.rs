@@ -216,6 +216,25 @@ fn audit_fails_on_an_unacknowledged_error() {
 }
 
 #[test]
+fn stale_acknowledgements_are_reported_in_every_edition() {
+    let dir = review_copy();
+    let mut audit = std::fs::read_to_string(dir.path().join("audit.toml")).unwrap();
+    audit.push_str("\n[[acknowledged]]\nfinding = \"percent-count/nobody/gone\"\nexplanation = \"an old entry\"\n");
+    std::fs::write(dir.path().join("audit.toml"), audit).unwrap();
+    for edition in [&[][..], &["--edition", "2021-01"][..]] {
+        let mut args = vec!["--review", dir.path().to_str().unwrap()];
+        args.extend_from_slice(edition);
+        args.extend_from_slice(&["audit", "--json"]);
+        let report = json(&args);
+        assert_eq!(
+            report["stale_acknowledgements"],
+            serde_json::json!(["percent-count/nobody/gone"]),
+            "{edition:?}"
+        );
+    }
+}
+
+#[test]
 fn invalid_review_gives_a_located_error() {
     let dir = review_copy();
     let path = dir.path().join("studies/stumpf-2019.toml");

@@ -96,11 +96,15 @@ impl Review {
             g.studies.retain(|s| present.contains(s));
         }
         review.meta.editions.truncate(limit + 1);
-        // Keep only the acknowledgements of findings that exist in this edition.
-        let findings = crate::audit(&review);
+        // Drop the acknowledgements of findings that only later editions produce; keep those that
+        // no edition produces, so that a stale entry in audit.toml is still reported as stale.
+        let here = crate::audit(&review);
+        let everywhere = crate::audit(self);
+        let exists =
+            |report: &crate::AuditReport, id: &str| report.findings.iter().any(|f| f.id == id);
         review
             .acknowledgements
-            .retain(|a| findings.findings.iter().any(|f| f.id == a.finding));
+            .retain(|a| exists(&here, &a.finding) || !exists(&everywhere, &a.finding));
         Ok(review)
     }
 

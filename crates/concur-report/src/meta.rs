@@ -1,7 +1,6 @@
 //! `concur meta` and `concur proportion`: reading a study CSV with located errors, and rendering a
 //! fitted model as JSON (the documented shape) or as a readable summary with a text forest plot.
 
-use concur_stats::effect::{back_transform, ipft};
 use concur_stats::{
     Analysis, Data, Measure, Pooling, Proportion, ProportionIntervals, Subgroups, Test, TwoByTwo,
 };
@@ -388,16 +387,6 @@ fn pval(p: f64) -> String {
     }
 }
 
-/// Per-study value and interval on the natural scale, for the forest plot.
-fn study_natural(measure: Measure, yi: f64, vi: f64, size: f64, z: f64) -> [f64; 3] {
-    let bt = |x: f64| match measure {
-        Measure::Pft => ipft(x, size),
-        m => back_transform(m, x, size),
-    };
-    let se = vi.sqrt();
-    [bt(yi), bt(yi - z * se), bt(yi + z * se)]
-}
-
 /// A readable summary with a text forest plot.
 pub fn analysis_text(fit: &Analysis, input: &MetaInput) -> String {
     let m = fit.spec.measure;
@@ -489,7 +478,7 @@ fn forest(fit: &Analysis, input: &MetaInput) -> String {
         .studies
         .iter()
         .zip(&sizes)
-        .map(|(s, size)| study_natural(m, s.yi, s.vi, *size, z))
+        .map(|(s, size)| concur_stats::effect::study_interval(m, s.yi, s.vi, *size, z))
         .collect();
     let pooled = fit
         .transformed

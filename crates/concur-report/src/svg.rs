@@ -4,7 +4,7 @@
 use crate::analyses::AnalysisRun;
 use crate::render::fmt_natural;
 use concur_evidence::{AnalysisKind, Review};
-use concur_stats::effect::{back_transform, ipft, z_crit};
+use concur_stats::effect::{study_interval, z_crit};
 use concur_stats::Measure;
 
 /// Escapes text for SVG and HTML.
@@ -37,11 +37,6 @@ pub fn forest(run: &AnalysisRun<'_>) -> Option<String> {
         .zip(&fit.studies)
         .map(|(r, s)| {
             let size = f64::from(r.group.total);
-            let bt = |x: f64| match m {
-                Measure::Pft => ipft(x, size),
-                other => back_transform(other, x, size),
-            };
-            let se = s.vi.sqrt();
             let counts = match &r.control {
                 Some(c) => format!(
                     "{}/{} vs {}/{}",
@@ -52,7 +47,7 @@ pub fn forest(run: &AnalysisRun<'_>) -> Option<String> {
             (
                 r.label.clone(),
                 counts,
-                [bt(s.yi), bt(s.yi - z * se), bt(s.yi + z * se)],
+                study_interval(m, s.yi, s.vi, size, z),
                 s.weight,
             )
         })

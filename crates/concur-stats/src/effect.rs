@@ -283,3 +283,10 @@ pub fn harmonic_mean(n: &[f64]) -> f64 {
 pub fn z_crit(level: f64) -> f64 {
     qnorm(1.0 - (1.0 - level / 100.0) / 2.0)
 }
+
+/// A study's estimate and Wald interval (`yi ± z sqrt(vi)`) on the natural scale, `n` being the
+/// study's size (used by PFT), for forest plots.
+pub fn study_interval(measure: Measure, yi: f64, vi: f64, n: f64, z: f64) -> [f64; 3] {
+    let se = vi.sqrt();
+    [yi, yi - z * se, yi + z * se].map(|x| back_transform(measure, x, n))
+}
