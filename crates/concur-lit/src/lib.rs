@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 #![allow(missing_docs)] // record fields are named for what they hold; see record.rs
 
+mod chunk;
 mod csv_in;
 mod pubmed;
 mod record;
@@ -39,11 +40,7 @@ pub struct Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.position.line > 0 {
-            write!(f, "line {}: {}", self.position.line, self.reason)
-        } else {
-            write!(f, "byte {}: {}", self.position.byte, self.reason)
-        }
+        write!(f, "{}: {}", self.position, self.reason)
     }
 }
 
@@ -147,18 +144,36 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     None
 }
 
-/// Reads one stream of a known format.
-pub fn read<R: BufRead>(
+/// The number of threads readers parse with by default: the machine's cores, or the
+/// `CONCUR_THREADS` environment variable.
+pub fn default_threads() -> usize {
+    chunk::parse_threads()
+}
+
+/// Reads one stream of a known format, parsing on [`default_threads`] threads.
+pub fn read<R: BufRead + Send>(
     input: R,
     format: Format,
     sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
+    read_with_threads(input, format, default_threads(), sink)
+}
+
+/// Reads one stream of a known format. PubMed XML and the tagged formats are cut into blocks at
+/// record boundaries and parsed on `threads` threads (1: all on the caller's thread); items reach
+/// `sink` in file order either way.
+pub fn read_with_threads<R: BufRead + Send>(
+    input: R,
+    format: Format,
+    threads: usize,
+    sink: &mut dyn FnMut(Item),
+) -> Result<u64, LitError> {
     match format {
-        Format::PubmedXml => pubmed::read_pubmed_xml(input, sink),
-        Format::Medline => tagged::read_tagged(input, Tagged::Medline, sink),
-        Format::Ris => tagged::read_tagged(input, Tagged::Ris, sink),
-        Format::WebOfScience => tagged::read_tagged(input, Tagged::WebOfScience, sink),
-        Format::Ovid => tagged::read_tagged(input, Tagged::Ovid, sink),
+        Format::PubmedXml => pubmed::read_pubmed_xml(input, threads, sink),
+        Format::Medline => tagged::read_tagged(input, Tagged::Medline, threads, sink),
+        Format::Ris => tagged::read_tagged(input, Tagged::Ris, threads, sink),
+        Format::WebOfScience => tagged::read_tagged(input, Tagged::WebOfScience, threads, sink),
+        Format::Ovid => tagged::read_tagged(input, Tagged::Ovid, threads, sink),
         Format::Csv => csv_in::read_csv(input, b',', sink),
         Format::Tsv => csv_in::read_csv(input, b'\t', sink),
     }
@@ -171,10 +186,20 @@ pub fn read_file(
     format: Option<Format>,
     sink: &mut dyn FnMut(Item),
 ) -> Result<(Format, u64), LitError> {
+    read_file_with_threads(path, format, default_threads(), sink)
+}
+
+/// [`read_file`] with an explicit number of parsing threads.
+pub fn read_file_with_threads(
+    path: &Path,
+    format: Option<Format>,
+    threads: usize,
+    sink: &mut dyn FnMut(Item),
+) -> Result<(Format, u64), LitError> {
     let file = std::fs::File::open(path)?;
     let mut raw = BufReader::with_capacity(1 << 16, file);
     let gz = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let mut input: Box<dyn BufRead> = if gz {
+    let mut input: Box<dyn BufRead + Send> = if gz {
         Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::bufread::MultiGzDecoder::new(raw),
@@ -200,7 +225,7 @@ pub fn read_file(
             })?
         }
     };
-    let count = read(&mut input, format, sink).map_err(|e| match e {
+    let count = read_with_threads(&mut input, format, threads, sink).map_err(|e| match e {
         LitError::Io(io) if gz => {
             LitError::Format(format!("the gzip data is corrupt or truncated: {io}"))
         }

@@ -5,11 +5,14 @@
 //! whatever the file size. Fields are taken by path, so identifiers inside reference lists or
 //! comment/correction lists are never mistaken for the record's own.
 
+use crate::chunk::{self, Block, Chunker};
 use crate::record::{squash, year_in, Author, Item, Mesh, Position, Record, Section};
 use crate::{LitError, Problem};
+use memchr::memmem;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use std::io::BufRead;
+use std::borrow::Cow;
+use std::io::Read;
 
 /// Element names the reader cares about, interned so that the open-element path allocates nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,64 +161,249 @@ enum Field {
     DeletePmid,
 }
 
-struct Capture {
+struct Capture<'a> {
     field: Field,
     depth: usize,
-    text: String,
+    /// Borrowed from the block while the text comes in one piece (the usual case).
+    text: Cow<'a, str>,
     /// IdType of an ArticleId, EIdType of an ELocationID, Label of an AbstractText.
     attr: Option<String>,
     major: bool,
 }
 
+impl<'a> Capture<'a> {
+    fn push(&mut self, piece: &'a str) {
+        if self.text.is_empty() {
+            self.text = Cow::Borrowed(piece);
+        } else {
+            self.text.to_mut().push_str(piece);
+        }
+    }
+}
+
+/// Elements whose whole content the record model does not use: skipped with one substring
+/// search instead of being tokenised. None of them nests inside itself, so the first closing tag
+/// is the right one. (Reference lists are a fifth of a baseline file and hold identifiers a naive
+/// reader would take for the record's own.)
+const SKIPPED: [(&str, &[u8]); 7] = [
+    ("Reference", b"</Reference>"),
+    ("History", b"</History>"),
+    ("CommentsCorrectionsList", b"</CommentsCorrectionsList>"),
+    ("ChemicalList", b"</ChemicalList>"),
+    ("SupplMeshList", b"</SupplMeshList>"),
+    ("InvestigatorList", b"</InvestigatorList>"),
+    ("DataBankList", b"</DataBankList>"),
+];
+
+/// The length of the prefix of `bytes` that ends after the last whole record (for
+/// [`crate::chunk::Chunker`]). Legacy `MedlineCitationSet` files end records at
+/// `</MedlineCitation>`; in the modern form that tag is inside a record, so it is used only when
+/// the block has no modern record at all.
+pub(crate) fn boundary(bytes: &[u8]) -> Option<usize> {
+    let article = memmem::rfind(bytes, b"</PubmedArticle>").map(|i| i + 16);
+    // Only a book record after the last article can move the cut.
+    let tail = article.unwrap_or(0);
+    let book = memmem::rfind(&bytes[tail..], b"</PubmedBookArticle>").map(|i| tail + i + 20);
+    match article.max(book) {
+        Some(cut) => Some(cut),
+        None if memmem::find(bytes, b"<PubmedArticle").is_some()
+            || memmem::find(bytes, b"<PubmedBookArticle").is_some() =>
+        {
+            None
+        }
+        None => memmem::rfind(bytes, b"</MedlineCitation>").map(|i| i + 18),
+    }
+}
+
 /// Reads every item of a PubMed XML stream, calling `sink` for each, in file order.
-pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Result<u64, LitError> {
-    let mut reader = Reader::from_reader(input);
-    reader.config_mut().trim_text(false);
-    let mut buf = Vec::new();
-    let mut path: Vec<Tag> = Vec::with_capacity(32);
-    let mut record: Option<Record> = None;
-    let mut record_depth = 0;
-    let mut capture: Option<Capture> = None;
-    let mut author: Option<Author> = None;
-    let mut mesh: Option<Mesh> = None;
-    let mut deletions: Option<Vec<String>> = None;
-    let mut date_parts: (Option<String>, Option<String>, Option<String>) = (None, None, None);
+pub fn read_pubmed_xml<R: Read + Send>(
+    input: R,
+    threads: usize,
+    sink: &mut dyn FnMut(Item),
+) -> Result<u64, LitError> {
     let mut count = 0u64;
-    loop {
-        // Cleared here, not at the end of the body: branches that `continue` must not let the
-        // event buffer grow with the file.
-        buf.clear();
-        let position = reader.buffer_position();
-        let event = match reader.read_event_into(&mut buf) {
-            Ok(e) => e,
-            Err(e) => {
-                let at = reader.error_position();
-                let message = e.to_string();
-                let reason = if message.contains("end of input") {
-                    format!("the file ends inside a record (truncated?): {message}")
-                } else {
-                    format!("malformed XML: {message}; the rest of the file cannot be read")
-                };
-                sink(Item::Rejected(Problem {
-                    position: Position { byte: at, line: 0 },
-                    reason,
-                }));
-                return Ok(count);
+    chunk::run(
+        Chunker::new(input, boundary),
+        &parse_block,
+        threads,
+        &mut |item| {
+            if matches!(item, Item::Record(_)) {
+                count += 1;
             }
+            sink(item)
+        },
+    )?;
+    Ok(count)
+}
+
+/// UTF-8 validation with SIMD (the std check was a tenth of the parse time); the slower std check
+/// runs only to locate an error.
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
+    }
+}
+
+/// Where a byte of the block is, as a position in the file.
+fn position_in(block: &Block, at: usize) -> Position {
+    let at = at.min(block.bytes.len());
+    Position {
+        byte: block.byte + at as u64,
+        line: block.line + memchr::memchr_iter(b'\n', &block.bytes[..at]).count() as u64 + 1,
+    }
+}
+
+/// The next record start at or after `from`, for resuming after a malformed record.
+fn next_record_start(text: &str, from: usize, legacy: bool) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let names: &[&[u8]] = if legacy {
+        &[b"<MedlineCitation"]
+    } else {
+        &[b"<PubmedArticle", b"<PubmedBookArticle"]
+    };
+    names
+        .iter()
+        .filter_map(|name| {
+            let mut at = from;
+            while let Some(i) = memmem::find(&bytes[at.min(bytes.len())..], name) {
+                let start = at + i;
+                match bytes.get(start + name.len()) {
+                    Some(b'>' | b' ' | b'\t' | b'\r' | b'\n') => return Some(start),
+                    _ => at = start + name.len(),
+                }
+            }
+            None
+        })
+        .min()
+}
+
+/// Parses one block of whole records. Blocks start between records, so nothing carries over.
+pub(crate) fn parse_block(block: &Block) -> Vec<Item> {
+    let mut items = Vec::with_capacity(128);
+    let text = match utf8(&block.bytes) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(e) => {
+            items.push(Item::Rejected(Problem {
+                position: position_in(block, e.valid_up_to()),
+                reason: "invalid UTF-8 from here on in this part of the file was replaced by \
+                         U+FFFD; the records were kept"
+                    .into(),
+            }));
+            String::from_utf8_lossy(&block.bytes)
+        }
+    };
+    let text: &str = &text;
+    let mut state = State::default();
+    let mut from = 0;
+    // Each pass reads until the block ends or an error; after an error the malformed record is
+    // reported and reading resumes at the next record start.
+    loop {
+        match parse_from(block, text, from, &mut state, &mut items) {
+            Ok(()) => break,
+            Err((at, message)) => {
+                let reason = if state.record.is_some() || message.contains("end of input") {
+                    if block.last && message.contains("end of input") {
+                        format!("the file ends inside a record (truncated?): {message}")
+                    } else {
+                        format!(
+                            "malformed XML at {}: {message}; this record was skipped",
+                            position_in(block, at)
+                        )
+                    }
+                } else {
+                    format!("malformed XML: {message}")
+                };
+                let position = state
+                    .record
+                    .as_ref()
+                    .map(|r| position_in(block, (r.position.byte - block.byte) as usize))
+                    .unwrap_or_else(|| position_in(block, at));
+                items.push(Item::Rejected(Problem { position, reason }));
+                let legacy = state.legacy;
+                state = State {
+                    legacy,
+                    ..State::default()
+                };
+                match next_record_start(text, at.max(from + 1), legacy) {
+                    Some(next) => from = next,
+                    None => break,
+                }
+            }
+        }
+    }
+    items
+}
+
+#[derive(Default)]
+struct State<'a> {
+    /// Open elements, interned, and their names as written (to check closing tags).
+    path: Vec<Tag>,
+    names: Vec<&'a str>,
+    record: Option<Record>,
+    record_depth: usize,
+    capture: Option<Capture<'a>>,
+    author: Option<Author>,
+    mesh: Option<Mesh>,
+    deletions: Option<Vec<String>>,
+    date_parts: (Option<String>, Option<String>, Option<String>),
+    legacy: bool,
+}
+
+/// Reads events from `text[from..]` until the end of the block; an error gives its offset in the
+/// block and a message.
+fn parse_from<'a>(
+    block: &Block,
+    text: &'a str,
+    from: usize,
+    st: &mut State<'a>,
+    items: &mut Vec<Item>,
+) -> Result<(), (usize, String)> {
+    let mut off = from;
+    let mut reader = new_reader(&text[off..]);
+    loop {
+        let position = off + reader.buffer_position() as usize;
+        let event = match reader.read_event() {
+            Ok(e) => e,
+            Err(e) => return Err((off + reader.error_position() as usize, e.to_string())),
         };
         match event {
             Event::Start(e) => {
-                let name = tag(e.local_name().as_ref().as_bytes());
-                let parent_is_set = path.last() == Some(&Tag::MedlineCitationSet);
-                path.push(name);
-                let depth = path.len();
-                if record.is_none() {
+                let local = e.local_name();
+                let raw_name: &str = local.as_ref();
+                // The full name again, borrowed from the block so that the stack can keep it.
+                let lt = position + memchr::memchr(b'<', &text.as_bytes()[position..]).unwrap_or(0);
+                let full_len = e.name().as_ref().len();
+                let name_str: &'a str = text.get(lt + 1..lt + 1 + full_len).unwrap_or("");
+                let name = tag(raw_name.as_bytes());
+                if st.record.is_some() && st.capture.is_none() && name == Tag::Other {
+                    if let Some((_, close)) = SKIPPED.iter().find(|(n, _)| *n == raw_name) {
+                        let after = off + reader.buffer_position() as usize;
+                        if let Some(i) = memmem::find(&text.as_bytes()[after..], close) {
+                            off = after + i + close.len();
+                            reader = new_reader(&text[off..]);
+                            continue;
+                        }
+                    }
+                }
+                let parent = st.path.last().copied();
+                st.path.push(name);
+                st.names.push(name_str);
+                let depth = st.path.len();
+                if st.record.is_none() {
+                    if name == Tag::MedlineCitationSet {
+                        st.legacy = true;
+                    }
                     let starts = matches!(name, Tag::PubmedArticle | Tag::PubmedBookArticle)
-                        || (name == Tag::MedlineCitation && parent_is_set);
+                        || (name == Tag::MedlineCitation
+                            && (parent == Some(Tag::MedlineCitationSet) || parent.is_none()));
                     if starts {
+                        if name == Tag::MedlineCitation {
+                            st.legacy = true;
+                        }
                         let mut r = Record {
                             position: Position {
-                                byte: position,
+                                byte: block.byte + position as u64,
                                 line: 0,
                             },
                             ..Record::default()
@@ -223,29 +411,29 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
                         if name == Tag::PubmedBookArticle {
                             r.kind = Some("PubmedBookArticle".into());
                         }
-                        record = Some(r);
-                        record_depth = depth;
-                        date_parts = (None, None, None);
+                        st.record = Some(r);
+                        st.record_depth = depth;
+                        st.date_parts = (None, None, None);
                     } else if name == Tag::DeleteCitation {
-                        deletions = Some(Vec::new());
-                    } else if name == Tag::Pmid && deletions.is_some() {
-                        capture = Some(Capture {
+                        st.deletions = Some(Vec::new());
+                    } else if name == Tag::Pmid && st.deletions.is_some() {
+                        st.capture = Some(Capture {
                             field: Field::DeletePmid,
                             depth,
-                            text: String::new(),
+                            text: Cow::Borrowed(""),
                             attr: None,
                             major: false,
                         });
                     }
                     continue;
                 }
-                if capture.is_some() {
+                if st.capture.is_some() {
                     continue; // inline markup inside a captured text: keep its text only
                 }
-                let field = field_for(&path);
+                let field = field_for(&st.path);
                 match name {
-                    Tag::Author if in_author_list(&path) => author = Some(Author::default()),
-                    Tag::MeshHeading => mesh = Some(Mesh::default()),
+                    Tag::Author if in_author_list(&st.path) => st.author = Some(Author::default()),
+                    Tag::MeshHeading => st.mesh = Some(Mesh::default()),
                     _ => {}
                 }
                 if let Some(field) = field {
@@ -255,34 +443,37 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
                         Field::Abstract => attr_value(&e, b"Label"),
                         _ => None,
                     };
-                    let major = attr_value(&e, b"MajorTopicYN").as_deref() == Some("Y");
-                    capture = Some(Capture {
+                    let major = matches!(field, Field::Descriptor | Field::Qualifier)
+                        && attr_value(&e, b"MajorTopicYN").as_deref() == Some("Y");
+                    st.capture = Some(Capture {
                         field,
                         depth,
-                        text: String::new(),
+                        text: Cow::Borrowed(""),
                         attr,
                         major,
                     });
                 }
             }
-            Event::Empty(e) => {
-                let _ = e;
-            }
             Event::Text(t) => {
-                if let Some(c) = capture.as_mut() {
-                    c.text.push_str(t.as_ref());
+                if let Some(c) = st.capture.as_mut() {
+                    if let Cow::Borrowed(piece) = t.into_inner() {
+                        c.push(piece);
+                    }
                 }
             }
             Event::CData(t) => {
-                if let Some(c) = capture.as_mut() {
-                    c.text.push_str(t.as_ref());
+                if let Some(c) = st.capture.as_mut() {
+                    if let Cow::Borrowed(piece) = t.into_inner() {
+                        c.push(piece);
+                    }
                 }
             }
             Event::GeneralRef(r) => {
-                if let Some(c) = capture.as_mut() {
+                if let Some(c) = st.capture.as_mut() {
+                    let text = c.text.to_mut();
                     match r.resolve_char_ref() {
-                        Ok(Some(ch)) => c.text.push(ch),
-                        _ => c.text.push_str(match r.as_ref() {
+                        Ok(Some(ch)) => text.push(ch),
+                        _ => text.push_str(match r.as_ref() {
                             "amp" => "&",
                             "lt" => "<",
                             "gt" => ">",
@@ -293,96 +484,109 @@ pub fn read_pubmed_xml<R: BufRead>(input: R, sink: &mut dyn FnMut(Item)) -> Resu
                     }
                 }
             }
-            Event::End(_) => {
-                let depth = path.len();
-                let name = path.pop().unwrap_or(Tag::Other);
-                if capture.as_ref().is_some_and(|c| c.depth == depth) {
-                    if let Some(c) = capture.take() {
+            Event::End(e) => {
+                let depth = st.path.len();
+                let (Some(name), Some(open)) = (st.path.pop(), st.names.pop()) else {
+                    // A closing tag of the enclosing set, before the block's first record.
+                    if st.record.is_some() {
+                        return Err((position, "a closing tag without its opening tag".into()));
+                    }
+                    continue;
+                };
+                let qname = e.name();
+                let closing: &str = qname.as_ref();
+                if closing != open {
+                    return Err((position, format!("expected </{open}>, found </{closing}>")));
+                }
+                if st.capture.as_ref().is_some_and(|c| c.depth == depth) {
+                    if let Some(c) = st.capture.take() {
                         if c.field == Field::DeletePmid {
-                            if let Some(d) = deletions.as_mut() {
+                            if let Some(d) = st.deletions.as_mut() {
                                 d.push(squash(&c.text));
                             }
-                        } else if let Some(r) = record.as_mut() {
-                            store(r, c, &mut author, &mut mesh, &mut date_parts);
+                        } else if let Some(r) = st.record.as_mut() {
+                            store(r, c, &mut st.author, &mut st.mesh, &mut st.date_parts);
                         }
                     }
                     continue;
                 }
-                if capture.is_some() {
+                if st.capture.is_some() {
                     continue;
                 }
                 match name {
                     Tag::Author => {
-                        if let (Some(a), Some(r)) = (author.take(), record.as_mut()) {
+                        if let (Some(a), Some(r)) = (st.author.take(), st.record.as_mut()) {
                             if !a.last.is_empty() {
                                 r.authors.push(a);
                             }
                         }
                     }
                     Tag::MeshHeading => {
-                        if let (Some(m), Some(r)) = (mesh.take(), record.as_mut()) {
+                        if let (Some(m), Some(r)) = (st.mesh.take(), st.record.as_mut()) {
                             r.mesh.push(m);
                         }
                     }
                     Tag::PubDate => {
-                        if let Some(r) = record.as_mut() {
+                        if let Some(r) = st.record.as_mut() {
                             if r.date.is_none() {
-                                let parts: Vec<&String> =
-                                    [&date_parts.0, &date_parts.1, &date_parts.2]
-                                        .into_iter()
-                                        .flatten()
-                                        .collect();
+                                let d = &st.date_parts;
+                                let parts: Vec<&str> = [&d.0, &d.1, &d.2]
+                                    .into_iter()
+                                    .flatten()
+                                    .map(String::as_str)
+                                    .collect();
                                 if !parts.is_empty() {
-                                    r.date = Some(
-                                        parts
-                                            .iter()
-                                            .map(|s| s.as_str())
-                                            .collect::<Vec<_>>()
-                                            .join(" "),
-                                    );
+                                    r.date = Some(parts.join(" "));
                                 }
                             }
                         }
                     }
                     Tag::DeleteCitation => {
-                        if let Some(d) = deletions.take() {
-                            sink(Item::Delete(d));
+                        if let Some(d) = st.deletions.take() {
+                            items.push(Item::Delete(d));
                         }
                     }
                     _ => {}
                 }
-                if depth == record_depth && record.is_some() {
-                    if let Some(mut r) = record.take() {
+                if depth == st.record_depth && st.record.is_some() {
+                    if let Some(mut r) = st.record.take() {
                         if r.year.is_none() {
                             r.year = r.date.as_deref().and_then(year_in);
                         }
                         if r.pmid.is_none() {
-                            sink(Item::Rejected(Problem {
-                                position: r.position,
+                            items.push(Item::Rejected(Problem {
+                                position: position_in(
+                                    block,
+                                    (r.position.byte - block.byte) as usize,
+                                ),
                                 reason: "record without a PMID".into(),
                             }));
                         } else {
-                            count += 1;
-                            sink(Item::Record(Box::new(r)));
+                            items.push(Item::Record(Box::new(r)));
                         }
                     }
                 }
             }
             Event::Eof => {
-                if record.is_some() || path.len() > 1 {
-                    sink(Item::Rejected(Problem {
-                        position: Position {
-                            byte: reader.buffer_position(),
-                            line: 0,
-                        },
-                        reason: "the file ends inside a record (truncated?)".into(),
-                    }));
+                if st.record.is_some() || (block.last && st.path.len() > 1) {
+                    return Err((text.len(), "end of input inside an element".to_string()));
                 }
-                return Ok(count);
+                return Ok(());
             }
             _ => {}
         }
     }
+}
+
+fn new_reader(text: &str) -> Reader<&[u8]> {
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.trim_text(false);
+    // Blocks start between records, after the set's opening tag: names are checked here, against
+    // the block's own stack, instead.
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    reader
 }
 
 fn attr_value(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {

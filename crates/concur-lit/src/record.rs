@@ -9,6 +9,16 @@ pub struct Position {
     pub line: u64,
 }
 
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line > 0 {
+            write!(f, "line {}, byte {}", self.line, self.byte)
+        } else {
+            write!(f, "byte {}", self.byte)
+        }
+    }
+}
+
 /// An author: a person or a collective (group) name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Author {
@@ -116,6 +126,26 @@ pub enum Item {
 
 /// Collapses runs of white space to one space and trims.
 pub(crate) fn squash(text: &str) -> String {
+    // Most field texts are already clean. A few SIMD scans (memchr) decide that, and the text is
+    // copied once; otherwise the char-by-char pass runs.
+    let b = text.as_bytes();
+    let clean = !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && memchr::memchr3(b'\n', b'\r', b'\t', b).is_none()
+        && memchr::memchr2(0x0b, 0x0c, b).is_none()
+        && memchr::memmem::find(b, b"  ").is_none()
+        // Lead bytes of every non-ASCII white-space character (NEL, NBSP, U+1680, U+2000-U+205F,
+        // U+3000): texts with them take the slow path.
+        && (text.is_ascii()
+            || (memchr::memchr3(0xC2, 0xE1, 0xE2, b).is_none()
+                && memchr::memchr(0xE3, b).is_none()));
+    if clean {
+        return text.to_string();
+    }
+    squash_slow(text)
+}
+
+fn squash_slow(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
@@ -156,5 +186,12 @@ mod tests {
         assert_eq!(year_in("1998 Dec-1999 Jan"), Some(1998));
         assert_eq!(year_in("vol 12345"), None);
         assert_eq!(year_in("10 15"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_squash_is_the_slow_one(text in "[ a\t\n\r\u{a0}\u{2009}\u{3000}\u{b}\u{c}é≥]{0,12}") {
+            proptest::prop_assert_eq!(squash(&text), squash_slow(&text));
+        }
     }
 }

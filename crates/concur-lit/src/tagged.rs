@@ -6,9 +6,10 @@
 //! record boundaries. BOMs, CRLF and mixed line endings, blank lines, junk between records and
 //! invalid UTF-8 (read lossily, and reported) are handled.
 
+use crate::chunk::{self, Block, Chunker};
 use crate::record::{squash, year_in, Author, Item, Mesh, Position, Record, Section};
 use crate::{LitError, Problem};
-use std::io::BufRead;
+use std::io::Read;
 
 /// Which tagged format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,14 +20,14 @@ pub enum Tagged {
     Ovid,
 }
 
-/// A tag and its value lines, in order.
-struct Field {
-    tag: String,
-    lines: Vec<String>,
+/// A tag and its value lines, in order, borrowed from the block.
+struct Field<'a> {
+    tag: &'a str,
+    lines: Vec<&'a str>,
 }
 
 /// Splits `line` into (tag, value) for the format, or None for a continuation/other line.
-fn split_tag(format: Tagged, line: &str) -> Option<(String, String)> {
+fn split_tag(format: Tagged, line: &str) -> Option<(&str, &str)> {
     let b = line.as_bytes();
     match format {
         Tagged::Medline => {
@@ -34,34 +35,34 @@ fn split_tag(format: Tagged, line: &str) -> Option<(String, String)> {
             if b.len() >= 5 && b[4] == b'-' && b[0].is_ascii_uppercase() {
                 let tag = line[..4].trim_end();
                 if tag
-                    .chars()
+                    .bytes()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
                     && !tag.is_empty()
                 {
-                    return Some((
-                        tag.to_string(),
-                        line.get(5..).unwrap_or("").trim().to_string(),
-                    ));
+                    return Some((tag, line.get(5..).unwrap_or("").trim()));
                 }
             }
             None
         }
         Tagged::Ris | Tagged::Ovid => {
             // "TY  - JOUR", "ER  -", "A1  - ...". Ovid also has 3-4 letter tags ("VN  - ").
-            let dash = line.find("  -")?;
+            let dash = if b.len() >= 5 && &b[2..5] == b"  -" {
+                2
+            } else {
+                line.get(..8)?.find("  -")?
+            };
             if !(2..=4).contains(&dash) {
                 return None;
             }
             let tag = &line[..dash];
             if !tag
-                .chars()
+                .bytes()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
                 || !tag.starts_with(|c: char| c.is_ascii_uppercase())
             {
                 return None;
             }
-            let value = line[dash + 3..].trim();
-            Some((tag.to_string(), value.to_string()))
+            Some((tag, line[dash + 3..].trim()))
         }
         Tagged::WebOfScience => {
             if b.len() >= 2
@@ -69,87 +70,119 @@ fn split_tag(format: Tagged, line: &str) -> Option<(String, String)> {
                 && (b[1].is_ascii_uppercase() || b[1].is_ascii_digit())
                 && (b.len() == 2 || b[2] == b' ')
             {
-                return Some((
-                    line[..2].to_string(),
-                    line.get(3..).unwrap_or("").trim().to_string(),
-                ));
+                return Some((&line[..2], line.get(3..).unwrap_or("").trim()));
             }
             None
         }
     }
 }
 
+/// Whether a line starts a record of the format.
+fn starts_record(format: Tagged, line: &[u8]) -> bool {
+    match format {
+        Tagged::Medline => line.starts_with(b"PMID-"),
+        Tagged::Ris => line.starts_with(b"TY  -"),
+        Tagged::WebOfScience => line.starts_with(b"PT "),
+        Tagged::Ovid => std::str::from_utf8(line).is_ok_and(is_ovid_start),
+    }
+}
+
 /// Reads a tagged stream, calling `sink` for each record or problem. Returns the record count.
-pub fn read_tagged<R: BufRead>(
-    mut input: R,
+pub fn read_tagged<R: Read + Send>(
+    input: R,
     format: Tagged,
+    threads: usize,
     sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
-    let mut raw = Vec::new();
-    let mut line_no = 0u64;
-    let mut offset = 0u64;
+    let boundary: chunk::Boundary = match format {
+        Tagged::Medline => {
+            |b| chunk::before_last_line_starting(b, |l| starts_record(Tagged::Medline, l))
+        }
+        Tagged::Ris => |b| chunk::before_last_line_starting(b, |l| starts_record(Tagged::Ris, l)),
+        Tagged::WebOfScience => {
+            |b| chunk::before_last_line_starting(b, |l| starts_record(Tagged::WebOfScience, l))
+        }
+        Tagged::Ovid => |b| chunk::before_last_line_starting(b, |l| starts_record(Tagged::Ovid, l)),
+    };
+    let mut count = 0u64;
+    let parse = |block: &Block| parse_block(block, format);
+    chunk::run(
+        Chunker::new(input, boundary),
+        &parse,
+        threads,
+        &mut |item| {
+            if matches!(item, Item::Record(_)) {
+                count += 1;
+            }
+            sink(item)
+        },
+    )?;
+    Ok(count)
+}
+
+/// Parses one block that starts at a record start (or the file start).
+fn parse_block(block: &Block, format: Tagged) -> Vec<Item> {
+    let mut items = Vec::with_capacity(256);
+    let mut bad_utf8 = None;
+    let text = match crate::pubmed::utf8(&block.bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(e) => {
+            bad_utf8 = Some(e.valid_up_to());
+            String::from_utf8_lossy(&block.bytes)
+        }
+    };
+    let mut line_no = block.line;
+    let mut offset = 0usize;
     let mut fields: Vec<Field> = Vec::new();
     let mut start = Position::default();
     let mut in_record = false;
-    let mut count = 0u64;
-    let mut bad_utf8: Option<Position> = None;
-    let finish =
-        |fields: &mut Vec<Field>, start: Position, sink: &mut dyn FnMut(Item), count: &mut u64| {
-            if fields.is_empty() {
-                return;
-            }
-            // A record with tags but no title or identifier is still a record of the export (a
-            // reference manager's empty entry); it is kept, never dropped.
-            let record = build(format, std::mem::take(fields), start);
-            *count += 1;
-            sink(Item::Record(Box::new(record)));
-        };
-    loop {
-        raw.clear();
-        let n = input.read_until(b'\n', &mut raw).map_err(LitError::Io)?;
-        if n == 0 {
-            break;
+    let finish = |fields: &mut Vec<Field>, start: Position, items: &mut Vec<Item>| {
+        if fields.is_empty() {
+            return;
         }
+        // A record with tags but no title or identifier is still a record of the export (a
+        // reference manager's empty entry); it is kept, never dropped.
+        items.push(Item::Record(Box::new(build(format, fields, start))));
+        fields.clear();
+    };
+    let bytes = text.as_bytes();
+    while offset < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
         line_no += 1;
         let here = Position {
-            byte: offset,
+            byte: block.byte + offset as u64,
             line: line_no,
         };
-        offset += n as u64;
-        let mut bytes = raw.as_slice();
-        if line_no == 1 && bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-            bytes = &bytes[3..];
-        }
-        while let Some((&last, rest)) = bytes.split_last() {
-            if last == b'\n' || last == b'\r' {
-                bytes = rest;
-            } else {
-                break;
+        if let Some(bad) = bad_utf8 {
+            if bad < end + 1 && bad >= offset {
+                items.push(Item::Rejected(Problem {
+                    position: here,
+                    reason: "invalid UTF-8 from this line on was replaced by U+FFFD; the records \
+                             were kept"
+                        .into(),
+                }));
+                bad_utf8 = None;
             }
         }
-        let line = match std::str::from_utf8(bytes) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => {
-                bad_utf8.get_or_insert(here);
-                String::from_utf8_lossy(bytes)
-            }
-        };
+        let mut line = &text[offset..end];
+        offset = end + 1;
+        line = line.strip_suffix('\r').unwrap_or(line);
         let line = line.trim_start_matches('\u{feff}');
         let tag = split_tag(format, line);
-        let starts = match (&tag, format) {
+        let starts = match (tag, format) {
             (Some((t, _)), Tagged::Medline) => t == "PMID",
             (Some((t, _)), Tagged::Ris) => t == "TY",
             (Some((t, _)), Tagged::WebOfScience) => t == "PT",
             (_, Tagged::Ovid) => is_ovid_start(line),
             _ => false,
         };
-        let ends = match (&tag, format) {
+        let ends = match (tag, format) {
             (Some((t, _)), Tagged::Ris | Tagged::WebOfScience) => t == "ER",
             _ => false,
         };
         if starts {
             if in_record {
-                finish(&mut fields, start, sink, &mut count);
+                finish(&mut fields, start, &mut items);
             }
             in_record = true;
             start = here;
@@ -161,12 +194,12 @@ pub fn read_tagged<R: BufRead>(
             continue; // junk before the first record or between records
         }
         if ends {
-            finish(&mut fields, start, sink, &mut count);
+            finish(&mut fields, start, &mut items);
             in_record = false;
             continue;
         }
         if format == Tagged::Medline && line.trim().is_empty() {
-            finish(&mut fields, start, sink, &mut count);
+            finish(&mut fields, start, &mut items);
             in_record = false;
             continue;
         }
@@ -179,29 +212,22 @@ pub fn read_tagged<R: BufRead>(
                 let text = line.trim();
                 if !text.is_empty() {
                     if let Some(last) = fields.last_mut() {
-                        last.lines.push(text.to_string());
+                        last.lines.push(text);
                     }
                 }
             }
         }
     }
     if in_record && !fields.is_empty() {
-        if format == Tagged::Ris || format == Tagged::WebOfScience {
-            sink(Item::Rejected(Problem {
+        if block.last && matches!(format, Tagged::Ris | Tagged::WebOfScience) {
+            items.push(Item::Rejected(Problem {
                 position: start,
                 reason: "the last record has no end tag (ER); it was read anyway".into(),
             }));
         }
-        finish(&mut fields, start, sink, &mut count);
+        finish(&mut fields, start, &mut items);
     }
-    if let Some(at) = bad_utf8 {
-        sink(Item::Rejected(Problem {
-            position: at,
-            reason: "invalid UTF-8 from this line on was replaced by U+FFFD; the records were kept"
-                .into(),
-        }));
-    }
-    Ok(count)
+    items
 }
 
 /// `<3001. >`: the numbered record header of Ovid tagged exports.
@@ -215,7 +241,10 @@ pub(crate) fn is_ovid_start(line: &str) -> bool {
 
 /// Joins a field's lines: continuation lines are part of the same value.
 fn joined(f: &Field) -> String {
-    squash(&f.lines.join(" "))
+    match f.lines.as_slice() {
+        [one] => squash(one),
+        more => squash(&more.join(" ")),
+    }
 }
 
 /// "Stumpf, Phillip K" or "Stumpf PK" into an author.
@@ -245,7 +274,7 @@ fn strip_suffix_tag(value: &str, tag: &str) -> Option<String> {
     value.strip_suffix(tag).map(|v| v.trim().to_string())
 }
 
-fn build(format: Tagged, fields: Vec<Field>, position: Position) -> Record {
+fn build(format: Tagged, fields: &[Field], position: Position) -> Record {
     let mut r = Record {
         position,
         ..Record::default()
@@ -257,9 +286,9 @@ fn build(format: Tagged, fields: Vec<Field>, position: Position) -> Record {
     let mut database = String::new();
     let mut accession: Option<String> = None;
     let mut secondary_title: Option<String> = None;
-    for f in &fields {
+    for f in fields {
         let value = joined(f);
-        let tag = f.tag.as_str();
+        let tag = f.tag;
         match (format, tag) {
             (Tagged::Medline, "PMID") => r.pmid = Some(value),
             (Tagged::Medline, "TI")
@@ -466,7 +495,7 @@ mod tests {
 
     fn read(text: &str, f: Tagged) -> Vec<Item> {
         let mut items = Vec::new();
-        read_tagged(text.as_bytes(), f, &mut |i| items.push(i)).unwrap();
+        read_tagged(text.as_bytes(), f, 1, &mut |i| items.push(i)).unwrap();
         items
     }
 

@@ -61,19 +61,37 @@ fn inline_markup_entities_and_reference_ids() {
 }
 
 #[test]
-fn malformed_xml_keeps_the_records_before_it() {
-    let broken = TWO_ARTICLES.replace(
-        "<ArticleTitle>Second</ArticleTitle>",
-        "<ArticleTitle>Second</Wrong>",
-    );
+fn a_malformed_record_is_skipped_and_the_others_read() {
+    let broken = TWO_ARTICLES
+        .replace(
+            "<ArticleTitle>Second</ArticleTitle>",
+            "<ArticleTitle>Second</Wrong>",
+        )
+        .replace(
+            "</PubmedArticleSet>",
+            "<PubmedArticle><MedlineCitation><PMID>3</PMID><Article><ArticleTitle>Third</ArticleTitle></Article></MedlineCitation></PubmedArticle>\n</PubmedArticleSet>",
+        );
     let (_d, path) = write(broken.as_bytes(), "b.xml");
-    let (result, titles, problems) = collect(&path, None);
-    assert_eq!(result.unwrap(), 1);
-    assert_eq!(titles, ["First title & more"]);
-    assert!(
-        problems[0].contains("malformed XML") && problems[0].contains("byte"),
-        "{problems:?}"
-    );
+    for threads in [1, 2] {
+        let mut titles = Vec::new();
+        let mut problems = Vec::new();
+        let n = concur_lit::read_file_with_threads(&path, None, threads, &mut |i| match i {
+            Item::Record(r) => titles.push(r.title.clone().unwrap_or_default()),
+            Item::Rejected(p) => problems.push(p.to_string()),
+            Item::Delete(_) => {}
+        })
+        .unwrap()
+        .1;
+        assert_eq!(n, 2);
+        assert_eq!(titles, ["First title & more", "Third"]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        // The problem points at the broken record's start (line 6) and says what was wrong.
+        assert!(
+            problems[0].starts_with("line 6, byte ")
+                && problems[0].contains("expected </ArticleTitle>, found </Wrong>"),
+            "{problems:?}"
+        );
+    }
 }
 
 #[test]

@@ -563,3 +563,76 @@ fn screening_csv_fixtures_read_with_labels() {
         }
     }
 }
+
+fn items(path: &Path, threads: usize) -> Vec<Item> {
+    let mut items = Vec::new();
+    concur_lit::read_file_with_threads(path, None, threads, &mut |i| items.push(i))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    items
+}
+
+#[test]
+fn threads_and_block_cuts_do_not_change_what_is_read() {
+    let Some(dir) = fixtures() else { return };
+    for sub in ["pubmed", "medline", "ris"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() || path.extension().is_some_and(|e| e == "md") {
+                continue;
+            }
+            assert_eq!(items(&path, 1), items(&path, 3), "{}", path.display());
+        }
+    }
+    // Files of many blocks: the records of a real file repeated until the input is several
+    // blocks long, so that cuts fall between records everywhere.
+    let tmp = tempfile::tempdir().unwrap();
+    let xml =
+        std::fs::read_to_string(dir.join("pubmed/pmparser_baseline_pubmed26n1334.xml")).unwrap();
+    let (open, close) = (
+        xml.find("<PubmedArticle>").unwrap(),
+        xml.rfind("</PubmedArticle>").unwrap() + "</PubmedArticle>".len(),
+    );
+    let one = read(&dir.join("pubmed/pmparser_baseline_pubmed26n1334.xml"))
+        .records
+        .len();
+    let copies = (5_000_000 / (close - open)).max(3);
+    let big = format!(
+        "{}{}{}",
+        &xml[..open],
+        xml[open..close].repeat(copies),
+        &xml[close..]
+    );
+    let path = tmp.path().join("big.xml");
+    std::fs::write(&path, big).unwrap();
+    let sequential = items(&path, 1);
+    assert_eq!(
+        sequential
+            .iter()
+            .filter(|i| matches!(i, Item::Record(_)))
+            .count(),
+        one * copies
+    );
+    assert_eq!(sequential, items(&path, 2));
+
+    for name in [
+        "ris/dimensions__citesource_Dimensions_246.ris",
+        "medline/synthesisr_PubMed_example.nbib",
+    ] {
+        let mut text = std::fs::read(dir.join(name)).unwrap();
+        text.extend_from_slice(b"\n\n");
+        let one = read(&dir.join(name)).records.len();
+        let copies = (5_000_000 / text.len()).max(3);
+        let path = tmp.path().join(name.replace('/', "_"));
+        std::fs::write(&path, text.repeat(copies)).unwrap();
+        let sequential = items(&path, 1);
+        assert_eq!(
+            sequential
+                .iter()
+                .filter(|i| matches!(i, Item::Record(_)))
+                .count(),
+            one * copies,
+            "{name}"
+        );
+        assert_eq!(sequential, items(&path, 2), "{name}");
+    }
+}
