@@ -37,6 +37,14 @@ pub fn read_csv<R: Read>(
     let keywords = col(&["keywords", "kw"]);
     let journal = col(&["journal", "journal_title", "source"]);
     let label = col(&["label_included", "included", "label", "included_label"]);
+    let pmc = col(&["pmc", "pmcid"]);
+    let date = col(&["date", "publication_date"]);
+    let volume = col(&["volume"]);
+    let issue = col(&["issue", "number"]);
+    let pages = col(&["pages"]);
+    let language = col(&["language", "languages"]);
+    let types = col(&["publication_types", "publication_type", "type"]);
+    let kind = col(&["kind", "reference_type", "ris_type"]);
     if title.is_none() && doi.is_none() && pmid.is_none() {
         return Err(LitError::Format(format!(
             "the CSV has none of the columns title, doi or pmid (columns: {})",
@@ -105,15 +113,28 @@ pub fn read_csv<R: Read>(
             r.keywords = k.split(';').map(squash).filter(|x| !x.is_empty()).collect();
         }
         r.journal = get(journal);
+        r.pmc = get(pmc);
+        r.date = get(date).filter(|_| date != year);
+        r.volume = get(volume);
+        r.issue = get(issue);
+        r.pages = get(pages);
+        let list = |c| {
+            get(c)
+                .map(|v| v.split(';').map(squash).filter(|x| !x.is_empty()).collect())
+                .unwrap_or_default()
+        };
+        r.languages = list(language);
+        r.publication_types = list(types);
+        r.kind = get(kind);
         r.label = get(label).and_then(|v| match v.to_lowercase().as_str() {
             "1" | "true" | "yes" | "included" | "relevant" => Some(true),
             "0" | "false" | "no" | "excluded" | "irrelevant" => Some(false),
             _ => None,
         });
-        if r.is_empty() {
+        if row.iter().all(|cell| cell.trim().is_empty()) {
             sink(Item::Rejected(Problem {
                 position,
-                reason: "row with no title, doi or pmid".into(),
+                reason: "empty row".into(),
             }));
         } else {
             count += 1;

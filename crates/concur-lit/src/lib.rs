@@ -21,12 +21,15 @@
 
 mod chunk;
 mod csv_in;
+pub mod dedup;
 mod pubmed;
 mod record;
 mod tagged;
+mod write;
 
 pub use record::{Author, Item, Mesh, Position, Record, Section};
 pub use tagged::Tagged;
+pub use write::{write_records, OutFormat, Writer};
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -63,6 +66,8 @@ pub enum Format {
     Ovid,
     Csv,
     Tsv,
+    /// JSON Lines as concur writes it: one record object per line.
+    Jsonl,
 }
 
 impl Format {
@@ -76,6 +81,7 @@ impl Format {
             Format::Ovid => "ovid",
             Format::Csv => "csv",
             Format::Tsv => "tsv",
+            Format::Jsonl => "jsonl",
         }
     }
 
@@ -89,6 +95,7 @@ impl Format {
             Format::Ovid,
             Format::Csv,
             Format::Tsv,
+            Format::Jsonl,
         ]
         .into_iter()
         .find(|f| {
@@ -104,6 +111,9 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start_matches('\u{feff}');
     let body = text.trim_start();
+    if body.starts_with('{') {
+        return Some(Format::Jsonl);
+    }
     if body.starts_with('<')
         && (body.starts_with("<?xml")
             || body.contains("<PubmedArticle")
@@ -176,6 +186,7 @@ pub fn read_with_threads<R: BufRead + Send>(
         Format::Ovid => tagged::read_tagged(input, Tagged::Ovid, threads, sink),
         Format::Csv => csv_in::read_csv(input, b',', sink),
         Format::Tsv => csv_in::read_csv(input, b'\t', sink),
+        Format::Jsonl => write::read_jsonl(input, sink),
     }
 }
 

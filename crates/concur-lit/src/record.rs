@@ -1,7 +1,9 @@
 //! The one normalised record model every reader produces.
 
+use serde::{Deserialize, Serialize};
+
 /// Where in its file a record (or a problem) is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Position {
     /// Byte offset of the record's start in the (decompressed) input.
     pub byte: u64,
@@ -20,14 +22,17 @@ impl std::fmt::Display for Position {
 }
 
 /// An author: a person or a collective (group) name.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Author {
     /// Family name, or the whole name when it cannot be split.
     pub last: String,
     /// Given names or initials.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
     /// A group author ("KATHERINE Investigators").
     pub collective: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub affiliations: Vec<String>,
 }
 
@@ -42,48 +47,74 @@ impl Author {
 }
 
 /// A MeSH heading with its qualifiers and major-topic flags.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Mesh {
     pub descriptor: String,
     pub major: bool,
     /// Qualifier names with their major-topic flags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub qualifiers: Vec<(String, bool)>,
 }
 
 /// A labelled section of a structured abstract (label empty for unstructured text).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Section {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     pub text: String,
 }
 
 /// One bibliographic record, whatever format it came from.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Record {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub doi: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pmc: Option<String>,
     /// Other identifiers as (type, value), e.g. ("pii", "S0…"), ("accession", "…").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_ids: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub abstract_sections: Vec<Section>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<Author>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub journal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub journal_abbrev: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<u16>,
     /// The publication date as printed (e.g. `2019 Jun 15`, `1998 Dec-1999 Jan`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volume: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issue: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub publication_types: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mesh: Vec<Mesh>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<String>,
     /// RIS reference type (`JOUR`, `BOOK`, …) or PubMed record kind (`PubmedBookArticle`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Screening label carried by the file (CSV `label_included`, ASReview RIS notes).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<bool>,
     /// Where the record starts.
     pub position: Position,

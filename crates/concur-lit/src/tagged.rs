@@ -258,11 +258,18 @@ fn author_from(text: &str) -> Author {
         };
     }
     match text.rsplit_once(' ') {
-        Some((last, first)) if first.chars().all(|c| c.is_uppercase() || c == '-') => Author {
-            last: last.to_string(),
-            first: Some(first.to_string()),
-            ..Author::default()
-        },
+        // "Stumpf PK": initials are a short run of capitals; a longer capital word ends a group
+        // name ("Gruppo Tecnico PASSI").
+        Some((last, first))
+            if first.chars().count() <= 3
+                && first.chars().all(|c| c.is_uppercase() || c == '-') =>
+        {
+            Author {
+                last: last.to_string(),
+                first: Some(first.to_string()),
+                ..Author::default()
+            }
+        }
         _ => Author {
             last: text.to_string(),
             ..Author::default()
@@ -286,8 +293,12 @@ fn build(format: Tagged, fields: &[Field], position: Position) -> Record {
     let mut database = String::new();
     let mut accession: Option<String> = None;
     let mut secondary_title: Option<String> = None;
+    let mut short_title: Option<String> = None;
     for f in fields {
         let value = joined(f);
+        if value.is_empty() {
+            continue; // "TY  -" with nothing after it says nothing
+        }
         let tag = f.tag;
         match (format, tag) {
             (Tagged::Medline, "PMID") => r.pmid = Some(value),
@@ -302,6 +313,7 @@ fn build(format: Tagged, fields: &[Field], position: Position) -> Record {
                 r.title.get_or_insert(value);
             }
             (Tagged::Ris, "BT" | "T2") => secondary_title = Some(value),
+            (Tagged::Ris, "ST") => short_title = Some(value),
             (Tagged::Medline | Tagged::WebOfScience | Tagged::Ovid, "AB")
             | (Tagged::Ris, "AB" | "N2")
                 if !value.is_empty() && r.abstract_sections.is_empty() =>
@@ -431,6 +443,9 @@ fn build(format: Tagged, fields: &[Field], position: Position) -> Record {
         } else {
             r.other_ids.push(("accession".into(), a));
         }
+    }
+    if r.title.is_none() {
+        r.title = short_title;
     }
     if r.journal.is_none() {
         r.journal = secondary_title.filter(|_| format == Tagged::Ris);

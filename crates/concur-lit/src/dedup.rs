@@ -1,0 +1,669 @@
+//! Duplicate detection: normalised keys and clustering.
+//!
+//! Records are joined when they share an identifier (PMID, DOI normalised, PMC), and then when
+//! their normalised titles are nearly the same, their years agree (or one is missing) and their
+//! first authors agree (or one is missing). Pairs that look alike but should not be merged
+//! silently (an erratum or a preprint and its article, two records with different PMIDs or DOIs)
+//! are *flagged* for a person to decide, not joined.
+
+use crate::record::Record;
+use rustc_hash::FxHashMap;
+
+/// The normalised keys of one record that matching uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys {
+    pub pmid: Option<String>,
+    pub doi: Option<String>,
+    pub pmc: Option<String>,
+    /// Title reduced to lowercase ASCII words (see [`title_key`]).
+    pub title: String,
+    pub year: Option<u16>,
+    /// First author's family name, lowercase ASCII letters.
+    pub first_author: Option<String>,
+    /// What kind of version this is, when it is not the article itself.
+    pub version: Option<Version>,
+}
+
+/// Versions that are flagged rather than merged with their article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Erratum,
+    Preprint,
+    Retraction,
+}
+
+impl Version {
+    pub fn name(self) -> &'static str {
+        match self {
+            Version::Erratum => "erratum",
+            Version::Preprint => "preprint",
+            Version::Retraction => "retraction",
+        }
+    }
+}
+
+impl Keys {
+    /// The keys of a record.
+    pub fn of(record: &Record) -> Keys {
+        Keys {
+            pmid: record
+                .pmid
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+            doi: record.doi.as_deref().and_then(normalise_doi),
+            pmc: record
+                .pmc
+                .as_deref()
+                .map(|p| p.trim().to_ascii_uppercase())
+                .filter(|p| !p.is_empty()),
+            title: record.title.as_deref().map(title_key).unwrap_or_default(),
+            year: record.year,
+            first_author: record
+                .authors
+                .first()
+                .map(|a| ascii_letters(&a.last))
+                .filter(|a| !a.is_empty()),
+            version: version_of(record),
+        }
+    }
+}
+
+/// A DOI in one spelling: lowercase, without resolver prefixes, `doi:` or trailing punctuation.
+pub fn normalise_doi(doi: &str) -> Option<String> {
+    let mut d = doi.trim().to_lowercase();
+    for prefix in [
+        "https://doi.org/",
+        "http://doi.org/",
+        "https://dx.doi.org/",
+        "http://dx.doi.org/",
+        "doi.org/",
+        "doi:",
+        "doi ",
+    ] {
+        if let Some(rest) = d.strip_prefix(prefix) {
+            d = rest.trim().to_string();
+        }
+    }
+    let d = d
+        .trim_end_matches(['.', ',', ';', ' '])
+        .replace("%2f", "/")
+        .to_string();
+    (d.starts_with("10.") && d.contains('/')).then_some(d)
+}
+
+/// A title reduced for matching: HTML/XML markup and entities removed, a translated title's
+/// square brackets dropped, diacritics folded to ASCII, lowercase, punctuation to spaces.
+pub fn title_key(title: &str) -> String {
+    let mut text = String::with_capacity(title.len());
+    let mut in_tag = false;
+    for c in title.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
+    let trimmed = text.trim().trim_end_matches('.').trim();
+    // "[Radiotherapy and trastuzumab emtansine]." is how MEDLINE prints a translated title.
+    let unbracketed = trimmed
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(trimmed);
+    let folded = deunicode::deunicode(unbracketed);
+    let mut key = String::with_capacity(folded.len());
+    let mut space = false;
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            if space && !key.is_empty() {
+                key.push(' ');
+            }
+            space = false;
+            key.push(c.to_ascii_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    key
+}
+
+fn ascii_letters(text: &str) -> String {
+    deunicode::deunicode(text)
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Errata, retractions and preprints, from publication types, titles, journals and DOI prefixes.
+fn version_of(r: &Record) -> Option<Version> {
+    let types = r
+        .publication_types
+        .iter()
+        .map(|t| t.to_lowercase())
+        .collect::<Vec<_>>();
+    let title = r.title.as_deref().unwrap_or("").trim().to_lowercase();
+    if types.iter().any(|t| t.contains("erratum"))
+        || ["erratum", "correction to", "corrigendum", "correction:"]
+            .iter()
+            .any(|p| title.starts_with(p))
+    {
+        return Some(Version::Erratum);
+    }
+    if types.iter().any(|t| t.contains("retraction of"))
+        || title.starts_with("retraction")
+        || title.starts_with("retracted")
+    {
+        return Some(Version::Retraction);
+    }
+    let journal = r.journal.as_deref().unwrap_or("").to_lowercase();
+    let doi = r.doi.as_deref().and_then(normalise_doi).unwrap_or_default();
+    if types.iter().any(|t| t == "preprint")
+        || [
+            "biorxiv",
+            "medrxiv",
+            "arxiv",
+            "research square",
+            "ssrn",
+            "preprints",
+        ]
+        .iter()
+        .any(|j| journal.contains(j))
+        || [
+            "10.1101/",
+            "10.21203/",
+            "10.2139/",
+            "10.20944/",
+            "10.48550/",
+        ]
+        .iter()
+        .any(|p| doi.starts_with(p))
+    {
+        return Some(Version::Preprint);
+    }
+    None
+}
+
+/// Why two records were joined or flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Pmid,
+    Doi,
+    Pmc,
+    /// Nearly the same title, with agreeing year and first author.
+    Title,
+}
+
+impl Reason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Pmid => "same PMID",
+            Reason::Doi => "same DOI",
+            Reason::Pmc => "same PMC id",
+            Reason::Title => "same title, year and first author",
+        }
+    }
+}
+
+/// Settings of the matcher.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Title similarity (normalised Levenshtein on the keys) at or above which titles match.
+    pub title_similarity: f64,
+    /// Titles shorter than this many characters only match exactly.
+    pub min_title_len: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            title_similarity: 0.95,
+            min_title_len: 20,
+        }
+    }
+}
+
+/// A group of records found to be one publication.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    /// Indexes into the input, the primary first.
+    pub members: Vec<usize>,
+    /// For each member after the first: what joined it to the cluster.
+    pub reasons: Vec<Reason>,
+}
+
+/// A pair that looks like one publication but is left for a person to decide.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flag {
+    pub a: usize,
+    pub b: usize,
+    pub why: String,
+}
+
+/// What [`find`] returns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// Clusters of two or more records.
+    pub clusters: Vec<Cluster>,
+    /// Pairs flagged for review, not joined.
+    pub flagged: Vec<Flag>,
+}
+
+struct UnionFind {
+    parent: Vec<usize>,
+}
+
+impl UnionFind {
+    fn root(&mut self, mut i: usize) -> usize {
+        while self.parent[i] != i {
+            self.parent[i] = self.parent[self.parent[i]];
+            i = self.parent[i];
+        }
+        i
+    }
+    fn join(&mut self, a: usize, b: usize) -> bool {
+        let (ra, rb) = (self.root(a), self.root(b));
+        if ra == rb {
+            return false;
+        }
+        self.parent[ra.max(rb)] = ra.min(rb);
+        true
+    }
+}
+
+/// Whether two records' identifiers say they are different publications.
+fn ids_conflict(a: &Keys, b: &Keys) -> Option<&'static str> {
+    match (&a.pmid, &b.pmid) {
+        (Some(x), Some(y)) if x != y => return Some("different PMIDs"),
+        _ => {}
+    }
+    match (&a.doi, &b.doi) {
+        (Some(x), Some(y)) if x != y => Some("different DOIs"),
+        _ => None,
+    }
+}
+
+/// Finds duplicate clusters among `keys`. `keep_apart` lists pairs a person said are different
+/// publications; they are never joined again. The primary of each cluster is chosen by `rank`
+/// (highest first; ties go to the earlier record).
+pub fn find(
+    keys: &[Keys],
+    settings: Settings,
+    keep_apart: &[(usize, usize)],
+    rank: &dyn Fn(usize) -> i64,
+) -> Found {
+    let n = keys.len();
+    let mut uf = UnionFind {
+        parent: (0..n).collect(),
+    };
+    let apart: rustc_hash::FxHashSet<(usize, usize)> = keep_apart
+        .iter()
+        .map(|&(a, b)| (a.min(b), a.max(b)))
+        .collect();
+    let is_apart = |a: usize, b: usize| apart.contains(&(a.min(b), a.max(b)));
+    let mut joined_by: Vec<Option<Reason>> = vec![None; n];
+    let mut flagged = Vec::new();
+    let mut link =
+        |uf: &mut UnionFind, a: usize, b: usize, reason: Reason, flagged: &mut Vec<Flag>| {
+            if is_apart(a, b) {
+                return;
+            }
+            // A version (erratum, preprint) is never merged silently with an article.
+            if keys[a].version != keys[b].version {
+                let v = keys[a]
+                    .version
+                    .or(keys[b].version)
+                    .map_or("", Version::name);
+                flagged.push(Flag {
+                    a: a.min(b),
+                    b: a.max(b),
+                    why: format!("{}; one is a {v}", reason.name()),
+                });
+                return;
+            }
+            if uf.join(a, b) {
+                let later = a.max(b);
+                joined_by[later].get_or_insert(reason);
+            }
+        };
+    // 1. Identifiers.
+    for (reason, get) in [
+        (
+            Reason::Pmid,
+            (|k: &Keys| k.pmid.clone()) as fn(&Keys) -> Option<String>,
+        ),
+        (Reason::Doi, |k: &Keys| k.doi.clone()),
+        (Reason::Pmc, |k: &Keys| k.pmc.clone()),
+    ] {
+        let mut first: FxHashMap<String, usize> = FxHashMap::default();
+        for (i, k) in keys.iter().enumerate() {
+            if let Some(id) = get(k) {
+                match first.get(&id) {
+                    Some(&j) => {
+                        if reason != Reason::Pmid && ids_conflict(&keys[j], k).is_some() {
+                            flagged.push(Flag {
+                                a: j,
+                                b: i,
+                                why: format!(
+                                    "{}, but {}",
+                                    reason.name(),
+                                    ids_conflict(&keys[j], k).unwrap_or("")
+                                ),
+                            });
+                        } else {
+                            link(&mut uf, j, i, reason, &mut flagged);
+                        }
+                    }
+                    None => {
+                        first.insert(id, i);
+                    }
+                }
+            }
+        }
+    }
+    // 2. Titles: candidates share the first or the last 12 characters of the title key (so an
+    // edit at either end still meets), then the similarity, year and author are checked.
+    let mut blocks: FxHashMap<(u8, &str), Vec<usize>> = FxHashMap::default();
+    for (i, k) in keys.iter().enumerate() {
+        if k.title.is_empty() {
+            continue;
+        }
+        let t = k.title.as_str();
+        let head = &t[..t.len().min(12)];
+        let tail = &t[t.len().saturating_sub(12)..];
+        blocks.entry((0, head)).or_default().push(i);
+        blocks.entry((1, tail)).or_default().push(i);
+    }
+    let mut seen: rustc_hash::FxHashSet<(usize, usize)> = Default::default();
+    let mut block_list: Vec<_> = blocks.into_iter().collect();
+    block_list.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, members) in block_list {
+        // A huge block is a common opening ("the effect of"): the other end still blocks it.
+        if members.len() > 500 {
+            continue;
+        }
+        for (x, &a) in members.iter().enumerate() {
+            for &b in &members[x + 1..] {
+                if !seen.insert((a, b)) {
+                    continue;
+                }
+                let (ka, kb) = (&keys[a], &keys[b]);
+                if !titles_match(&ka.title, &kb.title, settings) {
+                    continue;
+                }
+                let years = match (ka.year, kb.year) {
+                    (Some(x), Some(y)) => x.abs_diff(y) <= 1,
+                    _ => true,
+                };
+                let authors = match (&ka.first_author, &kb.first_author) {
+                    (Some(x), Some(y)) => x == y,
+                    _ => true,
+                };
+                if !years || !authors {
+                    continue;
+                }
+                if let Some(conflict) = ids_conflict(ka, kb) {
+                    if !is_apart(a, b) && uf.root(a) != uf.root(b) {
+                        flagged.push(Flag {
+                            a,
+                            b,
+                            why: format!("{}, but {conflict}", Reason::Title.name()),
+                        });
+                    }
+                    continue;
+                }
+                link(&mut uf, a, b, Reason::Title, &mut flagged);
+            }
+        }
+    }
+    // Collect clusters, primary first.
+    let mut groups: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    for i in 0..n {
+        let r = uf.root(i);
+        groups.entry(r).or_default().push(i);
+    }
+    let mut clusters: Vec<Cluster> = groups
+        .into_values()
+        .filter(|m| m.len() > 1)
+        .map(|mut members| {
+            members.sort_by_key(|&i| (std::cmp::Reverse(rank(i)), i));
+            let reasons = members[1..]
+                .iter()
+                .map(|&i| joined_by[i].unwrap_or(Reason::Title))
+                .collect();
+            Cluster { members, reasons }
+        })
+        .collect();
+    clusters.sort_by_key(|c| c.members.iter().copied().min());
+    flagged.sort_by_key(|f| (f.a, f.b));
+    flagged.dedup_by_key(|f| (f.a, f.b));
+    // A flagged pair that ended up in one cluster through another path is not a question.
+    flagged.retain(|f| uf.root(f.a) != uf.root(f.b));
+    Found { clusters, flagged }
+}
+
+/// Whether two title keys are the same title.
+pub fn titles_match(a: &str, b: &str, settings: Settings) -> bool {
+    if a == b {
+        return !a.is_empty();
+    }
+    if a.len().min(b.len()) < settings.min_title_len {
+        return false;
+    }
+    let longer = a.len().max(b.len()) as f64;
+    if (a.len().abs_diff(b.len()) as f64) / longer > 1.0 - settings.title_similarity {
+        return false;
+    }
+    // A different number ("part 1" / "part 2", "phase II" / "phase III") is another paper.
+    let digits = |t: &str| {
+        t.split(' ')
+            .filter(|w| w.chars().any(|c| c.is_ascii_digit()) || is_roman(w))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    if digits(a) != digits(b) {
+        return false;
+    }
+    strsim::normalized_levenshtein(a, b) >= settings.title_similarity
+}
+
+fn is_roman(word: &str) -> bool {
+    matches!(
+        word,
+        "i" | "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x"
+    )
+}
+
+/// Precision and recall of found clusters against labelled duplicate pairs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Accuracy {
+    pub true_pairs: usize,
+    pub found_pairs: usize,
+    pub correct_pairs: usize,
+}
+
+impl Accuracy {
+    /// Compares the pairs implied by `found` (every two members of a cluster) with `truth`
+    /// (pairs of indexes that are the same publication; clusters of the truth are closed
+    /// transitively first).
+    pub fn measure(found: &Found, truth: &[(usize, usize)], n: usize) -> Accuracy {
+        let mut uf = UnionFind {
+            parent: (0..n).collect(),
+        };
+        for &(a, b) in truth {
+            uf.join(a, b);
+        }
+        let mut groups: FxHashMap<usize, usize> = FxHashMap::default();
+        for i in 0..n {
+            *groups.entry(uf.root(i)).or_default() += 1;
+        }
+        let true_pairs = groups.values().map(|m| m * (m - 1) / 2).sum();
+        let mut found_pairs = 0;
+        let mut correct_pairs = 0;
+        for c in &found.clusters {
+            for (x, &a) in c.members.iter().enumerate() {
+                for &b in &c.members[x + 1..] {
+                    found_pairs += 1;
+                    if uf.root(a) == uf.root(b) {
+                        correct_pairs += 1;
+                    }
+                }
+            }
+        }
+        Accuracy {
+            true_pairs,
+            found_pairs,
+            correct_pairs,
+        }
+    }
+
+    pub fn precision(&self) -> f64 {
+        if self.found_pairs == 0 {
+            1.0
+        } else {
+            self.correct_pairs as f64 / self.found_pairs as f64
+        }
+    }
+
+    pub fn recall(&self) -> f64 {
+        if self.true_pairs == 0 {
+            1.0
+        } else {
+            self.correct_pairs as f64 / self.true_pairs as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Author;
+
+    fn rec(title: &str, year: u16, author: &str) -> Record {
+        Record {
+            title: Some(title.into()),
+            year: Some(year),
+            authors: vec![Author {
+                last: author.into(),
+                ..Author::default()
+            }],
+            ..Record::default()
+        }
+    }
+
+    #[test]
+    fn title_keys_fold_markup_case_diacritics_and_brackets() {
+        assert_eq!(
+            title_key("[Radiothérapie et <i>T-DM1</i> &amp; SRS]."),
+            "radiotherapie et t dm1 srs"
+        );
+        assert_eq!(
+            title_key("HER2-Positive  Breast Cancer."),
+            "her2 positive breast cancer"
+        );
+    }
+
+    #[test]
+    fn dois_are_normalised() {
+        assert_eq!(
+            normalise_doi("https://doi.org/10.1016/J.IJROBP.2019.01.001.").as_deref(),
+            Some("10.1016/j.ijrobp.2019.01.001")
+        );
+        assert_eq!(normalise_doi("not a doi"), None);
+    }
+
+    #[test]
+    fn clusters_by_ids_and_titles_and_flags_versions() {
+        let mut a = rec(
+            "Radionecrosis after radiosurgery with T-DM1",
+            2019,
+            "Stumpf",
+        );
+        a.pmid = Some("1".into());
+        let mut b = rec(
+            "Radionecrosis after Radiosurgery with T‑DM1.",
+            2019,
+            "Stümpf",
+        );
+        b.doi = Some("10.1/x".into());
+        let mut c = rec("Something else entirely, about bone", 2019, "Stumpf");
+        c.doi = Some("doi:10.1/X".into());
+        let mut d = rec(
+            "Erratum: Radionecrosis after radiosurgery with T-DM1",
+            2020,
+            "Stumpf",
+        );
+        d.publication_types = vec!["Published Erratum".into()];
+        let mut e = rec(
+            "Radionecrosis after radiosurgery with T-DM1",
+            2019,
+            "Stumpf",
+        );
+        e.journal = Some("medRxiv".into());
+        let part2 = rec(
+            "Radionecrosis after radiosurgery with T-DM1, part 2",
+            2019,
+            "Stumpf",
+        );
+        let keys: Vec<Keys> = [&a, &b, &c, &d, &e, &part2]
+            .iter()
+            .map(|r| Keys::of(r))
+            .collect();
+        let found = find(&keys, Settings::default(), &[], &|i| -(i as i64));
+        assert_eq!(found.clusters.len(), 1);
+        assert_eq!(found.clusters[0].members, [0, 1, 2]);
+        assert_eq!(found.clusters[0].reasons, [Reason::Title, Reason::Doi]);
+        assert!(found
+            .flagged
+            .iter()
+            .any(|f| (f.a, f.b) == (0, 4) && f.why.contains("preprint")));
+        // The erratum's title differs at the start; it is not joined either way.
+        assert!(found.clusters[0].members.iter().all(|&m| m != 3 && m != 5));
+        // A person's "not a duplicate" is respected.
+        let apart = find(&keys, Settings::default(), &[(0, 1)], &|i| -(i as i64));
+        assert!(apart
+            .clusters
+            .iter()
+            .all(|c| !(c.members.contains(&0) && c.members.contains(&1))));
+    }
+
+    #[test]
+    fn different_pmids_are_flagged_not_joined() {
+        let mut a = rec(
+            "Trastuzumab emtansine with radiotherapy: a cohort",
+            2020,
+            "Li",
+        );
+        a.pmid = Some("11".into());
+        let mut b = a.clone();
+        b.pmid = Some("12".into());
+        let keys = [Keys::of(&a), Keys::of(&b)];
+        let found = find(&keys, Settings::default(), &[], &|_| 0);
+        assert!(found.clusters.is_empty());
+        assert_eq!(found.flagged.len(), 1);
+    }
+
+    #[test]
+    fn accuracy_counts_pairs() {
+        let found = Found {
+            clusters: vec![Cluster {
+                members: vec![0, 1, 2],
+                reasons: vec![Reason::Title, Reason::Title],
+            }],
+            flagged: vec![],
+        };
+        let acc = Accuracy::measure(&found, &[(0, 1), (3, 4)], 5);
+        assert_eq!(
+            (acc.true_pairs, acc.found_pairs, acc.correct_pairs),
+            (2, 3, 1)
+        );
+    }
+}

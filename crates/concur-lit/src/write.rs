@@ -1,0 +1,266 @@
+//! Writers for RIS, CSV and JSON Lines, so that records leave concur in the formats other tools
+//! read. JSON Lines keeps every field (it reads back identical); RIS and CSV keep the fields their
+//! formats have (see the round-trip tests).
+
+use crate::record::Record;
+use std::io::{self, Write};
+
+/// Output formats of [`write_records`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutFormat {
+    Ris,
+    Csv,
+    Jsonl,
+}
+
+impl OutFormat {
+    /// Parses a command-line name.
+    pub fn parse(text: &str) -> Option<OutFormat> {
+        match text.to_ascii_lowercase().as_str() {
+            "ris" => Some(OutFormat::Ris),
+            "csv" => Some(OutFormat::Csv),
+            "jsonl" | "json-lines" | "ndjson" => Some(OutFormat::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+/// Streams records out in a format: call [`Writer::write`] per record, then [`Writer::finish`].
+pub struct Writer<W: Write> {
+    format: OutFormat,
+    out: Option<W>,
+    csv: Option<csv::Writer<W>>,
+}
+
+/// CSV columns, named as concur's (and ASReview's) CSV reader expects them.
+const CSV_COLUMNS: [&str; 17] = [
+    "pmid",
+    "doi",
+    "pmc",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "date",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "language",
+    "publication_types",
+    "keywords",
+    "label_included",
+    "kind",
+];
+
+impl<W: Write> Writer<W> {
+    pub fn new(out: W, format: OutFormat) -> io::Result<Self> {
+        if format == OutFormat::Csv {
+            let mut csv = csv::Writer::from_writer(out);
+            csv.write_record(CSV_COLUMNS).map_err(io::Error::other)?;
+            return Ok(Writer {
+                format,
+                out: None,
+                csv: Some(csv),
+            });
+        }
+        Ok(Writer {
+            format,
+            out: Some(out),
+            csv: None,
+        })
+    }
+
+    pub fn write(&mut self, r: &Record) -> io::Result<()> {
+        if let Some(csv) = self.csv.as_mut() {
+            return csv.write_record(csv_row(r)).map_err(io::Error::other);
+        }
+        let Some(out) = self.out.as_mut() else {
+            return Ok(());
+        };
+        match self.format {
+            OutFormat::Jsonl => {
+                serde_json::to_writer(&mut *out, r).map_err(io::Error::other)?;
+                out.write_all(b"\n")
+            }
+            OutFormat::Ris => write_ris(out, r),
+            OutFormat::Csv => Ok(()),
+        }
+    }
+
+    /// Flushes and returns the output.
+    pub fn finish(self) -> io::Result<W> {
+        if let Some(csv) = self.csv {
+            return csv
+                .into_inner()
+                .map_err(|e| io::Error::other(e.to_string()));
+        }
+        let mut out = self
+            .out
+            .ok_or_else(|| io::Error::other("writer without output"))?;
+        out.flush()?;
+        Ok(out)
+    }
+}
+
+fn csv_row(r: &Record) -> Vec<String> {
+    let join = |v: &[String]| v.join("; ");
+    vec![
+        r.pmid.clone().unwrap_or_default(),
+        r.doi.clone().unwrap_or_default(),
+        r.pmc.clone().unwrap_or_default(),
+        r.title.clone().unwrap_or_default(),
+        r.abstract_text().unwrap_or_default(),
+        r.authors
+            .iter()
+            .map(|a| match &a.first {
+                Some(f) if !a.collective => format!("{}, {f}", a.last),
+                _ => a.last.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        r.year.map(|y| y.to_string()).unwrap_or_default(),
+        r.date.clone().unwrap_or_default(),
+        r.journal.clone().unwrap_or_default(),
+        r.volume.clone().unwrap_or_default(),
+        r.issue.clone().unwrap_or_default(),
+        r.pages.clone().unwrap_or_default(),
+        join(&r.languages),
+        join(&r.publication_types),
+        join(&r.keywords),
+        r.label
+            .map(|l| if l { "1" } else { "0" }.to_string())
+            .unwrap_or_default(),
+        r.kind.clone().unwrap_or_default(),
+    ]
+}
+
+fn write_ris<W: Write>(out: &mut W, r: &Record) -> io::Result<()> {
+    // One value per line: line breaks inside a value would read back as continuation lines,
+    // which is what they are, so they are folded to spaces instead.
+    let mut tag = |t: &str, v: &str| -> io::Result<()> {
+        let v = v.replace(['\r', '\n'], " ");
+        writeln!(out, "{t}  - {}", v.trim())
+    };
+    let kind = r
+        .kind
+        .as_deref()
+        .filter(|k| k.len() <= 6 && k.chars().all(|c| c.is_ascii_uppercase()));
+    tag("TY", kind.unwrap_or("JOUR"))?;
+    if let Some(t) = &r.title {
+        tag("TI", t)?;
+    }
+    for a in &r.authors {
+        match &a.first {
+            Some(f) if !a.collective => tag("AU", &format!("{}, {f}", a.last))?,
+            _ => tag("AU", &a.last)?,
+        }
+    }
+    if let Some(ab) = r.abstract_text() {
+        tag("AB", &ab)?;
+    }
+    if let Some(y) = r.year {
+        tag("PY", &y.to_string())?;
+    }
+    if let Some(d) = &r.date {
+        tag("DA", d)?;
+    }
+    if let Some(j) = &r.journal {
+        tag("JF", j)?;
+    }
+    if let Some(j) = &r.journal_abbrev {
+        tag("J2", j)?;
+    }
+    if let Some(v) = &r.volume {
+        tag("VL", v)?;
+    }
+    if let Some(v) = &r.issue {
+        tag("IS", v)?;
+    }
+    if let Some(p) = &r.pages {
+        match p.split_once('-') {
+            Some((s, e)) => {
+                tag("SP", s)?;
+                tag("EP", e)?;
+            }
+            None => tag("SP", p)?,
+        }
+    }
+    for l in &r.languages {
+        tag("LA", l)?;
+    }
+    for k in &r.keywords {
+        tag("KW", k)?;
+    }
+    if let Some(d) = &r.doi {
+        tag("DO", d)?;
+    }
+    if let Some(p) = &r.pmid {
+        // Ovid MEDLINE exports carry the PMID as the accession number (AN) with a MEDLINE
+        // database name; concur's RIS reader reads AN as a PMID when DB names PubMed or MEDLINE.
+        tag("AN", p)?;
+        tag("DB", "PubMed")?;
+    }
+    if let Some(p) = &r.pmc {
+        tag("C2", p)?;
+    }
+    match r.label {
+        Some(true) => tag("N1", "ASReview_relevant")?,
+        Some(false) => tag("N1", "ASReview_irrelevant")?,
+        None => {}
+    }
+    tag("ER", "")?;
+    writeln!(out)
+}
+
+/// Writes all `records` to `out` in `format`.
+pub fn write_records<'r, W: Write>(
+    out: W,
+    format: OutFormat,
+    records: impl IntoIterator<Item = &'r Record>,
+) -> io::Result<W> {
+    let mut w = Writer::new(out, format)?;
+    for r in records {
+        w.write(r)?;
+    }
+    w.finish()
+}
+
+/// Reads JSON Lines written by [`Writer`]: one record per line; a line that is not a record is
+/// reported with its line number and the others are read.
+pub(crate) fn read_jsonl<R: std::io::BufRead>(
+    mut input: R,
+    sink: &mut dyn FnMut(crate::Item),
+) -> Result<u64, crate::LitError> {
+    use crate::{Item, Position, Problem};
+    let mut line = String::new();
+    let (mut line_no, mut byte, mut count) = (0u64, 0u64, 0u64);
+    loop {
+        line.clear();
+        let n = input.read_line(&mut line).map_err(crate::LitError::Io)?;
+        if n == 0 {
+            return Ok(count);
+        }
+        line_no += 1;
+        let position = Position {
+            byte,
+            line: line_no,
+        };
+        byte += n as u64;
+        let text = line.trim().trim_start_matches('\u{feff}');
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(text) {
+            Ok(mut r) => {
+                r.position = position;
+                count += 1;
+                sink(Item::Record(Box::new(r)));
+            }
+            Err(e) => sink(Item::Rejected(Problem {
+                position,
+                reason: format!("not a record: {e}"),
+            })),
+        }
+    }
+}
