@@ -96,6 +96,8 @@ pub fn normalise_doi(doi: &str) -> Option<String> {
 /// A title reduced for matching: HTML/XML markup and entities removed, a translated title's
 /// square brackets dropped, diacritics folded to ASCII, lowercase, punctuation to spaces.
 pub fn title_key(title: &str) -> String {
+    let repaired = repair_mojibake(title);
+    let title = repaired.as_deref().unwrap_or(title);
     let mut text = String::with_capacity(title.len());
     let mut in_tag = false;
     for c in title.chars() {
@@ -133,6 +135,33 @@ pub fn title_key(title: &str) -> String {
         }
     }
     key
+}
+
+/// Undoes the commonest text damage in exports: UTF-8 read as Windows-1252 and saved again
+/// ("â€œSepsis Sixâ€\u{9d}" for "“Sepsis Six”"). Returns None when the text does not look damaged
+/// or does not decode. Hand-written: no maintained crate does this one repair.
+pub fn repair_mojibake(text: &str) -> Option<String> {
+    if !text.contains(['â', 'Ã', 'Â']) {
+        return None;
+    }
+    // Windows-1252's characters for bytes 0x80-0x9F (undefined bytes map to the C1 control).
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    let mut bytes = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let code = c as u32;
+        if code < 0x80 || (0xA0..=0xFF).contains(&code) {
+            bytes.push(code as u8);
+        } else if let Some(i) = HIGH.iter().position(|h| *h == c) {
+            bytes.push(0x80 + i as u8);
+        } else {
+            return None;
+        }
+    }
+    String::from_utf8(bytes).ok().filter(|fixed| fixed != text)
 }
 
 fn ascii_letters(text: &str) -> String {
@@ -465,7 +494,7 @@ pub fn titles_match(a: &str, b: &str, settings: Settings) -> bool {
     // A different number ("part 1" / "part 2", "phase II" / "phase III") is another paper.
     let digits = |t: &str| {
         t.split(' ')
-            .filter(|w| w.chars().any(|c| c.is_ascii_digit()) || is_roman(w))
+            .filter(|w| w.chars().any(|c| c.is_ascii_digit()) || is_number_word(w))
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
@@ -475,11 +504,52 @@ pub fn titles_match(a: &str, b: &str, settings: Settings) -> bool {
     strsim::normalized_levenshtein(a, b) >= settings.title_similarity
 }
 
-fn is_roman(word: &str) -> bool {
-    matches!(
-        word,
-        "i" | "ii" | "iii" | "iv" | "v" | "vi" | "vii" | "viii" | "ix" | "x"
-    )
+/// Roman numerals and number words: a title that differs only in one of them is another paper
+/// ("thirteenth" / "sixteenth rheumatism review").
+fn is_number_word(word: &str) -> bool {
+    const NUMBER_WORDS: [&str; 40] = [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+        "sixteenth",
+        "seventeenth",
+        "eighteenth",
+        "nineteenth",
+        "twentieth",
+        "i",
+        "ii",
+        "iii",
+        "iv",
+        "vi",
+        "vii",
+        "viii",
+        "ix",
+    ];
+    NUMBER_WORDS.contains(&word)
 }
 
 /// Precision and recall of found clusters against labelled duplicate pairs.
@@ -568,6 +638,19 @@ mod tests {
         assert_eq!(
             title_key("HER2-Positive  Breast Cancer."),
             "her2 positive breast cancer"
+        );
+    }
+
+    #[test]
+    fn mojibake_is_repaired_before_keying() {
+        assert_eq!(
+            repair_mojibake("implement â€œSepsis Sixâ€\u{9d}").as_deref(),
+            Some("implement “Sepsis Six”")
+        );
+        assert_eq!(repair_mojibake("Radiothérapie"), None);
+        assert_eq!(
+            title_key("â€œSepsis Sixâ€\u{9d}"),
+            title_key("\"Sepsis Six\"")
         );
     }
 
