@@ -3,6 +3,7 @@
 mod browser;
 mod cli;
 mod common;
+mod import;
 mod living;
 mod meta;
 mod report;

@@ -200,17 +200,12 @@ pub fn read_file(
     read_file_with_threads(path, format, default_threads(), sink)
 }
 
-/// [`read_file`] with an explicit number of parsing threads.
-pub fn read_file_with_threads(
-    path: &Path,
-    format: Option<Format>,
-    threads: usize,
-    sink: &mut dyn FnMut(Item),
-) -> Result<(Format, u64), LitError> {
+/// Opens a file for reading: gzip (by its magic bytes, whatever the extension) is inflated.
+fn open(path: &Path) -> Result<(Box<dyn BufRead + Send>, bool), LitError> {
     let file = std::fs::File::open(path)?;
     let mut raw = BufReader::with_capacity(1 << 16, file);
     let gz = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let mut input: Box<dyn BufRead + Send> = if gz {
+    let input: Box<dyn BufRead + Send> = if gz {
         Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::bufread::MultiGzDecoder::new(raw),
@@ -218,23 +213,45 @@ pub fn read_file_with_threads(
     } else {
         Box::new(raw)
     };
+    Ok((input, gz))
+}
+
+fn detect_head(input: &mut dyn BufRead) -> Result<Format, LitError> {
+    let head = input.fill_buf()?;
+    if head.is_empty() {
+        return Err(LitError::Format("the file is empty".into()));
+    }
+    let head = head[..head.len().min(8192)].to_vec();
+    if head.contains(&0) {
+        return Err(LitError::Format(
+            "the file is binary, not a bibliographic export (it contains NUL bytes)".into(),
+        ));
+    }
+    detect(&head).ok_or_else(|| {
+        LitError::Format("unknown format: expected PubMed XML, MEDLINE (PMID- ), RIS (TY  - ), Web of Science, Ovid, CSV or JSON Lines; use --format to say which".into())
+    })
+}
+
+/// The format of a file, from its content (inflating gzip first).
+pub fn detect_file(path: &Path) -> Result<Format, LitError> {
+    let (mut input, gz) = open(path)?;
+    detect_head(&mut input).map_err(|e| match e {
+        LitError::Io(io) if gz => LitError::Format(format!("the gzip data is corrupt: {io}")),
+        other => other,
+    })
+}
+
+/// [`read_file`] with an explicit number of parsing threads.
+pub fn read_file_with_threads(
+    path: &Path,
+    format: Option<Format>,
+    threads: usize,
+    sink: &mut dyn FnMut(Item),
+) -> Result<(Format, u64), LitError> {
+    let (mut input, gz) = open(path)?;
     let format = match format {
         Some(f) => f,
-        None => {
-            let head = input.fill_buf()?;
-            if head.is_empty() {
-                return Err(LitError::Format("the file is empty".into()));
-            }
-            let head = head[..head.len().min(8192)].to_vec();
-            if head.iter().filter(|b| **b == 0).count() > 0 {
-                return Err(LitError::Format(
-                    "the file is binary, not a bibliographic export (it contains NUL bytes)".into(),
-                ));
-            }
-            detect(&head).ok_or_else(|| {
-                LitError::Format("unknown format: expected PubMed XML, MEDLINE (PMID- ), RIS (TY  - ), Web of Science, Ovid or CSV; use --format to say which".into())
-            })?
-        }
+        None => detect_head(&mut input)?,
     };
     let count = read_with_threads(&mut input, format, threads, sink).map_err(|e| match e {
         LitError::Io(io) if gz => {

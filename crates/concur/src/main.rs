@@ -10,6 +10,8 @@ use include_dir::{include_dir, Dir};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod workspace;
+
 /// The default review, embedded so that concur works from any directory.
 static DEFAULT_REVIEW: Dir<'_> =
     include_dir!("$CARGO_MANIFEST_DIR/../../reviews/tdm1-radiotherapy");
@@ -36,6 +38,10 @@ struct Cli {
     /// as published.
     #[arg(long, global = true, value_name = "EDITION")]
     edition: Option<String>,
+    /// Workspace folder for init, import, dedup and records (default: the current folder or the
+    /// nearest parent with a concur.toml).
+    #[arg(long, global = true, value_name = "DIR")]
+    workspace: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,6 +94,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create a review workspace (concur.toml and a SQLite database) for imported records.
+    Init(workspace::InitArgs),
+    /// Import PubMed XML (.xml, .xml.gz), MEDLINE, RIS, Web of Science, Ovid, CSV or JSON Lines
+    /// files into the workspace: one batch (one transaction) per file; the same file twice is a no-op.
+    Import(workspace::ImportArgs),
+    /// Find duplicate records (identifiers, then title + year + first author); undo any run.
+    Dedup(workspace::DedupArgs),
+    /// List, show and export the workspace's records; batches and PRISMA counts.
+    Records(workspace::RecordsArgs),
     /// Validate the review folder and print a one-line summary.
     Check {
         /// Print JSON instead of text.
@@ -298,8 +313,13 @@ fn print_json(value: &serde_json::Value) -> Result<()> {
 }
 
 fn run(cli: Cli) -> Result<u8> {
+    let ws = cli.workspace.as_deref();
     // Commands on user-supplied data need no review.
     match cli.command {
+        Command::Init(args) => return workspace::init(args, cli.review.as_deref(), ws),
+        Command::Import(args) => return workspace::import(args, ws),
+        Command::Dedup(args) => return workspace::dedup(args, ws),
+        Command::Records(args) => return workspace::records(args, ws),
         Command::Meta(args) => return meta(args),
         Command::Proportion {
             events,
@@ -338,7 +358,12 @@ fn run(cli: Cli) -> Result<u8> {
     };
     match cli.command {
         Command::Diff { .. } => unreachable!("handled above"),
-        Command::Meta(_) | Command::Proportion { .. } => unreachable!("handled above"),
+        Command::Meta(_)
+        | Command::Proportion { .. }
+        | Command::Init(_)
+        | Command::Import(_)
+        | Command::Dedup(_)
+        | Command::Records(_) => unreachable!("handled above"),
         Command::Studies(args) => studies(&review, args),
         Command::Audit { json } => {
             let report = concur_evidence::audit(&review);

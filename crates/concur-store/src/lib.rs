@@ -1,0 +1,838 @@
+//! The review workspace: a folder with `concur.toml` and a SQLite database (`concur.db`, WAL).
+//!
+//! Imports are batches: one file, one transaction. A killed import leaves the database as it was
+//! before the batch, and running it again completes it; importing the same file twice is a no-op
+//! (files are known by their BLAKE3 hash). Deduplication runs are recorded with what each one
+//! changed, so any run can be undone, and a person's "not a duplicate" is kept for later runs.
+#![warn(missing_docs)]
+
+use concur_lit::dedup::{self, Keys, Settings, Version};
+use concur_lit::{Item, Record};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+mod schema;
+
+/// The workspace's settings file.
+pub const CONFIG_FILE: &str = "concur.toml";
+/// The workspace's database file.
+pub const DATABASE_FILE: &str = "concur.db";
+
+/// Errors of the workspace.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No workspace where one was looked for.
+    #[error("no concur workspace in {0} or its parents (no {CONFIG_FILE}); create one with `concur init`")]
+    NotFound(PathBuf),
+    /// `init` on a folder that already is a workspace.
+    #[error("{0} is already a concur workspace")]
+    Exists(PathBuf),
+    /// The settings file could not be read.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database was written by a newer concur.
+    #[error("the workspace database is at schema version {found}, newer than this concur knows ({known}); update concur")]
+    NewerSchema {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// A request that the workspace's state does not allow.
+    #[error("{0}")]
+    Invalid(String),
+    /// SQLite.
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// Files.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Record (de)serialisation.
+    #[error("record data: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// What `concur.toml` holds.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct Config {
+    /// The review this workspace belongs to: a folder path (relative to the workspace) or empty
+    /// for the review built into concur.
+    #[serde(default)]
+    pub review: Option<String>,
+}
+
+/// An open workspace.
+pub struct Workspace {
+    root: PathBuf,
+    conn: Connection,
+    /// The settings from `concur.toml`.
+    pub config: Config,
+}
+
+/// One import batch: a file as it was imported.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Batch {
+    /// Batch number.
+    pub id: i64,
+    /// Source database named by the user (or the format when not named).
+    pub source: String,
+    /// File name as given.
+    pub file_name: String,
+    /// BLAKE3 of the file's bytes.
+    pub file_hash: String,
+    /// Size of the file in bytes.
+    pub file_bytes: i64,
+    /// Format read.
+    pub format: String,
+    /// When (UTC).
+    pub imported_at: String,
+    /// Records imported.
+    pub records: i64,
+    /// Records that could not be read.
+    pub rejected: i64,
+    /// PMIDs the file lists for deletion (PubMed update files).
+    pub deletions: i64,
+    /// Records of earlier batches marked deleted by those PMIDs.
+    pub deleted: i64,
+}
+
+/// What a file is, before it is imported.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    /// File name as given.
+    pub file_name: String,
+    /// BLAKE3 of the bytes.
+    pub hash: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+impl FileInfo {
+    /// Hashes a file (streaming; memory-mapped where the platform allows).
+    pub fn of(path: &Path) -> Result<FileInfo> {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(std::fs::File::open(path)?)?;
+        Ok(FileInfo {
+            file_name: path.display().to_string(),
+            hash: hasher.finalize().to_hex().to_string(),
+            bytes: std::fs::metadata(path)?.len(),
+        })
+    }
+}
+
+/// A record's duplicate status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// No duplicate found.
+    Unique,
+    /// The kept record of a cluster.
+    Primary,
+    /// A duplicate of another record.
+    Duplicate,
+    /// Deleted by a PubMed update file.
+    Deleted,
+}
+
+impl Status {
+    /// Parses a command-line name.
+    pub fn parse(text: &str) -> Option<Status> {
+        match text {
+            "unique" => Some(Status::Unique),
+            "primary" => Some(Status::Primary),
+            "duplicate" => Some(Status::Duplicate),
+            "deleted" => Some(Status::Deleted),
+            _ => None,
+        }
+    }
+}
+
+/// A stored record with its workspace facts.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredRecord {
+    /// Record number in the workspace.
+    pub id: i64,
+    /// Import batch.
+    pub batch: i64,
+    /// Duplicate status.
+    pub status: Status,
+    /// The primary record, for a duplicate.
+    pub duplicate_of: Option<i64>,
+    /// The record.
+    pub record: Record,
+}
+
+/// Filters for listing and exporting records.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this record.
+    pub id: Option<i64>,
+    /// Only this batch.
+    pub batch: Option<i64>,
+    /// Only these years (inclusive).
+    pub years: Option<(u16, u16)>,
+    /// Only records in this language (as the source writes it, e.g. `eng`, `English`).
+    pub language: Option<String>,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+/// Counts for the PRISMA flow: identified per source, duplicates removed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Counts {
+    /// Records imported, per source database.
+    pub identified: Vec<(String, i64)>,
+    /// Records marked as duplicates.
+    pub duplicates: i64,
+    /// Records deleted by PubMed update files.
+    pub deleted: i64,
+    /// Records left for screening.
+    pub remaining: i64,
+    /// Records that could not be read.
+    pub rejected: i64,
+}
+
+impl Workspace {
+    /// Creates a workspace in `dir` (created if missing).
+    pub fn init(dir: &Path, config: Config) -> Result<Workspace> {
+        std::fs::create_dir_all(dir)?;
+        let config_path = dir.join(CONFIG_FILE);
+        if config_path.exists() {
+            return Err(StoreError::Exists(dir.to_path_buf()));
+        }
+        let text = format!(
+            "# concur workspace: the records live in {DATABASE_FILE} (SQLite)\n{}",
+            toml::to_string(&config).map_err(|e| StoreError::Config {
+                path: config_path.clone(),
+                message: e.to_string(),
+            })?
+        );
+        std::fs::write(&config_path, text)?;
+        Workspace::open(dir)
+    }
+
+    /// Finds the workspace at `start` or in one of its parents.
+    pub fn find(start: &Path) -> Result<PathBuf> {
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            if d.join(CONFIG_FILE).is_file() {
+                return Ok(d.to_path_buf());
+            }
+            dir = d.parent();
+        }
+        Err(StoreError::NotFound(start.to_path_buf()))
+    }
+
+    /// Opens the workspace in `dir`, migrating its database to the current schema.
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let config_path = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&config_path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                StoreError::NotFound(dir.to_path_buf())
+            } else {
+                StoreError::Io(e)
+            }
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| StoreError::Config {
+            path: config_path,
+            message: e.to_string(),
+        })?;
+        let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        schema::migrate(&mut conn)?;
+        Ok(Workspace {
+            root: dir.to_path_buf(),
+            conn,
+            config,
+        })
+    }
+
+    /// The workspace folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The schema version of the database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// The batch that imported a file with this hash, if any.
+    pub fn batch_with_hash(&self, hash: &str) -> Result<Option<Batch>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{BATCH_SELECT} WHERE file_hash = ?1"),
+                [hash],
+                batch_row,
+            )
+            .optional()?)
+    }
+
+    /// All batches, oldest first.
+    pub fn batches(&self) -> Result<Vec<Batch>> {
+        let mut stmt = self.conn.prepare(&format!("{BATCH_SELECT} ORDER BY id"))?;
+        let rows = stmt.query_map([], batch_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Starts importing a file: everything until [`Import::commit`] is one transaction.
+    pub fn begin_import(
+        &mut self,
+        file: &FileInfo,
+        source: &str,
+        format: &str,
+    ) -> Result<Import<'_>> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO batch (source, file_name, file_hash, file_bytes, format, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            params![source, file.file_name, file.hash, file.bytes as i64, format],
+        )?;
+        let batch = tx.last_insert_rowid();
+        Ok(Import {
+            tx,
+            batch,
+            records: 0,
+            rejected: 0,
+            deletions: 0,
+            deleted: 0,
+            json: Vec::with_capacity(4096),
+        })
+    }
+
+    /// Records in id order that pass the filter.
+    pub fn records(&self, filter: &Filter) -> Result<Vec<StoredRecord>> {
+        let mut out = Vec::new();
+        self.each_record(filter, &mut |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` for each record that passes the filter, in id order, without holding them all.
+    pub fn each_record(
+        &self,
+        filter: &Filter,
+        f: &mut dyn FnMut(StoredRecord) -> Result<()>,
+    ) -> Result<()> {
+        let mut sql = String::from(
+            "SELECT r.id, r.batch_id, r.deleted_by, r.duplicate_of,
+                    EXISTS (SELECT 1 FROM record d WHERE d.duplicate_of = r.id), r.data
+             FROM record r WHERE 1 = 1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(id) = filter.id {
+            sql.push_str(" AND r.id = ?");
+            args.push(id.into());
+        }
+        if let Some(b) = filter.batch {
+            sql.push_str(" AND r.batch_id = ?");
+            args.push(b.into());
+        }
+        if let Some((from, to)) = filter.years {
+            sql.push_str(" AND r.year BETWEEN ? AND ?");
+            args.push(i64::from(from).into());
+            args.push(i64::from(to).into());
+        }
+        if let Some(l) = &filter.language {
+            sql.push_str(" AND lower(r.language) = lower(?)");
+            args.push(l.clone().into());
+        }
+        match filter.status {
+            Some(Status::Deleted) => sql.push_str(" AND r.deleted_by IS NOT NULL"),
+            Some(Status::Duplicate) => {
+                sql.push_str(" AND r.deleted_by IS NULL AND r.duplicate_of IS NOT NULL")
+            }
+            Some(Status::Primary) => sql.push_str(
+                " AND r.deleted_by IS NULL AND r.duplicate_of IS NULL
+                  AND EXISTS (SELECT 1 FROM record d WHERE d.duplicate_of = r.id)",
+            ),
+            Some(Status::Unique) => sql.push_str(
+                " AND r.deleted_by IS NULL AND r.duplicate_of IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM record d WHERE d.duplicate_of = r.id)",
+            ),
+            None => {}
+        }
+        sql.push_str(" ORDER BY r.id");
+        if let Some(n) = filter.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            let deleted: Option<i64> = row.get(2)?;
+            let duplicate_of: Option<i64> = row.get(3)?;
+            let has_duplicates: bool = row.get(4)?;
+            let data: String = row.get(5)?;
+            let status = match (deleted, duplicate_of, has_duplicates) {
+                (Some(_), _, _) => Status::Deleted,
+                (None, Some(_), _) => Status::Duplicate,
+                (None, None, true) => Status::Primary,
+                (None, None, false) => Status::Unique,
+            };
+            f(StoredRecord {
+                id: row.get(0)?,
+                batch: row.get(1)?,
+                status,
+                duplicate_of,
+                record: serde_json::from_str(&data)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// One record by id.
+    pub fn record(&self, id: i64) -> Result<Option<StoredRecord>> {
+        let filter = Filter {
+            id: Some(id),
+            ..Filter::default()
+        };
+        Ok(self.records(&filter)?.pop())
+    }
+
+    /// Counts for the PRISMA flow diagram.
+    pub fn counts(&self) -> Result<Counts> {
+        let mut stmt = self.conn.prepare(
+            "SELECT b.source, count(r.id) FROM batch b LEFT JOIN record r ON r.batch_id = b.id
+             GROUP BY b.source ORDER BY b.source",
+        )?;
+        let identified = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
+        Ok(Counts {
+            identified,
+            duplicates: one(
+                "SELECT count(*) FROM record WHERE duplicate_of IS NOT NULL AND deleted_by IS NULL",
+            )?,
+            deleted: one("SELECT count(*) FROM record WHERE deleted_by IS NOT NULL")?,
+            remaining: one(
+                "SELECT count(*) FROM record WHERE duplicate_of IS NULL AND deleted_by IS NULL",
+            )?,
+            rejected: one("SELECT count(*) FROM rejected")?,
+        })
+    }
+
+    /// Appends to the audit log.
+    pub fn log(&self, command: &str, detail: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO audit_log (at, command, detail)
+             VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?1, ?2)",
+            params![command, detail],
+        )?;
+        Ok(())
+    }
+
+    /// The audit log, oldest first: (time, command, detail).
+    pub fn audit_log(&self) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, command, detail FROM audit_log ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+const BATCH_SELECT: &str =
+    "SELECT id, source, file_name, file_hash, file_bytes, format, imported_at,
+    record_count, rejected_count, deletion_count, deleted_count FROM batch";
+
+fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
+    Ok(Batch {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        file_name: r.get(2)?,
+        file_hash: r.get(3)?,
+        file_bytes: r.get(4)?,
+        format: r.get(5)?,
+        imported_at: r.get(6)?,
+        records: r.get(7)?,
+        rejected: r.get(8)?,
+        deletions: r.get(9)?,
+        deleted: r.get(10)?,
+    })
+}
+
+/// An import in progress: one transaction. Dropping it without [`Import::commit`] rolls the
+/// whole batch back.
+pub struct Import<'c> {
+    tx: Transaction<'c>,
+    batch: i64,
+    records: i64,
+    rejected: i64,
+    deletions: i64,
+    deleted: i64,
+    json: Vec<u8>,
+}
+
+impl Import<'_> {
+    /// Stores one item of the file.
+    pub fn add(&mut self, item: Item) -> Result<()> {
+        match item {
+            Item::Record(r) => {
+                let keys = Keys::of(&r);
+                self.json.clear();
+                serde_json::to_writer(&mut self.json, &*r)?;
+                let data = std::str::from_utf8(&self.json)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                let mut stmt = self.tx.prepare_cached(
+                    "INSERT INTO record (batch_id, byte, line, pmid, doi, pmc, title, title_key,
+                         year, first_author, journal, language, version, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                )?;
+                stmt.execute(params![
+                    self.batch,
+                    r.position.byte as i64,
+                    r.position.line as i64,
+                    keys.pmid,
+                    keys.doi,
+                    keys.pmc,
+                    r.title,
+                    keys.title,
+                    keys.year,
+                    keys.first_author,
+                    r.journal,
+                    r.languages.first(),
+                    keys.version.map(Version::name),
+                    data,
+                ])?;
+                self.records += 1;
+            }
+            Item::Delete(pmids) => {
+                let mut stmt = self.tx.prepare_cached(
+                    "UPDATE record SET deleted_by = ?1
+                     WHERE pmid = ?2 AND deleted_by IS NULL AND batch_id <> ?1",
+                )?;
+                for pmid in &pmids {
+                    self.deleted += stmt.execute(params![self.batch, pmid.trim()])? as i64;
+                }
+                self.deletions += pmids.len() as i64;
+            }
+            Item::Rejected(p) => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO rejected (batch_id, byte, line, reason) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![
+                        self.batch,
+                        p.position.byte as i64,
+                        p.position.line as i64,
+                        p.reason
+                    ])?;
+                self.rejected += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records so far.
+    pub fn records(&self) -> i64 {
+        self.records
+    }
+
+    /// Finishes the batch: counts written, transaction committed.
+    pub fn commit(self) -> Result<Batch> {
+        self.tx.execute(
+            "UPDATE batch SET record_count = ?2, rejected_count = ?3, deletion_count = ?4,
+                 deleted_count = ?5 WHERE id = ?1",
+            params![
+                self.batch,
+                self.records,
+                self.rejected,
+                self.deletions,
+                self.deleted
+            ],
+        )?;
+        let batch = self.tx.query_row(
+            &format!("{BATCH_SELECT} WHERE id = ?1"),
+            [self.batch],
+            batch_row,
+        )?;
+        self.tx.commit()?;
+        Ok(batch)
+    }
+}
+
+/// One cluster as a dedup run sees it, in workspace record ids.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClusterView {
+    /// The kept record.
+    pub primary: i64,
+    /// The others, each with what joined it.
+    pub duplicates: Vec<(i64, String)>,
+}
+
+/// A pair left for a person to decide.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FlagView {
+    /// One record.
+    pub a: i64,
+    /// The other.
+    pub b: i64,
+    /// Why they look alike and why they were not joined.
+    pub why: String,
+}
+
+/// What a dedup run found (and, unless it was a dry run, applied).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DedupResult {
+    /// The run number (None for a dry run).
+    pub run: Option<i64>,
+    /// Records considered (not deleted).
+    pub records: usize,
+    /// Clusters of two or more records.
+    pub clusters: Vec<ClusterView>,
+    /// Records newly marked duplicate by this run.
+    pub newly_merged: usize,
+    /// Pairs flagged for review.
+    pub flagged: Vec<FlagView>,
+}
+
+impl Workspace {
+    /// Finds duplicates among the records that are not deleted; applies them unless `dry_run`.
+    /// Earlier merges are kept unless a cluster now says otherwise; pairs a person kept apart
+    /// stay apart.
+    pub fn dedup(&mut self, settings: Settings, dry_run: bool) -> Result<DedupResult> {
+        let mut ids = Vec::new();
+        let mut keys = Vec::new();
+        let mut rank = Vec::new();
+        let mut current = Vec::new();
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT r.id, r.pmid, r.doi, r.pmc, r.title_key, r.year, r.first_author, r.version,
+                        r.duplicate_of, length(r.data),
+                        EXISTS (SELECT 1 FROM record d WHERE d.duplicate_of = r.id)
+                 FROM record r WHERE r.deleted_by IS NULL ORDER BY r.id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let version: Option<String> = row.get(7)?;
+                ids.push(row.get::<_, i64>(0)?);
+                keys.push(Keys {
+                    pmid: row.get(1)?,
+                    doi: row.get(2)?,
+                    pmc: row.get(3)?,
+                    title: row.get(4)?,
+                    year: row.get(5)?,
+                    first_author: row.get(6)?,
+                    version: match version.as_deref() {
+                        Some("erratum") => Some(Version::Erratum),
+                        Some("preprint") => Some(Version::Preprint),
+                        Some("retraction") => Some(Version::Retraction),
+                        _ => None,
+                    },
+                });
+                let duplicate_of: Option<i64> = row.get(8)?;
+                let size: i64 = row.get(9)?;
+                let is_primary: bool = row.get(10)?;
+                current.push(duplicate_of);
+                // Keep the earlier primary, then a PubMed record, then the fullest record.
+                let pubmed = keys.last().is_some_and(|k| k.pmid.is_some());
+                rank.push(
+                    (i64::from(is_primary) << 40) + (i64::from(pubmed) << 32) + size.min(1 << 31),
+                );
+            }
+        }
+        let index: std::collections::HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut apart = Vec::new();
+        {
+            let mut stmt = self.conn.prepare("SELECT a, b FROM keep_apart")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let (a, b): (i64, i64) = (row.get(0)?, row.get(1)?);
+                if let (Some(&x), Some(&y)) = (index.get(&a), index.get(&b)) {
+                    apart.push((x, y));
+                }
+            }
+        }
+        let found = dedup::find(&keys, settings, &apart, &|i| rank[i]);
+        let clusters: Vec<ClusterView> = found
+            .clusters
+            .iter()
+            .map(|c| ClusterView {
+                primary: ids[c.members[0]],
+                duplicates: c.members[1..]
+                    .iter()
+                    .zip(&c.reasons)
+                    .map(|(&m, r)| (ids[m], r.name().to_string()))
+                    .collect(),
+            })
+            .collect();
+        let flagged: Vec<FlagView> = found
+            .flagged
+            .iter()
+            .map(|f| FlagView {
+                a: ids[f.a],
+                b: ids[f.b],
+                why: f.why.clone(),
+            })
+            .collect();
+        // The new duplicate_of of every record.
+        let mut wanted: Vec<Option<i64>> = vec![None; ids.len()];
+        let mut reason: Vec<&str> = vec![""; ids.len()];
+        for c in &found.clusters {
+            for (&m, r) in c.members[1..].iter().zip(&c.reasons) {
+                wanted[m] = Some(ids[c.members[0]]);
+                reason[m] = r.name();
+            }
+        }
+        let newly_merged = (0..ids.len())
+            .filter(|&i| wanted[i].is_some() && current[i].is_none())
+            .count();
+        let mut result = DedupResult {
+            run: None,
+            records: ids.len(),
+            clusters,
+            newly_merged,
+            flagged,
+        };
+        if dry_run {
+            return Ok(result);
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO dedup_run (started_at, settings, clusters, merged, flagged)
+             VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?1, ?2, ?3, ?4)",
+            params![
+                format!(
+                    "title_similarity={} min_title_len={}",
+                    settings.title_similarity, settings.min_title_len
+                ),
+                result.clusters.len() as i64,
+                newly_merged as i64,
+                result.flagged.len() as i64
+            ],
+        )?;
+        let run = tx.last_insert_rowid();
+        {
+            let mut change = tx.prepare(
+                "INSERT INTO dedup_change (run_id, record_id, before, after, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut set = tx.prepare("UPDATE record SET duplicate_of = ?2 WHERE id = ?1")?;
+            for i in 0..ids.len() {
+                if wanted[i] != current[i] {
+                    change.execute(params![run, ids[i], current[i], wanted[i], reason[i]])?;
+                    set.execute(params![ids[i], wanted[i]])?;
+                }
+            }
+            let mut flag =
+                tx.prepare("INSERT INTO dedup_flag (run_id, a, b, why) VALUES (?1, ?2, ?3, ?4)")?;
+            for f in &result.flagged {
+                flag.execute(params![run, f.a, f.b, f.why])?;
+            }
+        }
+        tx.commit()?;
+        result.run = Some(run);
+        Ok(result)
+    }
+
+    /// Undoes a dedup run (the latest one not yet undone, unless `run` names one): every record
+    /// it changed goes back to what it was. Later runs must be undone first.
+    pub fn undo_dedup(&mut self, run: Option<i64>) -> Result<(i64, usize)> {
+        let latest: Option<i64> = self.conn.query_row(
+            "SELECT max(id) FROM dedup_run WHERE undone_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        let Some(latest) = latest else {
+            return Err(StoreError::Invalid("there is no dedup run to undo".into()));
+        };
+        let run = run.unwrap_or(latest);
+        if run != latest {
+            return Err(StoreError::Invalid(format!(
+                "run {run} is not the latest run still in effect ({latest}); undo {latest} first"
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE record SET duplicate_of =
+                 (SELECT before FROM dedup_change c WHERE c.run_id = ?1 AND c.record_id = record.id)
+             WHERE id IN (SELECT record_id FROM dedup_change WHERE run_id = ?1)",
+            [run],
+        )?;
+        tx.execute(
+            "UPDATE dedup_run SET undone_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
+            [run],
+        )?;
+        tx.commit()?;
+        Ok((run, changed))
+    }
+
+    /// A person's decision that a record is not a duplicate of its cluster: it is separated now
+    /// and kept apart from those records in later runs.
+    pub fn keep_apart(&mut self, record: i64) -> Result<Vec<i64>> {
+        let tx = self.conn.transaction()?;
+        let primary: Option<Option<i64>> = tx
+            .query_row(
+                "SELECT duplicate_of FROM record WHERE id = ?1",
+                [record],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(primary) = primary else {
+            return Err(StoreError::Invalid(format!("there is no record {record}")));
+        };
+        let root = primary.unwrap_or(record);
+        let mut others: Vec<i64> = {
+            let mut stmt = tx.prepare(
+                "SELECT id FROM record WHERE (duplicate_of = ?1 OR id = ?1) AND id <> ?2",
+            )?;
+            let rows = stmt.query_map(params![root, record], |r| r.get(0))?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        others.sort_unstable();
+        if others.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "record {record} is not in a duplicate cluster"
+            )));
+        }
+        for o in &others {
+            tx.execute(
+                "INSERT OR IGNORE INTO keep_apart (a, b, decided_at)
+                 VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                params![record.min(*o), record.max(*o)],
+            )?;
+        }
+        if primary.is_some() {
+            tx.execute(
+                "UPDATE record SET duplicate_of = NULL WHERE id = ?1",
+                [record],
+            )?;
+        } else {
+            // The primary leaves: the next record becomes the primary of the rest.
+            let next = others[0];
+            tx.execute(
+                "UPDATE record SET duplicate_of = NULL WHERE id = ?1",
+                [next],
+            )?;
+            tx.execute(
+                "UPDATE record SET duplicate_of = ?1 WHERE duplicate_of = ?2",
+                params![next, record],
+            )?;
+        }
+        tx.commit()?;
+        Ok(others)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,106 @@
+//! Schema migrations: each step runs once, in order, in a transaction; `PRAGMA user_version`
+//! says how many have run. A database from a newer concur is refused rather than damaged.
+
+use crate::{Result, StoreError};
+use rusqlite::Connection;
+
+/// The migrations, oldest first. Never edit a published step; add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: batches, records, rejected records, deduplication runs and decisions, audit log.
+    "CREATE TABLE batch (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        file_hash TEXT NOT NULL UNIQUE,
+        file_bytes INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        record_count INTEGER NOT NULL DEFAULT 0,
+        rejected_count INTEGER NOT NULL DEFAULT 0,
+        deletion_count INTEGER NOT NULL DEFAULT 0,
+        deleted_count INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE record (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES batch(id),
+        byte INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        pmid TEXT,
+        doi TEXT,
+        pmc TEXT,
+        title TEXT,
+        title_key TEXT NOT NULL,
+        year INTEGER,
+        first_author TEXT,
+        journal TEXT,
+        language TEXT,
+        version TEXT,
+        data TEXT NOT NULL,
+        deleted_by INTEGER REFERENCES batch(id),
+        duplicate_of INTEGER REFERENCES record(id)
+    ) STRICT;
+    CREATE INDEX record_batch ON record(batch_id);
+    CREATE INDEX record_pmid ON record(pmid) WHERE pmid IS NOT NULL;
+    CREATE INDEX record_duplicate_of ON record(duplicate_of) WHERE duplicate_of IS NOT NULL;
+    CREATE TABLE rejected (
+        batch_id INTEGER NOT NULL REFERENCES batch(id),
+        byte INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        reason TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE dedup_run (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        clusters INTEGER NOT NULL,
+        merged INTEGER NOT NULL,
+        flagged INTEGER NOT NULL,
+        undone_at TEXT
+    ) STRICT;
+    CREATE TABLE dedup_change (
+        run_id INTEGER NOT NULL REFERENCES dedup_run(id),
+        record_id INTEGER NOT NULL REFERENCES record(id),
+        before INTEGER,
+        after INTEGER,
+        reason TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE dedup_flag (
+        run_id INTEGER NOT NULL REFERENCES dedup_run(id),
+        a INTEGER NOT NULL,
+        b INTEGER NOT NULL,
+        why TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE keep_apart (
+        a INTEGER NOT NULL,
+        b INTEGER NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (a, b)
+    ) STRICT;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        command TEXT NOT NULL,
+        detail TEXT NOT NULL
+    ) STRICT;",
+];
+
+/// The newest schema version this build knows.
+pub const CURRENT: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database to [`CURRENT`].
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > CURRENT {
+        return Err(StoreError::NewerSchema {
+            found,
+            known: CURRENT,
+        });
+    }
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", step as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

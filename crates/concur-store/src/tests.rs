@@ -1,0 +1,151 @@
+use super::*;
+use concur_lit::{Author, Position, Problem};
+
+fn record(pmid: Option<&str>, title: &str, year: u16) -> Item {
+    Item::Record(Box::new(Record {
+        pmid: pmid.map(str::to_string),
+        title: Some(title.into()),
+        year: Some(year),
+        authors: vec![Author {
+            last: "Stumpf".into(),
+            ..Author::default()
+        }],
+        ..Record::default()
+    }))
+}
+
+fn file(name: &str) -> FileInfo {
+    FileInfo {
+        file_name: name.into(),
+        hash: format!("hash-of-{name}"),
+        bytes: 10,
+    }
+}
+
+#[test]
+fn init_open_and_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    assert_eq!(ws.schema_version().unwrap(), schema::CURRENT);
+    drop(ws);
+    assert!(matches!(
+        Workspace::init(dir.path(), Config::default()),
+        Err(StoreError::Exists(_))
+    ));
+    let sub = dir.path().join("a/b");
+    std::fs::create_dir_all(&sub).unwrap();
+    assert_eq!(Workspace::find(&sub).unwrap(), dir.path());
+    // A database from a newer concur is refused.
+    let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    assert!(matches!(
+        Workspace::open(dir.path()),
+        Err(StoreError::NewerSchema { found: 99, .. })
+    ));
+}
+
+#[test]
+fn batches_deletions_rollback_and_dedup_with_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut import = ws
+        .begin_import(&file("a.xml"), "pubmed", "pubmed-xml")
+        .unwrap();
+    import
+        .add(record(
+            Some("1"),
+            "Radionecrosis after radiosurgery with T-DM1",
+            2019,
+        ))
+        .unwrap();
+    import
+        .add(record(
+            Some("2"),
+            "Bone metastases irradiated during T-DM1 treatment",
+            2016,
+        ))
+        .unwrap();
+    import
+        .add(Item::Rejected(Problem {
+            position: Position { byte: 5, line: 2 },
+            reason: "bad".into(),
+        }))
+        .unwrap();
+    let batch = import.commit().unwrap();
+    assert_eq!((batch.records, batch.rejected), (2, 1));
+    assert_eq!(
+        ws.batch_with_hash("hash-of-a.xml").unwrap().unwrap().id,
+        batch.id
+    );
+
+    // An import dropped before commit leaves nothing behind.
+    let mut import = ws.begin_import(&file("b.ris"), "embase", "ris").unwrap();
+    import
+        .add(record(
+            None,
+            "Radionecrosis after Radiosurgery with T-DM1.",
+            2019,
+        ))
+        .unwrap();
+    drop(import);
+    assert_eq!(ws.batches().unwrap().len(), 1);
+    assert_eq!(ws.records(&Filter::default()).unwrap().len(), 2);
+
+    let mut import = ws.begin_import(&file("b.ris"), "embase", "ris").unwrap();
+    import
+        .add(record(
+            None,
+            "Radionecrosis after Radiosurgery with T-DM1.",
+            2019,
+        ))
+        .unwrap();
+    import.commit().unwrap();
+
+    let dry = ws.dedup(Settings::default(), true).unwrap();
+    assert_eq!(dry.run, None);
+    assert_eq!(dry.clusters.len(), 1);
+    assert_eq!(
+        ws.counts().unwrap().duplicates,
+        0,
+        "a dry run changes nothing"
+    );
+    let run = ws.dedup(Settings::default(), false).unwrap();
+    assert_eq!(run.newly_merged, 1);
+    assert_eq!(run.clusters[0].primary, 1, "the PubMed record is kept");
+    let counts = ws.counts().unwrap();
+    assert_eq!(counts.duplicates, 1);
+    assert_eq!(
+        counts.identified,
+        [("embase".to_string(), 1), ("pubmed".to_string(), 2)]
+    );
+    let dup = ws.record(3).unwrap().unwrap();
+    assert_eq!((dup.status, dup.duplicate_of), (Status::Duplicate, Some(1)));
+    assert_eq!(ws.record(1).unwrap().unwrap().status, Status::Primary);
+
+    // Undo, redo, then a person keeps the pair apart and later runs respect it.
+    assert_eq!(ws.undo_dedup(None).unwrap(), (run.run.unwrap(), 1));
+    assert_eq!(ws.counts().unwrap().duplicates, 0);
+    assert!(ws.undo_dedup(None).is_err());
+    ws.dedup(Settings::default(), false).unwrap();
+    assert_eq!(ws.keep_apart(3).unwrap(), [1]);
+    assert_eq!(
+        ws.dedup(Settings::default(), false).unwrap().clusters.len(),
+        0
+    );
+
+    // An update file deletes PMID 2.
+    let mut import = ws
+        .begin_import(&file("update.xml"), "pubmed", "pubmed-xml")
+        .unwrap();
+    import
+        .add(Item::Delete(vec!["2".into(), "999".into()]))
+        .unwrap();
+    let update = import.commit().unwrap();
+    assert_eq!((update.deletions, update.deleted), (2, 1));
+    let deleted = Filter {
+        status: Some(Status::Deleted),
+        ..Filter::default()
+    };
+    assert_eq!(ws.records(&deleted).unwrap()[0].id, 2);
+}

@@ -1,0 +1,827 @@
+//! Workspace commands: `init`, `import`, `dedup`, `records`. Wiring only: the work is in
+//! `concur-lit` (reading, duplicate matching) and `concur-store` (the database).
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use concur_lit::{Format, Item, OutFormat};
+use concur_store::{Config, FileInfo, Filter, Status, StoredRecord, Workspace};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+/// Arguments of `concur init`.
+#[derive(Args)]
+pub struct InitArgs {
+    /// Folder of the new workspace (created if missing).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+}
+
+/// Arguments of `concur import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Files to import: PubMed XML (.xml, .xml.gz), MEDLINE (.nbib), RIS, Web of Science, Ovid,
+    /// CSV/TSV or JSON Lines. The format is read from the content.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Source database the files come from (pubmed, embase, scopus, ...); default: the format.
+    #[arg(long)]
+    source: Option<String>,
+    /// Force a format: pubmed-xml, medline, ris, wos, ovid, csv, tsv, jsonl.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Fail a file (and import nothing of it) when any record of it cannot be read.
+    #[arg(long)]
+    strict: bool,
+    /// No progress display.
+    #[arg(long)]
+    quiet: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `concur dedup`.
+#[derive(Args)]
+pub struct DedupArgs {
+    /// Show the clusters without changing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Undo the latest dedup run (or the run given, which must be the latest still in effect).
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "0")]
+    undo: Option<i64>,
+    /// A person's decision: this record is not a duplicate of its cluster (kept apart from now on).
+    #[arg(long, value_name = "RECORD")]
+    not_duplicate: Option<i64>,
+    /// Title similarity (0-1) at or above which titles match.
+    #[arg(long, default_value_t = 0.95)]
+    similarity: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `concur records`.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RecordsArgs {
+    #[command(subcommand)]
+    command: Option<RecordsCommand>,
+    #[command(flatten)]
+    filter: FilterArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// One record in full.
+    Show {
+        /// Record number.
+        id: i64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write records as RIS, CSV or JSON Lines (default: the records left after deduplication).
+    Export {
+        /// Output format: ris, csv or jsonl.
+        #[arg(long, value_parser = parse_out_format)]
+        format: OutFormat,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Export every record, duplicates and deleted ones included.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Import batches: what PRISMA's "records identified" reads.
+    Batches {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts for the PRISMA flow: identified per source, duplicates, deleted, remaining.
+    Counts {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Default, Clone)]
+struct FilterArgs {
+    /// Only records of this import batch.
+    #[arg(long)]
+    batch: Option<i64>,
+    /// Only these years: 2019 or 2015-2020.
+    #[arg(long, value_parser = parse_years)]
+    year: Option<(u16, u16)>,
+    /// Only this language, as the source writes it (eng, English, ...).
+    #[arg(long)]
+    language: Option<String>,
+    /// Only records of this duplicate status: unique, primary, duplicate, deleted.
+    #[arg(long, value_parser = parse_status)]
+    status: Option<Status>,
+    /// At most this many records.
+    #[arg(long)]
+    limit: Option<usize>,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> Filter {
+        Filter {
+            id: None,
+            batch: self.batch,
+            years: self.year,
+            language: self.language.clone(),
+            status: self.status,
+            limit: self.limit,
+        }
+    }
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    Format::parse(text).ok_or_else(|| {
+        format!(
+            "unknown format '{text}': use pubmed-xml, medline, ris, wos, ovid, csv, tsv or jsonl"
+        )
+    })
+}
+
+fn parse_out_format(text: &str) -> Result<OutFormat, String> {
+    OutFormat::parse(text)
+        .ok_or_else(|| format!("unknown output format '{text}': use ris, csv or jsonl"))
+}
+
+fn parse_status(text: &str) -> Result<Status, String> {
+    Status::parse(text).ok_or_else(|| {
+        format!("unknown status '{text}': use unique, primary, duplicate or deleted")
+    })
+}
+
+fn parse_years(text: &str) -> Result<(u16, u16), String> {
+    let bad = || format!("'{text}' is not a year or a range like 2015-2020");
+    let (a, b) = text.split_once('-').unwrap_or((text, text));
+    let (a, b) = (
+        a.trim().parse::<u16>().map_err(|_| bad())?,
+        b.trim().parse::<u16>().map_err(|_| bad())?,
+    );
+    if a > b {
+        return Err(bad());
+    }
+    Ok((a, b))
+}
+
+/// The workspace folder: `--workspace`, else the current folder or one of its parents.
+fn locate(workspace: Option<&Path>) -> Result<PathBuf> {
+    match workspace {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => Ok(Workspace::find(&std::env::current_dir()?)?),
+    }
+}
+
+fn open(workspace: Option<&Path>) -> Result<Workspace> {
+    let dir = locate(workspace)?;
+    Workspace::open(&dir).with_context(|| format!("opening the workspace in {}", dir.display()))
+}
+
+/// `concur init`.
+pub fn init(args: InitArgs, review: Option<&Path>, workspace: Option<&Path>) -> Result<u8> {
+    let dir = workspace.unwrap_or(&args.dir);
+    let review = match review {
+        Some(r) => {
+            // Stored relative to the workspace when it is inside it, so the folder can move.
+            let absolute = std::fs::canonicalize(r)
+                .with_context(|| format!("the review folder {} does not exist", r.display()))?;
+            std::fs::create_dir_all(dir)?;
+            let root = std::fs::canonicalize(dir)?;
+            Some(
+                absolute
+                    .strip_prefix(&root)
+                    .map(Path::to_path_buf)
+                    .unwrap_or(absolute)
+                    .display()
+                    .to_string(),
+            )
+        }
+        None => None,
+    };
+    let ws = Workspace::init(dir, Config { review })?;
+    ws.log("init", &format!("schema {}", ws.schema_version()?))?;
+    println!(
+        "created a concur workspace in {} ({}, {}); import records with `concur import FILE...`",
+        dir.display(),
+        concur_store::CONFIG_FILE,
+        concur_store::DATABASE_FILE
+    );
+    Ok(0)
+}
+
+/// What a reading thread sends for one file.
+enum Message {
+    Items(Vec<Item>),
+    Failed(String),
+}
+
+/// Items travel in small batches: one channel operation per batch, not per record.
+const BATCH: usize = 256;
+
+/// `concur import`.
+pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
+    let mut ws = open(workspace)?;
+    let files = args.files.clone();
+    let cores = concur_lit::default_threads();
+    // Several files are read at once (one reader each); a single file uses every core itself.
+    let readers = cores.min(files.len()).max(1);
+    let inner = (cores / readers).max(1);
+    let mut senders: Vec<Option<SyncSender<Message>>> = Vec::new();
+    let mut receivers: Vec<Receiver<Message>> = Vec::new();
+    for _ in &files {
+        let (tx, rx) = sync_channel(64);
+        senders.push(Some(tx));
+        receivers.push(rx);
+    }
+    // Files already imported (same bytes) are skipped before any reading.
+    let mut infos = Vec::new();
+    for f in &files {
+        infos.push(FileInfo::of(f).with_context(|| format!("reading {}", f.display()))?);
+    }
+    let known: Vec<Option<concur_store::Batch>> = infos
+        .iter()
+        .map(|i| ws.batch_with_hash(&i.hash))
+        .collect::<Result<_, _>>()?;
+    let formats: Vec<Result<Format, String>> = files
+        .iter()
+        .map(|f| match args.format {
+            Some(fmt) => Ok(fmt),
+            None => concur_lit::detect_file(f).map_err(|e| e.to_string()),
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    let senders = std::sync::Mutex::new(senders);
+    let progress = Progress::new(!args.quiet && !args.json && std::io::stderr().is_terminal());
+    let mut outcome = Vec::new();
+    let mut failed = false;
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..readers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= files.len() {
+                    return;
+                }
+                let Some(tx) = senders.lock().ok().and_then(|mut s| s[i].take()) else {
+                    return;
+                };
+                if known[i].is_some() {
+                    continue;
+                }
+                let format = match &formats[i] {
+                    Ok(f) => *f,
+                    Err(e) => {
+                        let _ = tx.send(Message::Failed(e.clone()));
+                        continue;
+                    }
+                };
+                let mut pending = Vec::with_capacity(BATCH);
+                let mut open = true;
+                let result = concur_lit::read_file_with_threads(
+                    &files[i],
+                    Some(format),
+                    inner,
+                    &mut |item| {
+                        pending.push(item);
+                        if pending.len() == BATCH && open {
+                            let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
+                            open = tx.send(Message::Items(full)).is_ok();
+                        }
+                    },
+                );
+                if !pending.is_empty() && open {
+                    let _ = tx.send(Message::Items(pending));
+                }
+                if let Err(e) = result {
+                    let _ = tx.send(Message::Failed(e.to_string()));
+                }
+            });
+        }
+        for (i, rx) in receivers.into_iter().enumerate() {
+            let file = &files[i];
+            if let Some(batch) = &known[i] {
+                outcome.push(FileOutcome::skipped(file, batch));
+                continue;
+            }
+            let format = match &formats[i] {
+                Ok(f) => *f,
+                Err(e) => {
+                    failed = true;
+                    outcome.push(FileOutcome::failed(file, e));
+                    continue;
+                }
+            };
+            let source = args
+                .source
+                .clone()
+                .unwrap_or_else(|| default_source(format).to_string());
+            let mut batch = ws.begin_import(&infos[i], &source, format.name())?;
+            let mut problems = Vec::new();
+            let mut error = None;
+            progress.start(file);
+            for message in rx {
+                match message {
+                    Message::Items(items) => {
+                        for item in items {
+                            if let Item::Rejected(p) = &item {
+                                problems.push(p.to_string());
+                            }
+                            batch.add(item)?;
+                        }
+                        progress.set(batch.records());
+                    }
+                    Message::Failed(e) => error = Some(e),
+                }
+            }
+            progress.finish();
+            if let Some(e) = error {
+                // The batch is dropped: its transaction rolls back, nothing of the file stays.
+                drop(batch);
+                failed = true;
+                outcome.push(FileOutcome::failed(file, &e));
+                continue;
+            }
+            if args.strict && !problems.is_empty() {
+                drop(batch);
+                failed = true;
+                let mut o = FileOutcome::failed(
+                    file,
+                    &format!(
+                        "{} record(s) could not be read and --strict is set; nothing of this file was imported",
+                        problems.len()
+                    ),
+                );
+                o.problems = problems;
+                outcome.push(o);
+                continue;
+            }
+            let done = batch.commit()?;
+            ws.log(
+                "import",
+                &format!(
+                    "batch {} {} ({}, {}): {} records, {} rejected, {} deleted",
+                    done.id,
+                    done.file_name,
+                    done.source,
+                    done.file_hash,
+                    done.records,
+                    done.rejected,
+                    done.deleted
+                ),
+            )?;
+            outcome.push(FileOutcome {
+                file: file.display().to_string(),
+                batch: Some(done),
+                skipped: false,
+                error: None,
+                problems,
+                seconds: progress.elapsed(),
+            });
+        }
+        Ok(())
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+    } else {
+        for o in &outcome {
+            o.print();
+        }
+    }
+    Ok(if failed { crate::exit::INPUT } else { 0 })
+}
+
+fn default_source(format: Format) -> &'static str {
+    match format {
+        Format::PubmedXml | Format::Medline => "pubmed",
+        Format::WebOfScience => "web-of-science",
+        Format::Ovid => "ovid",
+        other => other.name(),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct FileOutcome {
+    file: String,
+    batch: Option<concur_store::Batch>,
+    skipped: bool,
+    error: Option<String>,
+    problems: Vec<String>,
+    seconds: f64,
+}
+
+impl FileOutcome {
+    fn skipped(file: &Path, batch: &concur_store::Batch) -> FileOutcome {
+        FileOutcome {
+            file: file.display().to_string(),
+            batch: Some(batch.clone()),
+            skipped: true,
+            error: None,
+            problems: Vec::new(),
+            seconds: 0.0,
+        }
+    }
+
+    fn failed(file: &Path, error: &str) -> FileOutcome {
+        FileOutcome {
+            file: file.display().to_string(),
+            batch: None,
+            skipped: false,
+            error: Some(error.to_string()),
+            problems: Vec::new(),
+            seconds: 0.0,
+        }
+    }
+
+    fn print(&self) {
+        const SHOWN: usize = 10;
+        for p in self.problems.iter().take(SHOWN) {
+            eprintln!("{}: {p}", self.file);
+        }
+        if self.problems.len() > SHOWN {
+            eprintln!(
+                "{}: ... and {} more problems (all are stored in the workspace)",
+                self.file,
+                self.problems.len() - SHOWN
+            );
+        }
+        match (&self.batch, &self.error) {
+            (_, Some(e)) => eprintln!("error: {}: {e}", self.file),
+            (Some(b), None) if self.skipped => println!(
+                "{}: already imported as batch {} on {} ({} records); nothing to do",
+                self.file, b.id, b.imported_at, b.records
+            ),
+            (Some(b), None) => {
+                let rate = if self.seconds > 0.0 {
+                    format!(", {:.0} records/s", b.records as f64 / self.seconds)
+                } else {
+                    String::new()
+                };
+                let mut line = format!(
+                    "{}: batch {}, {} records from {} ({}){rate}",
+                    self.file, b.id, b.records, b.source, b.format
+                );
+                if b.rejected > 0 {
+                    line.push_str(&format!(", {} rejected", b.rejected));
+                }
+                if b.deletions > 0 {
+                    line.push_str(&format!(
+                        ", {} deletions listed ({} records deleted)",
+                        b.deletions, b.deleted
+                    ));
+                }
+                println!("{line}");
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// A progress line (records and records/s) on a terminal; nothing when piped or `--quiet`.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: std::cell::Cell<std::time::Instant>,
+}
+
+impl Progress {
+    fn new(show: bool) -> Progress {
+        let bar = show.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg} {human_pos} records ({per_sec}) {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            started: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+    fn start(&self, file: &Path) {
+        self.started.set(std::time::Instant::now());
+        if let Some(bar) = &self.bar {
+            bar.reset();
+            bar.set_message(file.display().to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    }
+    fn set(&self, records: i64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(records as u64);
+        }
+    }
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+    fn elapsed(&self) -> f64 {
+        self.started.get().elapsed().as_secs_f64()
+    }
+}
+
+/// `concur dedup`.
+pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
+    let mut ws = open(workspace)?;
+    if let Some(run) = args.undo {
+        let (run, changed) = ws.undo_dedup((run != 0).then_some(run))?;
+        ws.log(
+            "dedup --undo",
+            &format!("run {run}: {changed} records restored"),
+        )?;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"undone": run, "records_restored": changed})
+            );
+        } else {
+            println!("undid dedup run {run}: {changed} records back to their earlier status");
+        }
+        return Ok(0);
+    }
+    if let Some(record) = args.not_duplicate {
+        let others = ws.keep_apart(record)?;
+        ws.log(
+            "dedup --not-duplicate",
+            &format!("record {record} kept apart from {others:?}"),
+        )?;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"record": record, "kept_apart_from": others})
+            );
+        } else {
+            println!(
+                "record {record} is no longer a duplicate; it stays apart from records {} in later runs",
+                others.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            );
+        }
+        return Ok(0);
+    }
+    if !(0.5..=1.0).contains(&args.similarity) {
+        bail!("--similarity must be between 0.5 and 1");
+    }
+    let settings = concur_lit::dedup::Settings {
+        title_similarity: args.similarity,
+        ..Default::default()
+    };
+    let result = ws.dedup(settings, args.dry_run)?;
+    if let Some(run) = result.run {
+        ws.log(
+            "dedup",
+            &format!(
+                "run {run}: {} clusters, {} newly merged, {} flagged",
+                result.clusters.len(),
+                result.newly_merged,
+                result.flagged.len()
+            ),
+        )?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+        return Ok(0);
+    }
+    let title = |id: i64| -> String {
+        ws.record(id)
+            .ok()
+            .flatten()
+            .and_then(|r| r.record.title)
+            .map(|t| shorten(&t, 70))
+            .unwrap_or_default()
+    };
+    for c in &result.clusters {
+        println!("cluster: keep {} {}", c.primary, title(c.primary));
+        for (d, why) in &c.duplicates {
+            println!("  duplicate {d} ({why}) {}", title(*d));
+        }
+    }
+    for f in &result.flagged {
+        println!("check by hand: {} and {}: {}", f.a, f.b, f.why);
+    }
+    let duplicates: usize = result.clusters.iter().map(|c| c.duplicates.len()).sum();
+    match result.run {
+        Some(run) => println!(
+            "dedup run {run}: {} records, {} clusters, {duplicates} duplicates ({} newly marked), {} pairs to check by hand; undo with `concur dedup --undo`",
+            result.records,
+            result.clusters.len(),
+            result.newly_merged,
+            result.flagged.len()
+        ),
+        None => println!(
+            "dry run: {} records, {} clusters, {duplicates} duplicates, {} pairs to check by hand; nothing changed",
+            result.records,
+            result.clusters.len(),
+            result.flagged.len()
+        ),
+    }
+    Ok(0)
+}
+
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(width - 1).collect();
+    format!("{cut}…")
+}
+
+/// `concur records`.
+pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
+    let ws = open(workspace)?;
+    match args.command {
+        None => {
+            let list = ws.records(&args.filter.filter())?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(0);
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  title",
+                "id", "batch", "status", "year", "pmid"
+            )?;
+            for r in &list {
+                writeln!(
+                    out,
+                    "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  {}",
+                    r.id,
+                    r.batch,
+                    status_name(r),
+                    r.record.year.map(|y| y.to_string()).unwrap_or_default(),
+                    r.record.pmid.clone().unwrap_or_default(),
+                    shorten(r.record.title.as_deref().unwrap_or(""), 80)
+                )?;
+            }
+            writeln!(out, "{} records", list.len())?;
+        }
+        Some(RecordsCommand::Show { id, json }) => {
+            let Some(r) = ws.record(id)? else {
+                bail!("there is no record {id}; `concur records` lists them");
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", show_text(&r));
+            }
+        }
+        Some(RecordsCommand::Export {
+            format,
+            out,
+            all,
+            filter,
+        }) => {
+            let mut f = filter.filter();
+            let stdout = std::io::stdout();
+            let sink: Box<dyn Write> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(stdout.lock())),
+            };
+            let mut writer = concur_lit::Writer::new(sink, format)?;
+            let mut n = 0usize;
+            // Default: what goes on to screening, i.e. not duplicates and not deleted.
+            if all {
+                f.status = None;
+            }
+            let chosen = f.status.is_some();
+            let keep = |r: &StoredRecord| {
+                all || chosen || matches!(r.status, Status::Unique | Status::Primary)
+            };
+            ws.each_record(&f, &mut |r| {
+                if keep(&r) {
+                    writer.write(&r.record)?;
+                    n += 1;
+                }
+                Ok(())
+            })?;
+            writer.finish()?;
+            if let Some(path) = out {
+                eprintln!("wrote {n} records to {}", path.display());
+            }
+        }
+        Some(RecordsCommand::Batches { json }) => {
+            let batches = ws.batches()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&batches)?);
+                return Ok(0);
+            }
+            println!(
+                "{:>5}  {:<20}  {:<10}  {:>8}  {:>8}  {:>8}  {:<20}  file",
+                "batch", "imported", "source", "records", "rejected", "deleted", "format"
+            );
+            for b in &batches {
+                println!(
+                    "{:>5}  {:<20}  {:<10}  {:>8}  {:>8}  {:>8}  {:<20}  {}",
+                    b.id,
+                    b.imported_at,
+                    b.source,
+                    b.records,
+                    b.rejected,
+                    b.deleted,
+                    b.format,
+                    b.file_name
+                );
+            }
+        }
+        Some(RecordsCommand::Counts { json }) => {
+            let c = ws.counts()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&c)?);
+                return Ok(0);
+            }
+            for (source, n) in &c.identified {
+                println!("identified from {source}: {n}");
+            }
+            println!("duplicates removed: {}", c.duplicates);
+            println!("deleted by PubMed updates: {}", c.deleted);
+            println!("records to screen: {}", c.remaining);
+            println!("unreadable records reported: {}", c.rejected);
+        }
+    }
+    Ok(0)
+}
+
+fn status_name(r: &StoredRecord) -> &'static str {
+    match r.status {
+        Status::Unique => "unique",
+        Status::Primary => "primary",
+        Status::Duplicate => "duplicate",
+        Status::Deleted => "deleted",
+    }
+}
+
+fn show_text(r: &StoredRecord) -> String {
+    let rec = &r.record;
+    let mut s = String::new();
+    let mut line = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            s.push_str(&format!("{k:<13} {v}\n"));
+        }
+    };
+    line("record", Some(r.id.to_string()));
+    line("batch", Some(r.batch.to_string()));
+    line(
+        "status",
+        Some(match r.duplicate_of {
+            Some(p) => format!("duplicate of {p}"),
+            None => status_name(r).to_string(),
+        }),
+    );
+    line("title", rec.title.clone());
+    line(
+        "authors",
+        Some(
+            rec.authors
+                .iter()
+                .map(|a| a.display())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    );
+    line("journal", rec.journal.clone());
+    line("year", rec.year.map(|y| y.to_string()));
+    line("date", rec.date.clone());
+    line("pmid", rec.pmid.clone());
+    line("doi", rec.doi.clone());
+    line("pmc", rec.pmc.clone());
+    line("language", Some(rec.languages.join(", ")));
+    line("types", Some(rec.publication_types.join("; ")));
+    line(
+        "mesh",
+        Some(
+            rec.mesh
+                .iter()
+                .map(|m| format!("{}{}", if m.major { "*" } else { "" }, m.descriptor))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+    );
+    line("keywords", Some(rec.keywords.join("; ")));
+    line(
+        "position",
+        Some(format!("{}", rec.position))
+            .filter(|_| rec.position.byte > 0 || rec.position.line > 0),
+    );
+    for section in &rec.abstract_sections {
+        let label = section.label.clone().unwrap_or_else(|| "abstract".into());
+        line(&label.to_lowercase(), Some(section.text.clone()));
+    }
+    s
+}

@@ -1,0 +1,476 @@
+//! The workspace from the command line: init, import (every fixture, re-import, update files,
+//! bad input, --strict, kill and rerun), dedup (dry run, apply, undo, keep apart), records.
+
+use crate::common::concur;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CONCUR_REQUIRE_FIXTURES").as_deref() == Ok("1") {
+        panic!("CONCUR_REQUIRE_FIXTURES=1 but {} is missing", dir.display());
+    }
+    eprintln!("notice: {} absent; skipping import tests", dir.display());
+    None
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    concur().args(["init"]).arg(dir.path()).assert().success();
+    dir
+}
+
+fn run_json(ws: &Path, args: &[&str]) -> Value {
+    let out = concur()
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: {e}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn fixture_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for sub in ["pubmed", "medline", "ris", "ris/other-tagged"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() && path.extension().is_some_and(|e| e != "md") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_fixture_imports_with_its_reader_counts_and_reimport_is_a_no_op() {
+    let Some(dir) = fixtures() else { return };
+    let ws = workspace();
+    let files = fixture_files(&dir);
+    let mut args = vec!["import".to_string(), "--json".to_string()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let out = run_json(
+        ws.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let out = out.as_array().unwrap();
+    assert_eq!(out.len(), files.len());
+    for (file, o) in files.iter().zip(out) {
+        // The reader's own count (tested against the README figures in concur-lit).
+        let mut expected = 0;
+        concur_lit::read_file(file, None, &mut |i| {
+            if matches!(i, concur_lit::Item::Record(_)) {
+                expected += 1;
+            }
+        })
+        .unwrap();
+        // The .xml.gz update fixture is the same bytes as its .xml once inflated, but another
+        // file: it imports as its own batch.
+        assert_eq!(o["batch"]["records"], expected, "{}", file.display());
+        assert_eq!(o["skipped"], false);
+    }
+    let total: i64 = out
+        .iter()
+        .map(|o| o["batch"]["records"].as_i64().unwrap())
+        .sum();
+    // Importing the same files again changes nothing.
+    let again = run_json(
+        ws.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert!(again
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["skipped"] == true));
+    let records = run_json(ws.path(), &["records", "--json"]);
+    assert_eq!(records.as_array().unwrap().len() as i64, total);
+    let batches = run_json(ws.path(), &["records", "batches", "--json"]);
+    assert_eq!(batches.as_array().unwrap().len(), files.len());
+}
+
+#[test]
+fn update_files_apply_their_deletions() {
+    let Some(dir) = fixtures() else { return };
+    let update = dir.join("pubmed/pmparser_update_pubmed26n1335.xml");
+    let text = std::fs::read_to_string(&update).unwrap();
+    let start = text
+        .find("<DeleteCitation>")
+        .expect("the update deletes records");
+    let deleted: Vec<String> = text[start..]
+        .split("<PMID")
+        .skip(1)
+        .filter_map(|p| Some(p.split_once('>')?.1.split_once('<')?.0.to_string()))
+        .collect();
+    assert!(!deleted.is_empty());
+    // A workspace that holds one of the deleted records (as an earlier file would have it).
+    let ws = workspace();
+    let earlier = ws.path().join("earlier.xml");
+    std::fs::write(
+        &earlier,
+        format!(
+            "<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>{}</PMID><Article>\
+             <ArticleTitle>A record the update deletes</ArticleTitle></Article></MedlineCitation>\
+             </PubmedArticle></PubmedArticleSet>",
+            deleted[0]
+        ),
+    )
+    .unwrap();
+    concur()
+        .arg("--workspace")
+        .arg(ws.path())
+        .arg("import")
+        .arg(&earlier)
+        .assert()
+        .success();
+    let out = run_json(ws.path(), &["import", "--json", update.to_str().unwrap()]);
+    let batch = &out[0]["batch"];
+    assert_eq!(batch["deletions"], deleted.len());
+    assert_eq!(batch["deleted"], 1);
+    let gone = run_json(ws.path(), &["records", "--status", "deleted", "--json"]);
+    assert_eq!(gone[0]["record"]["pmid"], deleted[0].as_str());
+    let counts = run_json(ws.path(), &["records", "counts", "--json"]);
+    assert_eq!(counts["deleted"], 1);
+}
+
+#[test]
+fn bad_files_give_located_errors_and_lose_no_good_record() {
+    let ws = workspace();
+    let d = ws.path();
+    let good = "<PubmedArticleSet>\n<PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>One</ArticleTitle></Article></MedlineCitation></PubmedArticle>\n";
+    let broken = format!(
+        "{good}<PubmedArticle><MedlineCitation><PMID>2</PMID><Article><ArticleTitle>Two</Wrong></Article></MedlineCitation></PubmedArticle>\n<PubmedArticle><MedlineCitation><PMID>3</PMID><Article><ArticleTitle>Three</ArticleTitle></Article></MedlineCitation></PubmedArticle>\n</PubmedArticleSet>\n"
+    );
+    std::fs::write(d.join("malformed.xml"), &broken).unwrap();
+    std::fs::write(d.join("empty.ris"), "").unwrap();
+    std::fs::write(d.join("binary.nbib"), [0u8, 1, 2, 3, 0, 255]).unwrap();
+    std::fs::write(
+        d.join("utf8.ris"),
+        b"TY  - JOUR\nTI  - Bad \xff byte\nER  - \nTY  - JOUR\nTI  - Fine\nER  - \n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("really-ris.xml"),
+        "TY  - JOUR\nTI  - Wrong extension\nER  - \n",
+    )
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, good.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(d.join("truncated.xml.gz"), &gz[..gz.len() - 10]).unwrap();
+    let out = concur()
+        .arg("--workspace")
+        .arg(d)
+        .args([
+            "import",
+            "malformed.xml",
+            "empty.ris",
+            "binary.nbib",
+            "utf8.ris",
+            "really-ris.xml",
+            "truncated.xml.gz",
+        ])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "failed files make the exit code 3"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("malformed.xml: line 3, byte")
+            && stderr.contains("expected </ArticleTitle>, found </Wrong>"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("empty.ris: the file is empty"), "{stderr}");
+    assert!(
+        stderr.contains("binary.nbib: the file is binary"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("utf8.ris: line 2, byte 11: invalid UTF-8"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("truncated.xml.gz: the gzip data is corrupt or truncated"),
+        "{stderr}"
+    );
+    let records = run_json(d, &["records", "--json"]);
+    let titles: Vec<&str> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["record"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "One",
+            "Three",
+            "Bad \u{fffd} byte",
+            "Fine",
+            "Wrong extension"
+        ],
+        "every good record is kept; the truncated gzip file is not imported at all"
+    );
+    // The failed files can be imported once fixed; nothing of them was recorded.
+    let batches = run_json(d, &["records", "batches", "--json"]);
+    assert_eq!(batches.as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn strict_refuses_a_file_with_unreadable_records() {
+    let ws = workspace();
+    let file = ws.path().join("one-bad.ris");
+    std::fs::write(
+        &file,
+        "TY  - JOUR\nTI  - Good\nER  - \nTY  - JOUR\nTI  - No end\n",
+    )
+    .unwrap();
+    let out = concur()
+        .arg("--workspace")
+        .arg(ws.path())
+        .args(["import", "--strict"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--strict"));
+    assert_eq!(
+        run_json(ws.path(), &["records", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // Without --strict the same file imports, with the problem reported and stored.
+    concur()
+        .arg("--workspace")
+        .arg(ws.path())
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    let counts = run_json(ws.path(), &["records", "counts", "--json"]);
+    assert_eq!(
+        (counts["remaining"].as_i64(), counts["rejected"].as_i64()),
+        (Some(2), Some(1))
+    );
+}
+
+#[test]
+fn a_killed_import_leaves_the_workspace_as_before_and_rerunning_completes_it() {
+    let Some(dir) = fixtures() else { return };
+    let ws = workspace();
+    // A file big enough to be killed in the middle: a real RIS export repeated.
+    let ris = std::fs::read(dir.join("ris/zotero__asreview_baseline_zotero_crlf.ris")).unwrap();
+    let copies = 1500;
+    let big = ws.path().join("big.ris");
+    std::fs::write(&big, ris.repeat(copies)).unwrap();
+    let small = ws.path().join("small.ris");
+    std::fs::write(&small, &ris).unwrap();
+    concur()
+        .arg("--workspace")
+        .arg(ws.path())
+        .arg("import")
+        .arg(&small)
+        .assert()
+        .success();
+    let wal = ws.path().join("concur.db-wal");
+    let before = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("concur"))
+        .arg("--workspace")
+        .arg(ws.path())
+        .args(["import", "--quiet"])
+        .arg(&big)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once the batch's transaction is being written (the WAL grows).
+    let started = std::time::Instant::now();
+    loop {
+        let now = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        if now > before + 4_000_000 || started.elapsed().as_secs() > 60 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let finished_early = child.try_wait().unwrap().is_some();
+    child.kill().ok();
+    child.wait().unwrap();
+    let count = |ws: &Path| run_json(ws, &["records", "counts", "--json"])["remaining"].as_i64();
+    let batches = run_json(ws.path(), &["records", "batches", "--json"]);
+    if !finished_early {
+        assert_eq!(
+            count(ws.path()),
+            Some(100),
+            "only the first file's records remain"
+        );
+        assert_eq!(
+            batches.as_array().unwrap().len(),
+            1,
+            "the killed batch left no trace"
+        );
+    }
+    concur()
+        .arg("--workspace")
+        .arg(ws.path())
+        .arg("import")
+        .arg(&big)
+        .assert()
+        .success();
+    assert_eq!(count(ws.path()), Some(100 + 100 * copies as i64));
+}
+
+#[test]
+fn dedup_dry_run_apply_undo_and_keep_apart() {
+    let ws = workspace();
+    let d = ws.path();
+    std::fs::write(
+        d.join("a.ris"),
+        "TY  - JOUR\nTI  - Radionecrosis after stereotactic radiosurgery with trastuzumab emtansine\nAU  - Stumpf, Phillip\nPY  - 2019\nDO  - 10.1000/example.1\nER  - \n\
+         TY  - JOUR\nTI  - Bone metastases irradiated during trastuzumab emtansine treatment\nAU  - Smith, A\nPY  - 2016\nER  - \n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("b.csv"),
+        "title,authors,year,doi\n\"RADIONECROSIS AFTER STEREOTACTIC RADIOSURGERY WITH TRASTUZUMAB EMTANSINE.\",\"Stümpf, P\",2019,\n\"Something unrelated to the review at all\",\"Doe, J\",2020,https://doi.org/10.1000/EXAMPLE.9\n",
+    )
+    .unwrap();
+    concur()
+        .arg("--workspace")
+        .arg(d)
+        .args(["import", "a.ris", "b.csv"])
+        .current_dir(d)
+        .assert()
+        .success();
+    let dry = run_json(d, &["dedup", "--dry-run", "--json"]);
+    assert_eq!(dry["run"], Value::Null);
+    assert_eq!(dry["clusters"][0]["primary"], 1);
+    assert_eq!(dry["clusters"][0]["duplicates"][0][0], 3);
+    assert_eq!(
+        run_json(d, &["records", "counts", "--json"])["duplicates"],
+        0
+    );
+    let run = run_json(d, &["dedup", "--json"]);
+    assert_eq!(run["run"], 1);
+    assert_eq!(
+        run_json(d, &["records", "counts", "--json"])["duplicates"],
+        1
+    );
+    let shown = run_json(d, &["records", "show", "3", "--json"]);
+    assert_eq!(
+        (shown["status"].as_str(), shown["duplicate_of"].as_i64()),
+        (Some("duplicate"), Some(1))
+    );
+    // Export leaves the duplicate out by default.
+    let out = concur()
+        .arg("--workspace")
+        .arg(d)
+        .args(["records", "export", "--format", "ris"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("ER  -")
+            .count(),
+        3
+    );
+    let undo = run_json(d, &["dedup", "--undo", "--json"]);
+    assert_eq!(undo["undone"], 1);
+    assert_eq!(
+        run_json(d, &["records", "counts", "--json"])["duplicates"],
+        0
+    );
+    run_json(d, &["dedup", "--json"]);
+    run_json(d, &["dedup", "--not-duplicate", "3", "--json"]);
+    let again = run_json(d, &["dedup", "--json"]);
+    assert_eq!(
+        again["clusters"].as_array().unwrap().len(),
+        0,
+        "a person's decision holds"
+    );
+    let log = std::fs::metadata(d.join("concur.db")).unwrap();
+    assert!(log.len() > 0);
+}
+
+#[test]
+fn exported_records_import_again_unchanged() {
+    let Some(dir) = fixtures() else { return };
+    let ws = workspace();
+    let source = dir.join("pubmed/biomedquery_efetch_sample.xml");
+    concur()
+        .arg("--workspace")
+        .arg(ws.path())
+        .arg("import")
+        .arg(&source)
+        .assert()
+        .success();
+    let original = run_json(ws.path(), &["records", "--json"]);
+    for format in ["jsonl", "ris", "csv"] {
+        let file = ws.path().join(format!("export.{format}"));
+        concur()
+            .arg("--workspace")
+            .arg(ws.path())
+            .args(["records", "export", "--format", format, "--out"])
+            .arg(&file)
+            .assert()
+            .success();
+        let other = workspace();
+        concur()
+            .arg("--workspace")
+            .arg(other.path())
+            .arg("import")
+            .arg(&file)
+            .assert()
+            .success();
+        let back = run_json(other.path(), &["records", "--json"]);
+        assert_eq!(
+            back.as_array().unwrap().len(),
+            original.as_array().unwrap().len(),
+            "{format}"
+        );
+        for (a, b) in original
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(back.as_array().unwrap())
+        {
+            assert_eq!(a["record"]["title"], b["record"]["title"], "{format}");
+            assert_eq!(a["record"]["pmid"], b["record"]["pmid"], "{format}");
+            if format == "jsonl" {
+                assert_eq!(a["record"]["mesh"], b["record"]["mesh"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn workspace_commands_outside_a_workspace_say_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = concur()
+        .args(["records"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("concur init"));
+    let again = concur().arg("init").arg(dir.path()).output().unwrap();
+    assert!(again.status.success());
+    let twice = concur().arg("init").arg(dir.path()).output().unwrap();
+    assert_eq!(twice.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("already a concur workspace"));
+}
