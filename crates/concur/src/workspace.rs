@@ -224,8 +224,14 @@ pub fn init(args: InitArgs, review: Option<&Path>, workspace: Option<&Path>) -> 
 
 /// What a reading thread sends for one file.
 enum Message {
-    Items(Vec<Item>),
+    Items(Vec<Entry>),
     Failed(String),
+}
+
+/// A record prepared for storing (on the reading thread), or another item of the file.
+enum Entry {
+    Record(concur_store::Prepared),
+    Other(Item),
 }
 
 /// Items travel in small batches: one channel operation per batch, not per record.
@@ -294,7 +300,17 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                     Some(format),
                     inner,
                     &mut |item| {
-                        pending.push(item);
+                        let entry = match item {
+                            Item::Record(r) => match concur_store::Prepared::new(&r) {
+                                Ok(p) => Entry::Record(p),
+                                Err(e) => Entry::Other(Item::Rejected(concur_lit::Problem {
+                                    position: r.position,
+                                    reason: format!("cannot store the record: {e}"),
+                                })),
+                            },
+                            other => Entry::Other(other),
+                        };
+                        pending.push(entry);
                         if pending.len() == BATCH && open {
                             let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
                             open = tx.send(Message::Items(full)).is_ok();
@@ -333,12 +349,17 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
             progress.start(file);
             for message in rx {
                 match message {
-                    Message::Items(items) => {
-                        for item in items {
-                            if let Item::Rejected(p) = &item {
-                                problems.push(p.to_string());
+                    Message::Items(entries) => {
+                        for entry in entries {
+                            match entry {
+                                Entry::Record(p) => batch.add_prepared(p)?,
+                                Entry::Other(item) => {
+                                    if let Item::Rejected(p) = &item {
+                                        problems.push(p.to_string());
+                                    }
+                                    batch.add(item)?;
+                                }
                             }
-                            batch.add(item)?;
                         }
                         progress.set(batch.records());
                     }
