@@ -23,7 +23,7 @@ opener = gzip.open if out.endswith(".gz") else open
 with opener(out, "wt", encoding="utf-8") as f:
     f.write('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>')
     for i in range(n):
-        pmid = str(90000000 + i)
+        pmid = str(int(os.environ.get("PMID_START", "90000000")) + i)
         t = templates[i % len(templates)]
         t = own_pmid.sub(lambda m: m.group(1) + pmid + m.group(3), t, count=1)
         t = own_id.sub(lambda m: m.group(1) + pmid + m.group(3), t, count=1)
