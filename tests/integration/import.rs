@@ -474,3 +474,54 @@ fn workspace_commands_outside_a_workspace_say_what_to_do() {
     assert_eq!(twice.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&twice.stderr).contains("already a concur workspace"));
 }
+
+#[test]
+fn report_reads_prisma_counts_from_the_workspace() {
+    let ws = workspace();
+    let d = ws.path();
+    std::fs::write(
+        d.join("a.ris"),
+        "TY  - JOUR\nTI  - Radionecrosis after stereotactic radiosurgery with trastuzumab emtansine\nPY  - 2019\nER  - \n\
+         TY  - JOUR\nTI  - RADIONECROSIS AFTER STEREOTACTIC RADIOSURGERY WITH TRASTUZUMAB EMTANSINE.\nPY  - 2019\nER  - \n\
+         TY  - JOUR\nTI  - Bone metastases irradiated during trastuzumab emtansine treatment\nPY  - 2016\nER  - \n",
+    )
+    .unwrap();
+    concur()
+        .arg("--workspace")
+        .arg(d)
+        .args(["import", "--source", "embase", "a.ris"])
+        .current_dir(d)
+        .assert()
+        .success();
+    concur()
+        .arg("--workspace")
+        .arg(d)
+        .arg("dedup")
+        .assert()
+        .success();
+    let out = d.join("report");
+    concur()
+        .arg("--workspace")
+        .arg(d)
+        .arg("report")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(out.join("figures/prisma.svg")).unwrap();
+    assert!(svg.contains("): 3<"), "records identified: {svg}");
+    assert!(svg.contains("Duplicates removed: 1<"), "{svg}");
+    assert!(svg.contains("Records screened: 2<"), "{svg}");
+    assert!(svg.contains("identified embase 3"), "{svg}");
+    // Without a workspace the counts stay "not reported" (the source gives none).
+    let plain = d.join("plain");
+    concur()
+        .arg("report")
+        .arg("--out")
+        .arg(&plain)
+        .current_dir(d)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(plain.join("figures/prisma.svg")).unwrap();
+    assert!(svg.contains("Duplicates removed: not reported"));
+}

@@ -379,6 +379,10 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
         Command::Report { out } => {
+            let mut review = review;
+            if let Some(ws) = cli.workspace.as_deref() {
+                workspace::prisma_counts(ws, &mut review)?;
+            }
             let audit = concur_evidence::audit(&review);
             let first = full.meta.editions.first().map(|e| e.id.clone());
             let changes = match (&first, &edition) {

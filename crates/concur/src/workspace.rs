@@ -846,3 +846,28 @@ fn show_text(r: &StoredRecord) -> String {
     }
     s
 }
+
+/// With `concur report --workspace DIR`: the PRISMA identification and screening counts come from
+/// the workspace (import batches and dedup) instead of being shown as not reported.
+pub fn prisma_counts(workspace: &Path, review: &mut concur_evidence::Review) -> Result<()> {
+    let ws = Workspace::open(workspace)
+        .with_context(|| format!("opening the workspace in {}", workspace.display()))?;
+    let c = ws.counts()?;
+    let n = |v: i64| u32::try_from(v).ok();
+    let identified: i64 = c.identified.iter().map(|(_, k)| k).sum();
+    let prisma = review.meta.prisma.get_or_insert_with(Default::default);
+    prisma.records_identified = n(identified);
+    prisma.duplicates_removed = n(c.duplicates);
+    prisma.records_screened = n(c.remaining);
+    prisma.note = format!(
+        "Counts from the workspace {}: identified {}; duplicates removed by concur dedup; {} deleted by PubMed update files. Screening decisions are not recorded yet.",
+        workspace.display(),
+        c.identified
+            .iter()
+            .map(|(source, k)| format!("{source} {k}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        c.deleted
+    );
+    Ok(())
+}
