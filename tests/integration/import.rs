@@ -403,8 +403,8 @@ fn dedup_dry_run_apply_undo_and_keep_apart() {
         0,
         "a person's decision holds"
     );
-    let log = std::fs::metadata(d.join("concur.db")).unwrap();
-    assert!(log.len() > 0);
+    let flagged = run_json(d, &["records", "flagged", "--json"]);
+    assert_eq!(flagged.as_array().unwrap().len(), 0);
 }
 
 #[test]

@@ -814,6 +814,26 @@ impl Workspace {
         Ok((run, changed))
     }
 
+    /// The pairs the latest dedup run still in effect left to check by hand, without those a
+    /// person has since kept apart.
+    pub fn flagged(&self) -> Result<Vec<FlagView>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.a, f.b, f.why FROM dedup_flag f
+             WHERE f.run_id = (SELECT max(id) FROM dedup_run WHERE undone_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM keep_apart k
+                               WHERE k.a = min(f.a, f.b) AND k.b = max(f.a, f.b))
+             ORDER BY f.a, f.b",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(FlagView {
+                a: r.get(0)?,
+                b: r.get(1)?,
+                why: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// A person's decision that a record is not a duplicate of its cluster: it is separated now
     /// and kept apart from those records in later runs.
     pub fn keep_apart(&mut self, record: i64) -> Result<Vec<i64>> {

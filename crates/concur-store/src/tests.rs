@@ -100,6 +100,13 @@ fn batches_deletions_rollback_and_dedup_with_undo() {
             2019,
         ))
         .unwrap();
+    let Item::Record(mut preprint) =
+        record(None, "Radionecrosis after radiosurgery with T-DM1", 2019)
+    else {
+        unreachable!()
+    };
+    preprint.journal = Some("medRxiv".into());
+    import.add(Item::Record(preprint)).unwrap();
     import.commit().unwrap();
 
     let dry = ws.dedup(Settings::default(), true).unwrap();
@@ -112,12 +119,14 @@ fn batches_deletions_rollback_and_dedup_with_undo() {
     );
     let run = ws.dedup(Settings::default(), false).unwrap();
     assert_eq!(run.newly_merged, 1);
+    assert!(!run.flagged.is_empty() && run.flagged.iter().all(|f| f.why.contains("preprint")));
+    assert_eq!(ws.flagged().unwrap(), run.flagged);
     assert_eq!(run.clusters[0].primary, 1, "the PubMed record is kept");
     let counts = ws.counts().unwrap();
     assert_eq!(counts.duplicates, 1);
     assert_eq!(
         counts.identified,
-        [("embase".to_string(), 1), ("pubmed".to_string(), 2)]
+        [("embase".to_string(), 2), ("pubmed".to_string(), 2)]
     );
     let dup = ws.record(3).unwrap().unwrap();
     assert_eq!((dup.status, dup.duplicate_of), (Status::Duplicate, Some(1)));

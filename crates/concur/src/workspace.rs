@@ -105,6 +105,12 @@ enum RecordsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Pairs the latest dedup run left to check by hand (errata, preprints, conflicting ids).
+    Flagged {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Counts for the PRISMA flow: identified per source, duplicates, deleted, remaining.
     Counts {
         /// Print JSON instead of text.
@@ -760,6 +766,20 @@ pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
                     b.file_name
                 );
             }
+        }
+        Some(RecordsCommand::Flagged { json }) => {
+            let flagged = ws.flagged()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&flagged)?);
+                return Ok(0);
+            }
+            for f in &flagged {
+                println!("{} and {}: {}", f.a, f.b, f.why);
+            }
+            println!(
+                "{} pairs to check; `concur dedup --not-duplicate ID` records a decision",
+                flagged.len()
+            );
         }
         Some(RecordsCommand::Counts { json }) => {
             let c = ws.counts()?;
