@@ -8,32 +8,12 @@
 //!    MEDLINE's bracketed translated-title form, DOI as a resolver URL in capitals, no PMID), and
 //!    every tenth gets an erratum and a preprint version, which must be flagged, never merged.
 
+mod common;
+use common::fixtures;
+use common::records;
+
 use concur_lit::dedup::{find, Accuracy, Keys, Settings};
-use concur_lit::{read_file, Item, Record};
-use std::path::{Path, PathBuf};
-
-fn fixtures() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CONCUR_REQUIRE_FIXTURES").as_deref() == Ok("1") {
-        panic!("CONCUR_REQUIRE_FIXTURES=1 but {} is missing", dir.display());
-    }
-    eprintln!("notice: {} absent; skipping duplicate tests", dir.display());
-    None
-}
-
-fn records(path: &Path) -> Vec<Record> {
-    let mut out = Vec::new();
-    read_file(path, None, &mut |i| {
-        if let Item::Record(r) = i {
-            out.push(*r);
-        }
-    })
-    .unwrap();
-    out
-}
+use concur_lit::Record;
 
 fn run(records: &[Record]) -> concur_lit::dedup::Found {
     let keys: Vec<Keys> = records.iter().map(Keys::of).collect();

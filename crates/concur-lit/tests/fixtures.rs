@@ -1,20 +1,11 @@
 //! Every real fixture in ../shared/fixtures reads with the counts its README states.
 //! Skipped with a notice when the fixtures are absent, failed when CONCUR_REQUIRE_FIXTURES=1.
 
-use concur_lit::{read_file, Format, Item, Record};
-use std::path::{Path, PathBuf};
+mod common;
+use common::fixtures;
 
-fn fixtures() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CONCUR_REQUIRE_FIXTURES").as_deref() == Ok("1") {
-        panic!("CONCUR_REQUIRE_FIXTURES=1 but {} is missing", dir.display());
-    }
-    eprintln!("notice: {} absent; skipping fixture tests", dir.display());
-    None
-}
+use concur_lit::{read_file, Format, Item, Record};
+use std::path::Path;
 
 struct Read {
     format: Format,

@@ -1,33 +1,10 @@
 //! Records written as JSON Lines, RIS and CSV read back with the fields each format carries.
 
-use concur_lit::{read_file, write_records, Item, OutFormat, Record};
-use std::path::{Path, PathBuf};
+mod common;
+use common::fixtures;
+use common::records;
 
-fn fixtures() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CONCUR_REQUIRE_FIXTURES").as_deref() == Ok("1") {
-        panic!("CONCUR_REQUIRE_FIXTURES=1 but {} is missing", dir.display());
-    }
-    eprintln!(
-        "notice: {} absent; skipping round-trip tests",
-        dir.display()
-    );
-    None
-}
-
-fn records(path: &Path) -> Vec<Record> {
-    let mut out = Vec::new();
-    read_file(path, None, &mut |i| {
-        if let Item::Record(r) = i {
-            out.push(*r);
-        }
-    })
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    out
-}
+use concur_lit::{write_records, OutFormat, Record};
 
 /// The fields RIS and CSV both carry, in a comparable form.
 fn common(r: &Record) -> impl PartialEq + std::fmt::Debug {
