@@ -180,6 +180,7 @@ fn bad_files_give_located_errors_and_lose_no_good_record() {
             "utf8.ris",
             "really-ris.xml",
             "truncated.xml.gz",
+            "missing.ris",
         ])
         .current_dir(d)
         .output()

@@ -258,20 +258,26 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
         senders.push(Some(tx));
         receivers.push(rx);
     }
-    // Files already imported (same bytes) are skipped before any reading.
-    let mut infos = Vec::new();
-    for f in &files {
-        infos.push(FileInfo::of(f).with_context(|| format!("reading {}", f.display()))?);
-    }
+    // Files already imported (same bytes) are skipped before any reading; a file that cannot be
+    // opened is reported with the others' results, not instead of them.
+    let infos: Vec<Result<FileInfo, String>> = files
+        .iter()
+        .map(|f| FileInfo::of(f).map_err(|e| format!("cannot read the file: {e}")))
+        .collect();
     let known: Vec<Option<concur_store::Batch>> = infos
         .iter()
-        .map(|i| ws.batch_with_hash(&i.hash))
+        .map(|i| match i {
+            Ok(info) => ws.batch_with_hash(&info.hash),
+            Err(_) => Ok(None),
+        })
         .collect::<Result<_, _>>()?;
     let formats: Vec<Result<Format, String>> = files
         .iter()
-        .map(|f| match args.format {
-            Some(fmt) => Ok(fmt),
-            None => concur_lit::detect_file(f).map_err(|e| e.to_string()),
+        .zip(&infos)
+        .map(|(f, info)| match (info, args.format) {
+            (Err(e), _) => Err(e.clone()),
+            (Ok(_), Some(fmt)) => Ok(fmt),
+            (Ok(_), None) => concur_lit::detect_file(f).map_err(|e| e.to_string()),
         })
         .collect();
     let next = AtomicUsize::new(0);
@@ -337,9 +343,9 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                 outcome.push(FileOutcome::skipped(file, batch));
                 continue;
             }
-            let format = match &formats[i] {
-                Ok(f) => *f,
-                Err(e) => {
+            let (format, info) = match (&formats[i], &infos[i]) {
+                (Ok(f), Ok(info)) => (*f, info),
+                (Err(e), _) | (_, Err(e)) => {
                     failed = true;
                     outcome.push(FileOutcome::failed(file, e));
                     continue;
@@ -349,7 +355,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                 .source
                 .clone()
                 .unwrap_or_else(|| default_source(format).to_string());
-            let mut batch = ws.begin_import(&infos[i], &source, format.name())?;
+            let mut batch = ws.begin_import(info, &source, format.name())?;
             let mut problems = Vec::new();
             let mut error = None;
             progress.start(file);
