@@ -30,25 +30,23 @@ pub(crate) struct Block {
     pub last: bool,
 }
 
-/// Where the last record boundary of `bytes` is: the length of the prefix that holds only whole
-/// records, or None when there is no boundary yet.
-pub(crate) type Boundary = fn(&[u8]) -> Option<usize>;
-
 /// Parses one block into items, in order.
 pub(crate) type Parse<'p> = &'p (dyn Fn(&Block) -> Vec<Item> + Sync);
 
-/// Cuts a stream into blocks at record boundaries.
-pub(crate) struct Chunker<R> {
+/// Cuts a stream into blocks at record boundaries. `B` says where the last record boundary of
+/// some bytes is: the length of the prefix that holds only whole records, or None when there is
+/// none yet.
+pub(crate) struct Chunker<R, B> {
     input: R,
     pending: Vec<u8>,
     byte: u64,
     line: u64,
-    boundary: Boundary,
+    boundary: B,
     done: bool,
 }
 
-impl<R: Read> Chunker<R> {
-    pub(crate) fn new(input: R, boundary: Boundary) -> Self {
+impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Chunker<R, B> {
+    pub(crate) fn new(input: R, boundary: B) -> Self {
         Chunker {
             input,
             pending: Vec::new(),
@@ -117,19 +115,26 @@ pub(crate) fn parse_threads() -> usize {
         })
 }
 
-/// Reads the whole stream through `parse`, handing items to `sink` in file order.
-/// With one thread everything runs on the caller's thread.
-pub(crate) fn run<R: Read + Send>(
-    mut chunker: Chunker<R>,
+/// Reads the whole stream through `parse`, handing items to `sink` in file order, and returns
+/// the number of records. With one thread everything runs on the caller's thread.
+pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send>(
+    mut chunker: Chunker<R, B>,
     parse: Parse<'_>,
     threads: usize,
     sink: &mut dyn FnMut(Item),
-) -> Result<(), LitError> {
+) -> Result<u64, LitError> {
+    let mut records = 0u64;
+    let mut hand_out = |items: Vec<Item>| {
+        for item in items {
+            records += u64::from(matches!(item, Item::Record(_)));
+            sink(item);
+        }
+    };
     if threads <= 1 {
         while let Some(block) = chunker.next_block()? {
-            parse(&block).into_iter().for_each(&mut *sink);
+            hand_out(parse(&block));
         }
-        return Ok(());
+        return Ok(records);
     }
     type Done = Receiver<Vec<Item>>;
     let (work_tx, work_rx) = sync_channel::<(Block, SyncSender<Vec<Item>>)>(threads);
@@ -169,10 +174,11 @@ pub(crate) fn run<R: Read + Send>(
             let items = next?
                 .recv()
                 .map_err(|_| LitError::Format("a parsing thread stopped unexpectedly".into()))?;
-            items.into_iter().for_each(&mut *sink);
+            hand_out(items);
         }
-        Ok(())
-    })
+        Ok::<(), LitError>(())
+    })?;
+    Ok(records)
 }
 
 /// The end of the last line in `bytes` that is followed by a line for which `starts` holds:

@@ -33,6 +33,13 @@ pub enum Version {
 }
 
 impl Version {
+    /// Parses what [`Version::name`] writes.
+    pub fn parse(name: &str) -> Option<Version> {
+        [Version::Erratum, Version::Preprint, Version::Retraction]
+            .into_iter()
+            .find(|v| v.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Version::Erratum => "erratum",
@@ -377,18 +384,13 @@ pub fn find(
             if let Some(id) = get(k) {
                 match first.get(&id) {
                     Some(&j) => {
-                        if reason != Reason::Pmid && ids_conflict(&keys[j], k).is_some() {
-                            flagged.push(Flag {
+                        match ids_conflict(&keys[j], k).filter(|_| reason != Reason::Pmid) {
+                            Some(conflict) => flagged.push(Flag {
                                 a: j,
                                 b: i,
-                                why: format!(
-                                    "{}, but {}",
-                                    reason.name(),
-                                    ids_conflict(&keys[j], k).unwrap_or("")
-                                ),
-                            });
-                        } else {
-                            link(&mut uf, j, i, reason, &mut flagged);
+                                why: format!("{}, but {conflict}", reason.name()),
+                            }),
+                            None => link(&mut uf, j, i, reason, &mut flagged),
                         }
                     }
                     None => {

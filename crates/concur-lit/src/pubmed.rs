@@ -221,19 +221,7 @@ pub fn read_pubmed_xml<R: Read + Send>(
     threads: usize,
     sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
-    let mut count = 0u64;
-    chunk::run(
-        Chunker::new(input, boundary),
-        &parse_block,
-        threads,
-        &mut |item| {
-            if matches!(item, Item::Record(_)) {
-                count += 1;
-            }
-            sink(item)
-        },
-    )?;
-    Ok(count)
+    chunk::run(Chunker::new(input, boundary), &parse_block, threads, sink)
 }
 
 /// UTF-8 validation with SIMD (the std check was a tenth of the parse time); the slower std check

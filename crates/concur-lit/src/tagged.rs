@@ -94,30 +94,10 @@ pub fn read_tagged<R: Read + Send>(
     threads: usize,
     sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
-    let boundary: chunk::Boundary = match format {
-        Tagged::Medline => {
-            |b| chunk::before_last_line_starting(b, |l| starts_record(Tagged::Medline, l))
-        }
-        Tagged::Ris => |b| chunk::before_last_line_starting(b, |l| starts_record(Tagged::Ris, l)),
-        Tagged::WebOfScience => {
-            |b| chunk::before_last_line_starting(b, |l| starts_record(Tagged::WebOfScience, l))
-        }
-        Tagged::Ovid => |b| chunk::before_last_line_starting(b, |l| starts_record(Tagged::Ovid, l)),
-    };
-    let mut count = 0u64;
+    let boundary =
+        move |b: &[u8]| chunk::before_last_line_starting(b, |line| starts_record(format, line));
     let parse = |block: &Block| parse_block(block, format);
-    chunk::run(
-        Chunker::new(input, boundary),
-        &parse,
-        threads,
-        &mut |item| {
-            if matches!(item, Item::Record(_)) {
-                count += 1;
-            }
-            sink(item)
-        },
-    )?;
-    Ok(count)
+    chunk::run(Chunker::new(input, boundary), &parse, threads, sink)
 }
 
 /// Parses one block that starts at a record start (or the file start).

@@ -669,12 +669,7 @@ impl Workspace {
                     title: row.get(4)?,
                     year: row.get(5)?,
                     first_author: row.get(6)?,
-                    version: match version.as_deref() {
-                        Some("erratum") => Some(Version::Erratum),
-                        Some("preprint") => Some(Version::Preprint),
-                        Some("retraction") => Some(Version::Retraction),
-                        _ => None,
-                    },
+                    version: version.as_deref().and_then(Version::parse),
                 });
                 let duplicate_of: Option<i64> = row.get(8)?;
                 let size: i64 = row.get(9)?;
