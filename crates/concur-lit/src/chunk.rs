@@ -115,30 +115,42 @@ pub(crate) fn parse_threads() -> usize {
         })
 }
 
-/// Reads the whole stream through `parse`, handing items to `sink` in file order, and returns
-/// the number of records. With one thread everything runs on the caller's thread.
-pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send>(
+/// Turns each item into what the caller wants, on the parsing threads.
+pub(crate) type Map<'m, T> = &'m (dyn Fn(Item) -> T + Sync);
+
+/// Reads the whole stream through `parse`, turns every item into a `T` with `map` on the same
+/// thread, hands the results to `sink` in file order, and returns the number of records. With
+/// one thread everything runs on the caller's thread.
+pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>(
     mut chunker: Chunker<R, B>,
     parse: Parse<'_>,
+    map: Map<'_, T>,
     threads: usize,
-    sink: &mut dyn FnMut(Item),
+    sink: &mut dyn FnMut(T),
 ) -> Result<u64, LitError> {
+    let work = |block: &Block| {
+        let items = parse(block);
+        let records = items
+            .iter()
+            .filter(|i| matches!(i, Item::Record(_)))
+            .count() as u64;
+        (records, items.into_iter().map(map).collect::<Vec<T>>())
+    };
     let mut records = 0u64;
-    let mut hand_out = |items: Vec<Item>| {
-        for item in items {
-            records += u64::from(matches!(item, Item::Record(_)));
-            sink(item);
-        }
+    let mut hand_out = |(n, items): (u64, Vec<T>)| {
+        records += n;
+        items.into_iter().for_each(&mut *sink);
     };
     if threads <= 1 {
         while let Some(block) = chunker.next_block()? {
-            hand_out(parse(&block));
+            hand_out(work(&block));
         }
         return Ok(records);
     }
-    type Done = Receiver<Vec<Item>>;
-    let (work_tx, work_rx) = sync_channel::<(Block, SyncSender<Vec<Item>>)>(threads);
-    let (order_tx, order_rx) = sync_channel::<Result<Done, LitError>>(threads * 2);
+    type Done<T> = Receiver<(u64, Vec<T>)>;
+    type Job<T> = (Block, SyncSender<(u64, Vec<T>)>);
+    let (work_tx, work_rx) = sync_channel::<Job<T>>(threads);
+    let (order_tx, order_rx) = sync_channel::<Result<Done<T>, LitError>>(threads * 2);
     let work_rx = Mutex::new(work_rx);
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
@@ -159,22 +171,22 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send>(
             }
         });
         for _ in 0..threads {
-            let work_rx = &work_rx;
+            let (work_rx, work) = (&work_rx, &work);
             scope.spawn(move || loop {
                 let next = match work_rx.lock() {
                     Ok(rx) => rx.recv(),
                     Err(_) => return,
                 };
                 let Ok((block, done_tx)) = next else { return };
-                let _ = done_tx.send(parse(&block));
+                let _ = done_tx.send(work(&block));
             });
         }
         // Items leave in file order: wait for each block's result in the order blocks were cut.
         for next in order_rx {
-            let items = next?
+            let done = next?
                 .recv()
                 .map_err(|_| LitError::Format("a parsing thread stopped unexpectedly".into()))?;
-            hand_out(items);
+            hand_out(done);
         }
         Ok::<(), LitError>(())
     })?;
@@ -244,6 +256,7 @@ mod tests {
         run(
             Chunker::new(text.as_slice(), ends_at_x),
             &parse,
+            &|i| i,
             3,
             &mut |i| {
                 if let Item::Delete(d) = i {

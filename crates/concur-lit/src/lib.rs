@@ -26,6 +26,7 @@ mod pubmed;
 mod record;
 mod tagged;
 mod write;
+mod xml;
 
 pub use record::{Author, Item, Mesh, Position, Record, Section};
 pub use tagged::Tagged;
@@ -178,15 +179,29 @@ pub fn read_with_threads<R: BufRead + Send>(
     threads: usize,
     sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
+    read_mapped(input, format, threads, &|item| item, sink)
+}
+
+/// [`read_with_threads`], with `map` applied to every item on the parsing threads before `sink`
+/// gets it (in file order): work per record that should run in parallel goes there.
+pub fn read_mapped<R: BufRead + Send, T: Send>(
+    input: R,
+    format: Format,
+    threads: usize,
+    map: &(dyn Fn(Item) -> T + Sync),
+    sink: &mut dyn FnMut(T),
+) -> Result<u64, LitError> {
+    use tagged::read_tagged;
     match format {
-        Format::PubmedXml => pubmed::read_pubmed_xml(input, threads, sink),
-        Format::Medline => tagged::read_tagged(input, Tagged::Medline, threads, sink),
-        Format::Ris => tagged::read_tagged(input, Tagged::Ris, threads, sink),
-        Format::WebOfScience => tagged::read_tagged(input, Tagged::WebOfScience, threads, sink),
-        Format::Ovid => tagged::read_tagged(input, Tagged::Ovid, threads, sink),
-        Format::Csv => csv_in::read_csv(input, b',', sink),
-        Format::Tsv => csv_in::read_csv(input, b'\t', sink),
-        Format::Jsonl => write::read_jsonl(input, sink),
+        Format::PubmedXml => pubmed::read_pubmed_xml(input, threads, map, sink),
+        Format::Medline => read_tagged(input, Tagged::Medline, threads, map, sink),
+        Format::Ris => read_tagged(input, Tagged::Ris, threads, map, sink),
+        Format::WebOfScience => read_tagged(input, Tagged::WebOfScience, threads, map, sink),
+        Format::Ovid => read_tagged(input, Tagged::Ovid, threads, map, sink),
+        // These two read on the calling thread.
+        Format::Csv => csv_in::read_csv(input, b',', &mut |item| sink(map(item))),
+        Format::Tsv => csv_in::read_csv(input, b'\t', &mut |item| sink(map(item))),
+        Format::Jsonl => write::read_jsonl(input, &mut |item| sink(map(item))),
     }
 }
 
@@ -248,12 +263,24 @@ pub fn read_file_with_threads(
     threads: usize,
     sink: &mut dyn FnMut(Item),
 ) -> Result<(Format, u64), LitError> {
+    read_file_mapped(path, format, threads, &|item| item, sink)
+}
+
+/// [`read_file_with_threads`], with `map` applied to every item on the parsing threads (see
+/// [`read_mapped`]).
+pub fn read_file_mapped<T: Send>(
+    path: &Path,
+    format: Option<Format>,
+    threads: usize,
+    map: &(dyn Fn(Item) -> T + Sync),
+    sink: &mut dyn FnMut(T),
+) -> Result<(Format, u64), LitError> {
     let (mut input, gz) = open(path)?;
     let format = match format {
         Some(f) => f,
         None => detect_head(&mut input)?,
     };
-    let count = read_with_threads(&mut input, format, threads, sink).map_err(|e| match e {
+    let count = read_mapped(&mut input, format, threads, map, sink).map_err(|e| match e {
         LitError::Io(io) if gz => {
             LitError::Format(format!("the gzip data is corrupt or truncated: {io}"))
         }

@@ -7,17 +7,19 @@
 
 use crate::chunk::{self, Block, Chunker};
 use crate::record::{squash, year_in, Author, Item, Mesh, Position, Record, Section};
+use crate::xml::{attribute, decode_into, Scanner, Token};
 use crate::{LitError, Problem};
 use memchr::memmem;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
 use std::borrow::Cow;
 use std::io::Read;
+use std::sync::LazyLock;
 
 /// Element names the reader cares about, interned so that the open-element path allocates nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tag {
     Other,
+    /// One of [`SKIPPED`], by index.
+    Skipped(u8),
     PubmedArticle,
     PubmedBookArticle,
     MedlineCitation,
@@ -71,61 +73,117 @@ enum Tag {
     ELocationID,
 }
 
+/// The interned tag of an element name. Names are told apart by length first, so a name is compared
+/// with at most a few candidates (this runs for every tag of the file).
 fn tag(name: &[u8]) -> Tag {
-    match name {
-        b"PubmedArticle" => Tag::PubmedArticle,
-        b"PubmedBookArticle" => Tag::PubmedBookArticle,
-        b"MedlineCitation" => Tag::MedlineCitation,
-        b"MedlineCitationSet" => Tag::MedlineCitationSet,
-        b"DeleteCitation" => Tag::DeleteCitation,
-        b"PMID" => Tag::Pmid,
-        b"Article" => Tag::Article,
-        b"BookDocument" => Tag::BookDocument,
-        b"ArticleTitle" => Tag::ArticleTitle,
-        b"BookTitle" => Tag::BookTitle,
-        b"Book" => Tag::Book,
-        b"VernacularTitle" => Tag::VernacularTitle,
-        b"Abstract" => Tag::Abstract,
-        b"AbstractText" => Tag::AbstractText,
-        b"OtherAbstract" => Tag::OtherAbstract,
-        b"AuthorList" => Tag::AuthorList,
-        b"Author" => Tag::Author,
-        b"LastName" => Tag::LastName,
-        b"ForeName" => Tag::ForeName,
-        b"Initials" => Tag::Initials,
-        b"CollectiveName" => Tag::CollectiveName,
-        b"AffiliationInfo" => Tag::AffiliationInfo,
-        b"Affiliation" => Tag::Affiliation,
-        b"Journal" => Tag::Journal,
-        b"Title" => Tag::Title,
-        b"ISOAbbreviation" => Tag::ISOAbbreviation,
-        b"PubDate" => Tag::PubDate,
-        b"Year" => Tag::Year,
-        b"MedlineDate" => Tag::MedlineDate,
-        b"Month" => Tag::Month,
-        b"Day" => Tag::Day,
-        b"JournalIssue" => Tag::JournalIssue,
-        b"Volume" => Tag::Volume,
-        b"Issue" => Tag::Issue,
-        b"Pagination" => Tag::Pagination,
-        b"MedlinePgn" => Tag::MedlinePgn,
-        b"Language" => Tag::Language,
-        b"PublicationTypeList" => Tag::PublicationTypeList,
-        b"PublicationType" => Tag::PublicationType,
-        b"MeshHeading" => Tag::MeshHeading,
-        b"DescriptorName" => Tag::DescriptorName,
-        b"QualifierName" => Tag::QualifierName,
-        b"KeywordList" => Tag::KeywordList,
-        b"Keyword" => Tag::Keyword,
-        b"Grant" => Tag::Grant,
-        b"GrantID" => Tag::GrantID,
-        b"ArticleIdList" => Tag::ArticleIdList,
-        b"ArticleId" => Tag::ArticleId,
-        b"PubmedData" => Tag::PubmedData,
-        b"PubmedBookData" => Tag::PubmedBookData,
-        b"ELocationID" => Tag::ELocationID,
+    let found = match name.len() {
+        3 => match name {
+            b"Day" => Tag::Day,
+            _ => Tag::Other,
+        },
+        4 => match name {
+            b"PMID" => Tag::Pmid,
+            b"Book" => Tag::Book,
+            b"Year" => Tag::Year,
+            _ => Tag::Other,
+        },
+        5 => match name {
+            b"Title" => Tag::Title,
+            b"Month" => Tag::Month,
+            b"Issue" => Tag::Issue,
+            b"Grant" => Tag::Grant,
+            _ => Tag::Other,
+        },
+        6 => match name {
+            b"Author" => Tag::Author,
+            b"Volume" => Tag::Volume,
+            _ => Tag::Other,
+        },
+        7 => match name {
+            b"Article" => Tag::Article,
+            b"Journal" => Tag::Journal,
+            b"PubDate" => Tag::PubDate,
+            b"Keyword" => Tag::Keyword,
+            b"GrantID" => Tag::GrantID,
+            _ => Tag::Other,
+        },
+        8 => match name {
+            b"Abstract" => Tag::Abstract,
+            b"LastName" => Tag::LastName,
+            b"ForeName" => Tag::ForeName,
+            b"Initials" => Tag::Initials,
+            b"Language" => Tag::Language,
+            _ => Tag::Other,
+        },
+        9 => match name {
+            b"BookTitle" => Tag::BookTitle,
+            b"ArticleId" => Tag::ArticleId,
+            _ => Tag::Other,
+        },
+        10 => match name {
+            b"AuthorList" => Tag::AuthorList,
+            b"Pagination" => Tag::Pagination,
+            b"MedlinePgn" => Tag::MedlinePgn,
+            b"PubmedData" => Tag::PubmedData,
+            _ => Tag::Other,
+        },
+        11 => match name {
+            b"Affiliation" => Tag::Affiliation,
+            b"MedlineDate" => Tag::MedlineDate,
+            b"MeshHeading" => Tag::MeshHeading,
+            b"KeywordList" => Tag::KeywordList,
+            b"ELocationID" => Tag::ELocationID,
+            _ => Tag::Other,
+        },
+        12 => match name {
+            b"BookDocument" => Tag::BookDocument,
+            b"ArticleTitle" => Tag::ArticleTitle,
+            b"AbstractText" => Tag::AbstractText,
+            b"JournalIssue" => Tag::JournalIssue,
+            _ => Tag::Other,
+        },
+        13 => match name {
+            b"PubmedArticle" => Tag::PubmedArticle,
+            b"OtherAbstract" => Tag::OtherAbstract,
+            b"QualifierName" => Tag::QualifierName,
+            b"ArticleIdList" => Tag::ArticleIdList,
+            _ => Tag::Other,
+        },
+        14 => match name {
+            b"DeleteCitation" => Tag::DeleteCitation,
+            b"CollectiveName" => Tag::CollectiveName,
+            b"DescriptorName" => Tag::DescriptorName,
+            b"PubmedBookData" => Tag::PubmedBookData,
+            _ => Tag::Other,
+        },
+        15 => match name {
+            b"MedlineCitation" => Tag::MedlineCitation,
+            b"VernacularTitle" => Tag::VernacularTitle,
+            b"AffiliationInfo" => Tag::AffiliationInfo,
+            b"ISOAbbreviation" => Tag::ISOAbbreviation,
+            b"PublicationType" => Tag::PublicationType,
+            _ => Tag::Other,
+        },
+        17 => match name {
+            b"PubmedBookArticle" => Tag::PubmedBookArticle,
+            _ => Tag::Other,
+        },
+        18 => match name {
+            b"MedlineCitationSet" => Tag::MedlineCitationSet,
+            _ => Tag::Other,
+        },
+        19 => match name {
+            b"PublicationTypeList" => Tag::PublicationTypeList,
+            _ => Tag::Other,
+        },
         _ => Tag::Other,
+    };
+    if found == Tag::Other {
+        if let Some(i) = SKIPPED.iter().position(|s| s.as_bytes() == name) {
+            return Tag::Skipped(i as u8);
+        }
     }
+    found
 }
 
 /// What a text being captured belongs to.
@@ -182,18 +240,26 @@ impl<'a> Capture<'a> {
 }
 
 /// Elements whose whole content the record model does not use: skipped with one substring
-/// search instead of being tokenised. None of them nests inside itself, so the first closing tag
+/// search instead of being scanned. None of them nests inside itself, so the first closing tag
 /// is the right one. (Reference lists are a fifth of a baseline file and hold identifiers a naive
 /// reader would take for the record's own.)
-const SKIPPED: [(&str, &[u8]); 7] = [
-    ("Reference", b"</Reference>"),
-    ("History", b"</History>"),
-    ("CommentsCorrectionsList", b"</CommentsCorrectionsList>"),
-    ("ChemicalList", b"</ChemicalList>"),
-    ("SupplMeshList", b"</SupplMeshList>"),
-    ("InvestigatorList", b"</InvestigatorList>"),
-    ("DataBankList", b"</DataBankList>"),
+const SKIPPED: [&str; 7] = [
+    "Reference",
+    "History",
+    "CommentsCorrectionsList",
+    "ChemicalList",
+    "SupplMeshList",
+    "InvestigatorList",
+    "DataBankList",
 ];
+
+/// The closing tags of [`SKIPPED`], as searchers built once.
+static SKIP_TO: LazyLock<Vec<memmem::Finder<'static>>> = LazyLock::new(|| {
+    SKIPPED
+        .iter()
+        .map(|name| memmem::Finder::new(format!("</{name}>").as_bytes()).into_owned())
+        .collect()
+});
 
 /// The length of the prefix of `bytes` that ends after the last whole record (for
 /// [`crate::chunk::Chunker`]). Legacy `MedlineCitationSet` files end records at
@@ -216,12 +282,19 @@ pub(crate) fn boundary(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Reads every item of a PubMed XML stream, calling `sink` for each, in file order.
-pub fn read_pubmed_xml<R: Read + Send>(
+pub fn read_pubmed_xml<R: Read + Send, T: Send>(
     input: R,
     threads: usize,
-    sink: &mut dyn FnMut(Item),
+    map: chunk::Map<'_, T>,
+    sink: &mut dyn FnMut(T),
 ) -> Result<u64, LitError> {
-    chunk::run(Chunker::new(input, boundary), &parse_block, threads, sink)
+    chunk::run(
+        Chunker::new(input, boundary),
+        &parse_block,
+        map,
+        threads,
+        sink,
+    )
 }
 
 /// UTF-8 validation with SIMD (the std check was a tenth of the parse time); the slower std check
@@ -338,7 +411,7 @@ struct State<'a> {
     legacy: bool,
 }
 
-/// Reads events from `text[from..]` until the end of the block; an error gives its offset in the
+/// Reads tokens from `text[from..]` until the end of the block; an error gives its offset in the
 /// block and a message.
 fn parse_from<'a>(
     block: &Block,
@@ -347,36 +420,32 @@ fn parse_from<'a>(
     st: &mut State<'a>,
     items: &mut Vec<Item>,
 ) -> Result<(), (usize, String)> {
-    let mut off = from;
-    let mut reader = new_reader(&text[off..]);
+    let mut scanner = Scanner::new(text, from);
     loop {
-        let position = off + reader.buffer_position() as usize;
-        let event = match reader.read_event() {
-            Ok(e) => e,
-            Err(e) => return Err((off + reader.error_position() as usize, e.to_string())),
-        };
-        match event {
-            Event::Start(e) => {
-                let local = e.local_name();
-                let raw_name: &str = local.as_ref();
-                // The full name again, borrowed from the block so that the stack can keep it.
-                let lt = position + memchr::memchr(b'<', &text.as_bytes()[position..]).unwrap_or(0);
-                let full_len = e.name().as_ref().len();
-                let name_str: &'a str = text.get(lt + 1..lt + 1 + full_len).unwrap_or("");
-                let name = tag(raw_name.as_bytes());
-                if st.record.is_some() && st.capture.is_none() && name == Tag::Other {
-                    if let Some((_, close)) = SKIPPED.iter().find(|(n, _)| *n == raw_name) {
-                        let after = off + reader.buffer_position() as usize;
-                        if let Some(i) = memmem::find(&text.as_bytes()[after..], close) {
-                            off = after + i + close.len();
-                            reader = new_reader(&text[off..]);
-                            continue;
-                        }
+        let position = scanner.position();
+        let token = scanner
+            .next_token()
+            .map_err(|e| (e.at, e.message.to_string()))?;
+        match token {
+            Token::Start {
+                name: full,
+                attrs,
+                empty,
+            } => {
+                let local = full.rsplit_once(':').map_or(full, |(_, l)| l);
+                let name = tag(local.as_bytes());
+                if let Tag::Skipped(i) = name {
+                    let inside = st.record.is_some() && st.capture.is_none() && !empty;
+                    if inside && scanner.skip_past(&SKIP_TO[usize::from(i)]) {
+                        continue;
                     }
+                }
+                if empty {
+                    continue; // no text, and nothing the record model reads from attributes alone
                 }
                 let parent = st.path.last().copied();
                 st.path.push(name);
-                st.names.push(name_str);
+                st.names.push(full);
                 let depth = st.path.len();
                 if st.record.is_none() {
                     if name == Tag::MedlineCitationSet {
@@ -426,13 +495,13 @@ fn parse_from<'a>(
                 }
                 if let Some(field) = field {
                     let attr = match field {
-                        Field::ArticleId => attr_value(&e, b"IdType"),
-                        Field::ELocation => attr_value(&e, b"EIdType"),
-                        Field::Abstract => attr_value(&e, b"Label"),
+                        Field::ArticleId => attribute(attrs, "IdType"),
+                        Field::ELocation => attribute(attrs, "EIdType"),
+                        Field::Abstract => attribute(attrs, "Label"),
                         _ => None,
                     };
                     let major = matches!(field, Field::Descriptor | Field::Qualifier)
-                        && attr_value(&e, b"MajorTopicYN").as_deref() == Some("Y");
+                        && attribute(attrs, "MajorTopicYN").as_deref() == Some("Y");
                     st.capture = Some(Capture {
                         field,
                         depth,
@@ -442,37 +511,21 @@ fn parse_from<'a>(
                     });
                 }
             }
-            Event::Text(t) => {
+            Token::Text(raw) => {
                 if let Some(c) = st.capture.as_mut() {
-                    if let Cow::Borrowed(piece) = t.into_inner() {
-                        c.push(piece);
+                    if memchr::memchr(b'&', raw.as_bytes()).is_none() {
+                        c.push(raw);
+                    } else {
+                        decode_into(raw, c.text.to_mut());
                     }
                 }
             }
-            Event::CData(t) => {
+            Token::CData(t) => {
                 if let Some(c) = st.capture.as_mut() {
-                    if let Cow::Borrowed(piece) = t.into_inner() {
-                        c.push(piece);
-                    }
+                    c.push(t);
                 }
             }
-            Event::GeneralRef(r) => {
-                if let Some(c) = st.capture.as_mut() {
-                    let text = c.text.to_mut();
-                    match r.resolve_char_ref() {
-                        Ok(Some(ch)) => text.push(ch),
-                        _ => text.push_str(match r.as_ref() {
-                            "amp" => "&",
-                            "lt" => "<",
-                            "gt" => ">",
-                            "quot" => "\"",
-                            "apos" => "'",
-                            _ => "",
-                        }),
-                    }
-                }
-            }
-            Event::End(e) => {
+            Token::End { name: closing } => {
                 let depth = st.path.len();
                 let (Some(name), Some(open)) = (st.path.pop(), st.names.pop()) else {
                     // A closing tag of the enclosing set, before the block's first record.
@@ -481,8 +534,6 @@ fn parse_from<'a>(
                     }
                     continue;
                 };
-                let qname = e.name();
-                let closing: &str = qname.as_ref();
                 if closing != open {
                     return Err((position, format!("expected </{open}>, found </{closing}>")));
                 }
@@ -555,33 +606,14 @@ fn parse_from<'a>(
                     }
                 }
             }
-            Event::Eof => {
+            Token::Eof => {
                 if st.record.is_some() || (block.last && st.path.len() > 1) {
                     return Err((text.len(), "end of input inside an element".to_string()));
                 }
                 return Ok(());
             }
-            _ => {}
         }
     }
-}
-
-fn new_reader(text: &str) -> Reader<&[u8]> {
-    let mut reader = Reader::from_str(text);
-    let config = reader.config_mut();
-    config.trim_text(false);
-    // Blocks start between records, after the set's opening tag: names are checked here, against
-    // the block's own stack, instead.
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
-    reader
-}
-
-fn attr_value(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref().as_bytes() == name)
-        .map(|a| a.value.to_string())
 }
 
 fn ends_with(path: &[Tag], tail: &[Tag]) -> bool {

@@ -156,6 +156,10 @@ pub enum Item {
 }
 
 /// Collapses runs of white space to one space and trims.
+/// A searcher for two spaces, built once (building one per call cost more than the search).
+static DOUBLE_SPACE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"  "));
+
 pub(crate) fn squash(text: &str) -> String {
     // Most field texts are already clean. A few SIMD scans (memchr) decide that, and the text is
     // copied once; otherwise the char-by-char pass runs.
@@ -164,7 +168,7 @@ pub(crate) fn squash(text: &str) -> String {
         && !text.ends_with(' ')
         && memchr::memchr3(b'\n', b'\r', b'\t', b).is_none()
         && memchr::memchr2(0x0b, 0x0c, b).is_none()
-        && memchr::memmem::find(b, b"  ").is_none()
+        && DOUBLE_SPACE.find(b).is_none()
         // Lead bytes of every non-ASCII white-space character (NEL, NBSP, U+1680, U+2000-U+205F,
         // U+3000): texts with them take the slow path.
         && (text.is_ascii()

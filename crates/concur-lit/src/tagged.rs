@@ -88,16 +88,17 @@ fn starts_record(format: Tagged, line: &[u8]) -> bool {
 }
 
 /// Reads a tagged stream, calling `sink` for each record or problem. Returns the record count.
-pub fn read_tagged<R: Read + Send>(
+pub fn read_tagged<R: Read + Send, T: Send>(
     input: R,
     format: Tagged,
     threads: usize,
-    sink: &mut dyn FnMut(Item),
+    map: crate::chunk::Map<'_, T>,
+    sink: &mut dyn FnMut(T),
 ) -> Result<u64, LitError> {
     let boundary =
         move |b: &[u8]| chunk::before_last_line_starting(b, |line| starts_record(format, line));
     let parse = |block: &Block| parse_block(block, format);
-    chunk::run(Chunker::new(input, boundary), &parse, threads, sink)
+    chunk::run(Chunker::new(input, boundary), &parse, map, threads, sink)
 }
 
 /// Parses one block that starts at a record start (or the file start).
@@ -490,7 +491,7 @@ mod tests {
 
     fn read(text: &str, f: Tagged) -> Vec<Item> {
         let mut items = Vec::new();
-        read_tagged(text.as_bytes(), f, 1, &mut |i| items.push(i)).unwrap();
+        read_tagged(text.as_bytes(), f, 1, &|i| i, &mut |i| items.push(i)).unwrap();
         items
     }
 

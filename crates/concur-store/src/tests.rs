@@ -158,3 +158,44 @@ fn batches_deletions_rollback_and_dedup_with_undo() {
     };
     assert_eq!(ws.records(&deleted).unwrap()[0].id, 2);
 }
+
+fn journal_mode(conn: &Connection) -> String {
+    conn.pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_batch_alone_uses_the_rollback_journal_and_the_workspace_returns_to_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    assert_eq!(journal_mode(&ws.conn), "wal");
+    let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
+    assert!(import.bulk);
+    assert_eq!(journal_mode(import.conn), "delete");
+    import.add(record(Some("1"), "One", 2020)).unwrap();
+    import.commit().unwrap();
+    assert_eq!(journal_mode(&ws.conn), "wal");
+    // A batch dropped without commit rolls back and also returns to WAL.
+    let mut import = ws.begin_import(&file("b.ris"), "ris", "ris").unwrap();
+    import.add(record(Some("2"), "Two", 2020)).unwrap();
+    drop(import);
+    assert_eq!(journal_mode(&ws.conn), "wal");
+    assert_eq!(ws.records(&Filter::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn with_another_connection_open_a_batch_goes_through_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let reader = Workspace::open(dir.path()).unwrap();
+    assert_eq!(reader.records(&Filter::default()).unwrap().len(), 0);
+    let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
+    assert!(
+        !import.bulk,
+        "the switch is refused while another connection is open"
+    );
+    import.add(record(Some("1"), "One", 2020)).unwrap();
+    import.commit().unwrap();
+    assert_eq!(journal_mode(&ws.conn), "wal");
+    assert_eq!(reader.records(&Filter::default()).unwrap().len(), 1);
+}

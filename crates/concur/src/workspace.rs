@@ -7,7 +7,6 @@ use concur_lit::{Format, Item, OutFormat};
 use concur_store::{Config, FileInfo, Filter, Status, StoredRecord, Workspace};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// Arguments of `concur init`.
@@ -247,15 +246,16 @@ const BATCH: usize = 256;
 pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
     let mut ws = open(workspace)?;
     let files = args.files.clone();
-    let cores = concur_lit::default_threads();
-    // Several files are read at once (one reader each); a single file uses every core itself.
-    let readers = cores.min(files.len()).max(1);
-    let inner = (cores / readers).max(1);
-    let mut senders: Vec<Option<SyncSender<Message>>> = Vec::new();
+    // Files are read one after another, each with every core; the next file is read while this
+    // thread still writes the previous one. (Reading several files at once, one core each, was
+    // slower: a batch's writes cannot start before the previous batch commits, so the last
+    // file's writes were left to run alone at the end; docs/benchmarks.md.)
+    let threads = concur_lit::default_threads();
+    let mut senders: Vec<SyncSender<Message>> = Vec::new();
     let mut receivers: Vec<Receiver<Message>> = Vec::new();
     for _ in &files {
         let (tx, rx) = sync_channel(64);
-        senders.push(Some(tx));
+        senders.push(tx);
         receivers.push(rx);
     }
     // Files already imported (same bytes) are skipped before any reading; a file that cannot be
@@ -280,22 +280,25 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
             (Ok(_), None) => concur_lit::detect_file(f).map_err(|e| e.to_string()),
         })
         .collect();
-    let next = AtomicUsize::new(0);
-    let senders = std::sync::Mutex::new(senders);
+    // A file given twice (or two files with the same bytes) is read and imported once.
+    let repeated: Vec<bool> = infos
+        .iter()
+        .enumerate()
+        .map(|(i, info)| {
+            info.as_ref().is_ok_and(|info| {
+                infos[..i]
+                    .iter()
+                    .any(|o| o.as_ref().is_ok_and(|o| o.hash == info.hash))
+            })
+        })
+        .collect();
     let progress = Progress::new(!args.quiet && !args.json && std::io::stderr().is_terminal());
     let mut outcome = Vec::new();
     let mut failed = false;
     std::thread::scope(|scope| -> Result<()> {
-        for _ in 0..readers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= files.len() {
-                    return;
-                }
-                let Some(tx) = senders.lock().ok().and_then(|mut s| s[i].take()) else {
-                    return;
-                };
-                if known[i].is_some() {
+        scope.spawn(|| {
+            for (i, tx) in senders.into_iter().enumerate() {
+                if known[i].is_some() || repeated[i] {
                     continue;
                 }
                 let format = match &formats[i] {
@@ -307,21 +310,23 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                 };
                 let mut pending = Vec::with_capacity(BATCH);
                 let mut open = true;
-                let result = concur_lit::read_file_with_threads(
+                // Records are prepared for storage (duplicate keys, JSON) on the parsing threads.
+                let prepare = |item| match item {
+                    Item::Record(r) => match concur_store::Prepared::new(&r) {
+                        Ok(p) => Entry::Record(p),
+                        Err(e) => Entry::Other(Item::Rejected(concur_lit::Problem {
+                            position: r.position,
+                            reason: format!("cannot store the record: {e}"),
+                        })),
+                    },
+                    other => Entry::Other(other),
+                };
+                let result = concur_lit::read_file_mapped(
                     &files[i],
                     Some(format),
-                    inner,
-                    &mut |item| {
-                        let entry = match item {
-                            Item::Record(r) => match concur_store::Prepared::new(&r) {
-                                Ok(p) => Entry::Record(p),
-                                Err(e) => Entry::Other(Item::Rejected(concur_lit::Problem {
-                                    position: r.position,
-                                    reason: format!("cannot store the record: {e}"),
-                                })),
-                            },
-                            other => Entry::Other(other),
-                        };
+                    threads,
+                    &prepare,
+                    &mut |entry| {
                         pending.push(entry);
                         if pending.len() == BATCH && open {
                             let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
@@ -335,12 +340,30 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                 if let Err(e) = result {
                     let _ = tx.send(Message::Failed(e.to_string()));
                 }
-            });
-        }
+            }
+        });
         for (i, rx) in receivers.into_iter().enumerate() {
             let file = &files[i];
             if let Some(batch) = &known[i] {
                 outcome.push(FileOutcome::skipped(file, batch));
+                continue;
+            }
+            if repeated[i] {
+                // Its twin earlier in the list has been imported by now, or has failed.
+                let hash = infos[i]
+                    .as_ref()
+                    .map(|info| info.hash.as_str())
+                    .unwrap_or("");
+                match ws.batch_with_hash(hash)? {
+                    Some(batch) => outcome.push(FileOutcome::skipped(file, &batch)),
+                    None => {
+                        failed = true;
+                        outcome.push(FileOutcome::failed(
+                            file,
+                            "the same bytes as an earlier file of this command, which failed",
+                        ));
+                    }
+                }
                 continue;
             }
             let (format, info) = match (&formats[i], &infos[i]) {
