@@ -2,8 +2,6 @@
 //! (used by `scripts/bench-import` beside pubmed_parser and rispy).
 
 use concur_lit::{read_file, Item};
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -2,18 +2,19 @@
 //!
 //! A stream is cut into blocks of about [`BLOCK`] bytes that end exactly between two records, so
 //! each block can be parsed on its own, on any thread, from a borrowed slice (no copy per event).
-//! One thread reads (and inflates) the input, workers parse blocks, and the calling thread hands
-//! the items to the sink in file order. A bounded queue keeps memory flat whatever the file size:
-//! at most a few blocks are alive at once.
+//! Each worker takes the next block itself (reading and inflating it while it holds the input),
+//! parses it, and the calling thread hands the items to the sink in file order. Workers stay at
+//! most a few blocks ahead of the sink, and block buffers are reused, so memory stays flat
+//! whatever the file size.
 //!
 //! Hand-written because the job is small and specific: rayon's `par_bridge` loses the order and
-//! a crate for ordered pipelines would add more than these hundred lines.
+//! a crate for ordered pipelines would add more than these lines.
 
 use crate::record::Item;
 use crate::LitError;
 use std::io::Read;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Mutex;
+use std::sync::mpsc::channel;
+use std::sync::{Condvar, Mutex};
 
 /// Target size of one block.
 pub(crate) const BLOCK: usize = 1 << 20;
@@ -38,7 +39,11 @@ pub(crate) type Parse<'p> = &'p (dyn Fn(&Block) -> Vec<Item> + Sync);
 /// none yet.
 pub(crate) struct Chunker<R, B> {
     input: R,
+    /// The bytes after the last cut, which start the next block.
     pending: Vec<u8>,
+    /// Buffers of parsed blocks, for the next blocks: a fresh megabyte each time cost page faults
+    /// (zeroing new memory was half the reading thread's time when a file started).
+    spare: Vec<Vec<u8>>,
     byte: u64,
     line: u64,
     boundary: B,
@@ -50,10 +55,19 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Chunker<R, B> {
         Chunker {
             input,
             pending: Vec::new(),
+            spare: Vec::new(),
             byte: 0,
             line: 0,
             boundary,
             done: false,
+        }
+    }
+
+    /// Takes back the buffer of a block that has been parsed.
+    pub(crate) fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.spare.len() < 4 {
+            buffer.clear();
+            self.spare.push(buffer);
         }
     }
 
@@ -63,7 +77,12 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Chunker<R, B> {
         if self.done {
             return Ok(None);
         }
-        let mut buf = std::mem::take(&mut self.pending);
+        let mut buf = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK + BLOCK / 4));
+        buf.extend_from_slice(&self.pending);
+        self.pending.clear();
         let mut want = BLOCK;
         let mut eof = false;
         let cut = loop {
@@ -83,7 +102,8 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Chunker<R, B> {
                 _ => want = buf.len() * 2,
             }
         };
-        self.pending = buf.split_off(cut);
+        self.pending.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
         if eof && self.pending.is_empty() {
             self.done = true;
         }
@@ -144,53 +164,106 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     if threads <= 1 {
         while let Some(block) = chunker.next_block()? {
             hand_out(work(&block));
+            chunker.recycle(block.bytes);
         }
         return Ok(records);
     }
-    type Done<T> = Receiver<(u64, Vec<T>)>;
-    type Job<T> = (Block, SyncSender<(u64, Vec<T>)>);
-    let (work_tx, work_rx) = sync_channel::<Job<T>>(threads);
-    let (order_tx, order_rx) = sync_channel::<Result<Done<T>, LitError>>(threads * 2);
-    let work_rx = Mutex::new(work_rx);
+    // Every worker reads (and inflates) its next block itself, in turn, then parses it: no
+    // thread waits on a reading thread that the scheduler has put aside. (A separate reading
+    // thread left the cores idle about a tenth of the time; docs/benchmarks.md.)
+    let window = (threads * 2) as u64;
+    let source = Mutex::new(Source {
+        chunker,
+        cut: 0,
+        handed: 0,
+        failed: None,
+    });
+    let handed_out = Condvar::new();
+    let (done_tx, done_rx) = channel::<(u64, Result<(u64, Vec<T>), LitError>)>();
     std::thread::scope(|scope| {
-        scope.spawn(move || loop {
-            match chunker.next_block() {
-                Ok(Some(block)) => {
-                    let (done_tx, done_rx) = sync_channel(1);
-                    if order_tx.send(Ok(done_rx)).is_err()
-                        || work_tx.send((block, done_tx)).is_err()
-                    {
+        for _ in 0..threads {
+            let (source, handed_out, work, done_tx) =
+                (&source, &handed_out, &work, done_tx.clone());
+            scope.spawn(move || loop {
+                let (seq, block) = {
+                    let Ok(mut src) = source.lock() else { return };
+                    // At most `window` blocks ahead of the sink: memory stays flat.
+                    while src.failed.is_none() && src.cut >= src.handed + window {
+                        src = match handed_out.wait(src) {
+                            Ok(src) => src,
+                            Err(_) => return,
+                        };
+                    }
+                    if src.failed.is_some() {
                         return;
                     }
+                    match src.chunker.next_block() {
+                        Ok(Some(block)) => {
+                            src.cut += 1;
+                            (src.cut - 1, block)
+                        }
+                        Ok(None) => return,
+                        Err(e) => {
+                            src.failed = Some(src.cut);
+                            let _ = done_tx.send((src.cut, Err(e)));
+                            return;
+                        }
+                    }
+                };
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&block)))
+                        .map_err(|_| {
+                            LitError::Format("a parsing thread stopped unexpectedly".into())
+                        });
+                if let Ok(mut src) = source.lock() {
+                    src.chunker.recycle(block.bytes);
                 }
-                Ok(None) => return,
-                Err(e) => {
-                    let _ = order_tx.send(Err(e));
+                if done_tx.send((seq, result)).is_err() {
                     return;
                 }
-            }
-        });
-        for _ in 0..threads {
-            let (work_rx, work) = (&work_rx, &work);
-            scope.spawn(move || loop {
-                let next = match work_rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                let Ok((block, done_tx)) = next else { return };
-                let _ = done_tx.send(work(&block));
             });
         }
-        // Items leave in file order: wait for each block's result in the order blocks were cut.
-        for next in order_rx {
-            let done = next?
-                .recv()
-                .map_err(|_| LitError::Format("a parsing thread stopped unexpectedly".into()))?;
-            hand_out(done);
+        drop(done_tx);
+        // Items leave in file order: results that arrive early wait for the ones before them.
+        let mut early = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        let mut outcome = Ok(());
+        for (seq, result) in done_rx {
+            early.insert(seq, result);
+            while let Some(result) = early.remove(&next) {
+                next += 1;
+                match result {
+                    Ok(done) if outcome.is_ok() => hand_out(done),
+                    Ok(_) => {}
+                    Err(e) => {
+                        if outcome.is_ok() {
+                            outcome = Err(e);
+                        }
+                        if let Ok(mut src) = source.lock() {
+                            src.failed.get_or_insert(seq);
+                        }
+                    }
+                }
+                if let Ok(mut src) = source.lock() {
+                    src.handed = next;
+                }
+                handed_out.notify_all();
+            }
         }
-        Ok::<(), LitError>(())
+        outcome
     })?;
     Ok(records)
+}
+
+/// The reading side shared by the workers of [`run`].
+struct Source<R, B> {
+    chunker: Chunker<R, B>,
+    /// Blocks cut so far (the next block's number).
+    cut: u64,
+    /// Blocks handed to the sink so far.
+    handed: u64,
+    /// The number of the block whose reading or parsing failed: no more blocks are cut.
+    failed: Option<u64>,
 }
 
 /// The end of the last line in `bytes` that is followed by a line for which `starts` holds:
@@ -266,5 +339,82 @@ mod tests {
         )
         .unwrap();
         assert_eq!(seen, (0..200_000).collect::<Vec<_>>());
+    }
+
+    /// Gives `good` bytes, then an I/O error.
+    struct FailsAfter {
+        good: Vec<u8>,
+        at: usize,
+    }
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.at == self.good.len() {
+                return Err(std::io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(self.good.len() - self.at).min(4096);
+            buf[..n].copy_from_slice(&self.good[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    fn numbers(b: &Block) -> Vec<Item> {
+        b.bytes
+            .split(|c| *c == b'x')
+            .filter(|s| !s.is_empty())
+            .map(|s| Item::Delete(vec![String::from_utf8_lossy(s).into_owned()]))
+            .collect()
+    }
+
+    #[test]
+    fn a_read_error_comes_after_every_item_before_it() {
+        let good: Vec<u8> = (0..600_000)
+            .flat_map(|i| format!("{i}x").into_bytes())
+            .collect();
+        for threads in [1, 2, 3] {
+            let input = FailsAfter {
+                good: good.clone(),
+                at: 0,
+            };
+            let mut seen = Vec::new();
+            let result = run(
+                Chunker::new(input, ends_at_x),
+                &numbers,
+                &|i| i,
+                threads,
+                &mut |i| {
+                    if let Item::Delete(d) = i {
+                        seen.push(d[0].parse::<u32>().unwrap());
+                    }
+                },
+            );
+            assert!(matches!(result, Err(LitError::Io(_))), "{threads} threads");
+            // Whole blocks before the failure arrive, in order, and nothing after a gap.
+            assert!(!seen.is_empty() && seen.len() < 600_000);
+            assert_eq!(seen, (0..seen.len() as u32).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_parser_that_panics_is_an_error_not_a_hang() {
+        let text: Vec<u8> = (0..300_000)
+            .flat_map(|i| format!("{i}x").into_bytes())
+            .collect();
+        let parse = |b: &Block| {
+            assert!(b.byte == 0, "only the first block parses");
+            numbers(b)
+        };
+        let result = run(
+            Chunker::new(text.as_slice(), ends_at_x),
+            &parse,
+            &|i| i,
+            2,
+            &mut |_| {},
+        );
+        assert!(
+            matches!(&result, Err(LitError::Format(m)) if m.contains("stopped unexpectedly")),
+            "{result:?}"
+        );
     }
 }

@@ -10,11 +10,6 @@ use include_dir::{include_dir, Dir};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// mimalloc instead of the system allocator: records are built on parsing threads and freed on
-/// another, which glibc's allocator handles slowly (measured in docs/benchmarks.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod workspace;
 
 /// The default review, embedded so that concur works from any directory.

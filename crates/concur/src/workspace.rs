@@ -254,16 +254,35 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
     let mut senders: Vec<SyncSender<Message>> = Vec::new();
     let mut receivers: Vec<Receiver<Message>> = Vec::new();
     for _ in &files {
-        let (tx, rx) = sync_channel(64);
+        // Up to 16 lots of BATCH prepared records wait for the database: enough to read on
+        // while the previous file commits, little memory.
+        let (tx, rx) = sync_channel(16);
         senders.push(tx);
         receivers.push(rx);
     }
     // Files already imported (same bytes) are skipped before any reading; a file that cannot be
-    // opened is reported with the others' results, not instead of them.
-    let infos: Vec<Result<FileInfo, String>> = files
-        .iter()
-        .map(|f| FileInfo::of(f).map_err(|e| format!("cannot read the file: {e}")))
-        .collect();
+    // opened is reported with the others' results, not instead of them. The files are hashed on
+    // every core: nothing else can start before this.
+    let hash = |f: &PathBuf| FileInfo::of(f).map_err(|e| format!("cannot read the file: {e}"));
+    let per_thread = files.len().div_ceil(threads).max(1);
+    let infos: Vec<Result<FileInfo, String>> = std::thread::scope(|scope| {
+        let parts: Vec<_> = files
+            .chunks(per_thread)
+            .map(|part| {
+                (
+                    part.len(),
+                    scope.spawn(move || part.iter().map(hash).collect()),
+                )
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|(len, part)| {
+                part.join()
+                    .unwrap_or_else(|_| vec![Err("hashing the file failed".to_string()); len])
+            })
+            .collect()
+    });
     let known: Vec<Option<concur_store::Batch>> = infos
         .iter()
         .map(|i| match i {
