@@ -225,7 +225,7 @@ struct Capture<'a> {
     /// Borrowed from the block while the text comes in one piece (the usual case).
     text: Cow<'a, str>,
     /// IdType of an ArticleId, EIdType of an ELocationID, Label of an AbstractText.
-    attr: Option<String>,
+    attr: Option<Cow<'a, str>>,
     major: bool,
 }
 
@@ -703,7 +703,7 @@ fn store(
         Field::Abstract => {
             if !text.is_empty() {
                 r.abstract_sections.push(Section {
-                    label: c.attr.filter(|l| !l.is_empty()),
+                    label: c.attr.filter(|l| !l.is_empty()).map(Cow::into_owned),
                     text,
                 });
             }

@@ -15,6 +15,7 @@
 //! ones is left to the caller, which keeps the stack of open elements anyway.
 
 use memchr::{memchr, memchr3, memmem};
+use std::borrow::Cow;
 
 /// One piece of the document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,8 +205,8 @@ fn declaration_end(bytes: &[u8]) -> Option<usize> {
 }
 
 /// The value of attribute `key` (compared by local name, after any `prefix:`) in a start tag's
-/// raw attribute text, entities decoded.
-pub(crate) fn attribute(attrs: &str, key: &str) -> Option<String> {
+/// raw attribute text, entities decoded (borrowed when there are none).
+pub(crate) fn attribute<'a>(attrs: &'a str, key: &str) -> Option<Cow<'a, str>> {
     let b = attrs.as_bytes();
     let mut at = 0;
     while at < b.len() {
@@ -222,9 +223,13 @@ pub(crate) fn attribute(attrs: &str, key: &str) -> Option<String> {
         let value_end = v + 1 + memchr(quote, &b[v + 1..])?;
         let local = name.rsplit(':').next().unwrap_or(name);
         if local == key {
+            let raw = &attrs[v + 1..value_end];
+            if memchr(b'&', raw.as_bytes()).is_none() {
+                return Some(Cow::Borrowed(raw));
+            }
             let mut out = String::new();
-            decode_into(&attrs[v + 1..value_end], &mut out);
-            return Some(out);
+            decode_into(raw, &mut out);
+            return Some(Cow::Owned(out));
         }
         at = value_end + 1;
     }
