@@ -366,4 +366,139 @@ mod tests {
         );
         assert_eq!(out, "a & b β α <i>  AT&T &#xZZ;");
     }
+
+    /// A small XML tree for the round-trip property.
+    #[derive(Debug, Clone, PartialEq)]
+    enum Node {
+        Element {
+            name: String,
+            label: Option<String>,
+            children: Vec<Node>,
+        },
+        Text(String),
+    }
+
+    fn escape(text: &str) -> String {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    }
+
+    /// Writes a tree, mixing in what a scanner must step over: comments, CDATA and character
+    /// references.
+    fn write(node: &Node, out: &mut String) {
+        match node {
+            Node::Text(t) if t.contains('β') => {
+                out.push_str(&escape(t).replace('β', "&#946;"));
+            }
+            Node::Text(t) if t.starts_with('c') => {
+                out.push_str(&format!("<![CDATA[{t}]]>"));
+            }
+            Node::Text(t) => out.push_str(&escape(t)),
+            Node::Element {
+                name,
+                label,
+                children,
+            } => {
+                out.push('<');
+                out.push_str(name);
+                if let Some(l) = label {
+                    out.push_str(&format!(" Label=\"{}\" x='>'", escape(l)));
+                }
+                if children.is_empty() {
+                    out.push_str("/>");
+                    return;
+                }
+                out.push('>');
+                out.push_str("<!-- a comment -->");
+                for c in children {
+                    write(c, out);
+                }
+                out.push_str(&format!("</{name} >"));
+            }
+        }
+    }
+
+    /// Reads a tree back from the scanner's tokens.
+    fn read(text: &str) -> Vec<Node> {
+        let mut s = Scanner::new(text, 0);
+        let mut stack: Vec<(String, Option<String>, Vec<Node>)> =
+            vec![(String::new(), None, vec![])];
+        loop {
+            match s.next_token().unwrap() {
+                Token::Eof => break,
+                Token::Start { name, attrs, empty } => {
+                    let label = attribute(attrs, "Label").map(Cow::into_owned);
+                    if empty {
+                        let node = Node::Element {
+                            name: name.into(),
+                            label,
+                            children: vec![],
+                        };
+                        stack.last_mut().unwrap().2.push(node);
+                    } else {
+                        stack.push((name.into(), label, vec![]));
+                    }
+                }
+                Token::End { name } => {
+                    let (open, label, children) = stack.pop().unwrap();
+                    assert_eq!(open, name);
+                    let node = Node::Element {
+                        name: open,
+                        label,
+                        children,
+                    };
+                    stack.last_mut().unwrap().2.push(node);
+                }
+                Token::Text(raw) => {
+                    let mut t = String::new();
+                    decode_into(raw, &mut t);
+                    stack.last_mut().unwrap().2.push(Node::Text(t));
+                }
+                Token::CData(t) => stack.last_mut().unwrap().2.push(Node::Text(t.into())),
+            }
+        }
+        stack.pop().unwrap().2
+    }
+
+    fn tree() -> impl proptest::strategy::Strategy<Value = Node> {
+        use proptest::prelude::*;
+        // Texts are never empty and never adjacent (the writer would merge them).
+        let text = "[a-z &<>\"'β]{1,12}".prop_map(Node::Text);
+        text.prop_recursive(4, 40, 5, |inner| {
+            (
+                "[A-Z][A-Za-z]{0,8}",
+                proptest::option::of("[a-zA-Z &<>\"]{0,10}"),
+                proptest::collection::vec(inner, 0..5),
+            )
+                .prop_map(|(name, label, children)| {
+                    let mut merged: Vec<Node> = Vec::new();
+                    for c in children {
+                        if matches!((merged.last(), &c), (Some(Node::Text(_)), Node::Text(_))) {
+                            continue;
+                        }
+                        merged.push(c);
+                    }
+                    Node::Element {
+                        name,
+                        label,
+                        children: merged,
+                    }
+                })
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_trees_scan_back_unchanged(root in tree()) {
+            let root = match root {
+                Node::Text(t) => Node::Element { name: "Root".into(), label: None, children: vec![Node::Text(t)] },
+                element => element,
+            };
+            let mut text = String::new();
+            write(&root, &mut text);
+            proptest::prop_assert_eq!(read(&text), vec![root], "{}", text);
+        }
+    }
 }
