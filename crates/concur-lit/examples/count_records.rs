@@ -2,6 +2,10 @@
 //! (used by `scripts/bench-import` beside pubmed_parser and rispy).
 
 use concur_lit::{read_file, Item};
+
+/// The allocator of the `concur` binary, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
