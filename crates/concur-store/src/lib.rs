@@ -50,9 +50,12 @@ pub enum StoreError {
     /// A request that the workspace's state does not allow.
     #[error("{0}")]
     Invalid(String),
+    /// Another command held the workspace's write lock for longer than the busy timeout.
+    #[error("the workspace is busy: another concur command (an import?) is writing to it; run this again when it has finished")]
+    Busy,
     /// SQLite.
     #[error("database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
     /// Files.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -62,6 +65,17 @@ pub enum StoreError {
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy
+            }
+            _ => StoreError::Sql(e),
+        }
+    }
+}
 
 /// What `concur.toml` holds.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
@@ -254,7 +268,16 @@ impl Workspace {
         // Larger pages: fewer page writes per stored record (set before the first table exists;
         // ignored for an existing database).
         conn.pragma_update(None, "page_size", 16384)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Back to WAL if a bulk import batch was killed (its hot journal is rolled back first).
+        // While another command writes a bulk batch the switch is refused at once; that command
+        // switches back itself when its batch ends.
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        if let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
+            match StoreError::from(e) {
+                StoreError::Busy => {}
+                other => return Err(other),
+            }
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // A 64 MB page cache: large import transactions spill to the WAL less often.

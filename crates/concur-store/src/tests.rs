@@ -199,3 +199,28 @@ fn with_another_connection_open_a_batch_goes_through_the_wal() {
     assert_eq!(journal_mode(&ws.conn), "wal");
     assert_eq!(reader.records(&Filter::default()).unwrap().len(), 1);
 }
+
+#[test]
+fn a_command_opened_during_a_bulk_batch_reads_what_is_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
+    assert!(import.bulk);
+    import.add(record(Some("1"), "One", 2020)).unwrap();
+    // Opening does not wait for the batch, and sees only what was committed before it.
+    let other = Workspace::open(dir.path()).unwrap();
+    assert_eq!(other.records(&Filter::default()).unwrap().len(), 0);
+    import.commit().unwrap();
+    assert_eq!(other.records(&Filter::default()).unwrap().len(), 1);
+    assert_eq!(journal_mode(&ws.conn), "wal");
+}
+
+#[test]
+fn a_locked_workspace_is_reported_as_busy() {
+    let e = StoreError::from(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+        None,
+    ));
+    assert!(matches!(e, StoreError::Busy));
+    assert!(e.to_string().contains("busy"));
+}
