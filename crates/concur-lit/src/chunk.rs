@@ -313,31 +313,45 @@ mod tests {
         assert!(blocks > 1);
     }
 
-    #[test]
-    fn parallel_run_keeps_file_order() {
-        let text: Vec<u8> = (0..200_000)
-            .flat_map(|i| format!("{i}x").into_bytes())
-            .collect();
-        let parse = |b: &Block| {
-            b.bytes
-                .split(|c| *c == b'x')
-                .filter(|s| !s.is_empty())
-                .map(|s| Item::Delete(vec![String::from_utf8_lossy(s).into_owned()]))
-                .collect()
-        };
+    /// "0x1x2x...": numbers, each record ending at an `x`.
+    fn counted(n: u32) -> Vec<u8> {
+        (0..n).flat_map(|i| format!("{i}x").into_bytes()).collect()
+    }
+
+    /// A parser of [`counted`] blocks: one item per number.
+    fn numbers(b: &Block) -> Vec<Item> {
+        b.bytes
+            .split(|c| *c == b'x')
+            .filter(|s| !s.is_empty())
+            .map(|s| Item::Delete(vec![String::from_utf8_lossy(s).into_owned()]))
+            .collect()
+    }
+
+    /// The numbers a run hands out, in order.
+    fn collect_numbers<R: Read + Send>(
+        input: R,
+        parse: Parse<'_>,
+        threads: usize,
+    ) -> (Result<u64, LitError>, Vec<u32>) {
         let mut seen = Vec::new();
-        run(
-            Chunker::new(text.as_slice(), ends_at_x),
-            &parse,
+        let result = run(
+            Chunker::new(input, ends_at_x),
+            parse,
             &|i| i,
-            3,
+            threads,
             &mut |i| {
                 if let Item::Delete(d) = i {
                     seen.push(d[0].parse::<u32>().unwrap());
                 }
             },
-        )
-        .unwrap();
+        );
+        (result, seen)
+    }
+
+    #[test]
+    fn parallel_run_keeps_file_order() {
+        let (result, seen) = collect_numbers(counted(200_000).as_slice(), &numbers, 3);
+        result.unwrap();
         assert_eq!(seen, (0..200_000).collect::<Vec<_>>());
     }
 
@@ -359,36 +373,14 @@ mod tests {
         }
     }
 
-    fn numbers(b: &Block) -> Vec<Item> {
-        b.bytes
-            .split(|c| *c == b'x')
-            .filter(|s| !s.is_empty())
-            .map(|s| Item::Delete(vec![String::from_utf8_lossy(s).into_owned()]))
-            .collect()
-    }
-
     #[test]
     fn a_read_error_comes_after_every_item_before_it() {
-        let good: Vec<u8> = (0..600_000)
-            .flat_map(|i| format!("{i}x").into_bytes())
-            .collect();
         for threads in [1, 2, 3] {
             let input = FailsAfter {
-                good: good.clone(),
+                good: counted(600_000),
                 at: 0,
             };
-            let mut seen = Vec::new();
-            let result = run(
-                Chunker::new(input, ends_at_x),
-                &numbers,
-                &|i| i,
-                threads,
-                &mut |i| {
-                    if let Item::Delete(d) = i {
-                        seen.push(d[0].parse::<u32>().unwrap());
-                    }
-                },
-            );
+            let (result, seen) = collect_numbers(input, &numbers, threads);
             assert!(matches!(result, Err(LitError::Io(_))), "{threads} threads");
             // Whole blocks before the failure arrive, in order, and nothing after a gap.
             assert!(!seen.is_empty() && seen.len() < 600_000);
@@ -398,20 +390,11 @@ mod tests {
 
     #[test]
     fn a_parser_that_panics_is_an_error_not_a_hang() {
-        let text: Vec<u8> = (0..300_000)
-            .flat_map(|i| format!("{i}x").into_bytes())
-            .collect();
         let parse = |b: &Block| {
             assert!(b.byte == 0, "only the first block parses");
             numbers(b)
         };
-        let result = run(
-            Chunker::new(text.as_slice(), ends_at_x),
-            &parse,
-            &|i| i,
-            2,
-            &mut |_| {},
-        );
+        let (result, _) = collect_numbers(counted(300_000).as_slice(), &parse, 2);
         assert!(
             matches!(&result, Err(LitError::Format(m)) if m.contains("stopped unexpectedly")),
             "{result:?}"

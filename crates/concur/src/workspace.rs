@@ -263,7 +263,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
     // Files already imported (same bytes) are skipped before any reading; a file that cannot be
     // opened is reported with the others' results, not instead of them. The files are hashed on
     // every core: nothing else can start before this.
-    let hash = |f: &PathBuf| FileInfo::of(f).map_err(|e| format!("cannot read the file: {e}"));
+    let hash_file = |f: &PathBuf| FileInfo::of(f).map_err(|e| format!("cannot read the file: {e}"));
     let per_thread = files.len().div_ceil(threads).max(1);
     let infos: Vec<Result<FileInfo, String>> = std::thread::scope(|scope| {
         let parts: Vec<_> = files
@@ -271,7 +271,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
             .map(|part| {
                 (
                     part.len(),
-                    scope.spawn(move || part.iter().map(hash).collect()),
+                    scope.spawn(move || part.iter().map(hash_file).collect()),
                 )
             })
             .collect();
