@@ -280,8 +280,10 @@ impl Workspace {
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // A 64 MB page cache: large import transactions spill to the WAL less often.
-        conn.pragma_update(None, "cache_size", -65536)?;
+        // A 4 MB page cache. A 64 MB one made imports slower, not faster (XML 0.87 -> 0.79 s,
+        // RIS 1.14 -> 1.09 s, medians of interleaved runs): its pages are faulted in one by one,
+        // and a batch's pages then go to the file at commit, when nothing else runs.
+        conn.pragma_update(None, "cache_size", -4096)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         schema::migrate(&mut conn)?;
         Ok(Workspace {
