@@ -9,11 +9,11 @@
 use concur_lit::dedup::{self, Keys, Settings, Version};
 use concur_lit::{Item, Record};
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 /// How long a command waits for another connection's write lock before giving up.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
 
 mod schema;
 
@@ -55,7 +55,7 @@ pub enum StoreError {
     Busy,
     /// SQLite.
     #[error("database: {0}")]
-    Sql(rusqlite::Error),
+    Sql(#[source] rusqlite::Error),
     /// Files.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -273,13 +273,7 @@ impl Workspace {
         // Back to WAL if a bulk import batch was killed (its hot journal is rolled back first).
         // While another command writes a bulk batch the switch is refused at once; that command
         // switches back itself when its batch ends.
-        conn.busy_timeout(std::time::Duration::ZERO)?;
-        if let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
-            match StoreError::from(e) {
-                StoreError::Busy => {}
-                other => return Err(other),
-            }
-        }
+        switch_journal(&conn, "wal");
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // A 4 MB page cache. A 64 MB one made imports slower, not faster (XML 0.87 -> 0.79 s,
@@ -363,13 +357,7 @@ impl Workspace {
     /// is open (a running web app, say) the switch is refused at once and the batch goes through
     /// the WAL. The workspace returns to WAL when the batch ends, or at the next open.
     fn bulk_journal(&self) -> bool {
-        let switched = self.conn.busy_timeout(std::time::Duration::ZERO).is_ok()
-            && self
-                .conn
-                .pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0))
-                .is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"));
-        let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
-        switched
+        switch_journal(&self.conn, "delete")
     }
 
     /// Records in id order that pass the filter.
@@ -664,13 +652,24 @@ impl Import<'_> {
         Ok(batch)
     }
 
-    /// Back to WAL after a bulk batch (see `Workspace::bulk_journal`); if this fails, the next
-    /// open of the workspace sets it.
+    /// Back to WAL after a bulk batch (see `Workspace::bulk_journal`); if another command holds
+    /// the database just now, the next open of the workspace does it.
     fn end_bulk(&self) {
         if self.bulk {
-            let _ = self.conn.pragma_update(None, "journal_mode", "WAL");
+            switch_journal(self.conn, "wal");
         }
     }
+}
+
+/// Sets the journal mode if no other connection stands in the way, without waiting for one;
+/// whether the database is now in `mode`.
+fn switch_journal(conn: &Connection, mode: &str) -> bool {
+    let switched = conn.busy_timeout(std::time::Duration::ZERO).is_ok()
+        && conn
+            .pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
+            .is_ok_and(|now| now.eq_ignore_ascii_case(mode));
+    let _ = conn.busy_timeout(BUSY_TIMEOUT);
+    switched
 }
 
 impl Drop for Import<'_> {
