@@ -152,12 +152,7 @@ pub fn forest(run: &AnalysisRun<'_>) -> Option<String> {
             y + 4.0,
             "middle",
             "normal",
-            &format!(
-                "{} [{}, {}]",
-                fmt_natural(m, est[0]),
-                fmt_natural(m, est[1]),
-                fmt_natural(m, est[2])
-            ),
+            &interval_label(m, *est),
         ));
         let wt = if w.is_finite() {
             format!("{w:.1}%")
@@ -189,12 +184,7 @@ pub fn forest(run: &AnalysisRun<'_>) -> Option<String> {
         y + 4.0,
         "middle",
         "bold",
-        &format!(
-            "{} [{}, {}]",
-            fmt_natural(m, pooled[0]),
-            fmt_natural(m, pooled[1]),
-            fmt_natural(m, pooled[2])
-        ),
+        &interval_label(m, pooled),
     ));
     let mut y2 = y + row_h;
     if let Some([a, b]) = pi {
@@ -374,4 +364,14 @@ pub fn prisma(review: &Review) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// "estimate [lower, upper]" on the natural scale, as the right-hand column shows it.
+fn interval_label(m: Measure, [estimate, lower, upper]: [f64; 3]) -> String {
+    format!(
+        "{} [{}, {}]",
+        fmt_natural(m, estimate),
+        fmt_natural(m, lower),
+        fmt_natural(m, upper)
+    )
 }
