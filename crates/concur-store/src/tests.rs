@@ -224,3 +224,30 @@ fn a_locked_workspace_is_reported_as_busy() {
     assert!(matches!(e, StoreError::Busy));
     assert!(e.to_string().contains("busy"));
 }
+
+proptest::proptest! {
+    /// The record JSON (written with sonic-rs) is what serde_json writes, byte for byte, and
+    /// reads back to the same record, whatever the texts hold (quotes, controls, any Unicode).
+    #[test]
+    fn record_json_is_serde_json(
+        title in proptest::option::of(proptest::prelude::any::<String>()),
+        text in "[\"\\\\/\u{0}-\u{1f}\u{7f}a-zé\u{2028}\u{1F600} ]{0,40}",
+        keywords in proptest::collection::vec(proptest::prelude::any::<String>(), 0..4),
+        year in proptest::option::of(proptest::prelude::any::<u16>()),
+        byte in proptest::prelude::any::<u64>(),
+    ) {
+        let r = Record {
+            title,
+            journal: Some(text.clone()),
+            authors: vec![Author { last: text, ..Author::default() }],
+            keywords,
+            year,
+            label: Some(true),
+            position: Position { byte, line: 7 },
+            ..Record::default()
+        };
+        let ours = Prepared::new(&r).unwrap().data;
+        proptest::prop_assert_eq!(&ours, &serde_json::to_string(&r).unwrap());
+        proptest::prop_assert_eq!(serde_json::from_str::<Record>(&ours).unwrap(), r);
+    }
+}
