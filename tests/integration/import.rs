@@ -129,6 +129,56 @@ fn a_file_given_twice_in_one_command_is_imported_once() {
 }
 
 #[test]
+fn files_of_the_same_size_with_other_bytes_are_all_imported_and_hashed() {
+    // Same length, different bytes: hashed before reading (a size some file shares), and not
+    // taken for one another. A third file of a new size is hashed while it is read; all three
+    // are then recognised when imported again.
+    let ws = workspace();
+    let record =
+        |year: u32| format!("TY  - JOUR\nTI  - Radiotherapy and T-DM1\nPY  - {year}\nER  - \n");
+    let files = [
+        (ws.path().join("a.ris"), record(2019)),
+        (ws.path().join("b.ris"), record(2020)),
+        (
+            ws.path().join("c.ris"),
+            format!("{}{}", record(2021), record(2022)),
+        ),
+    ];
+    for (path, text) in &files {
+        std::fs::write(path, text).unwrap();
+    }
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.to_str().unwrap()).collect();
+    let import = |paths: &[&str]| {
+        let mut args = vec!["import", "--json"];
+        args.extend_from_slice(paths);
+        let out = run_json(ws.path(), &args);
+        out.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["skipped"].as_bool().unwrap(),
+                    o["batch"]["file_hash"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = import(&paths);
+    assert!(first.iter().all(|(skipped, _)| !skipped));
+    assert!(first.iter().all(|(_, hash)| hash.len() == 64));
+    assert_ne!(first[0].1, first[1].1);
+    let records = run_json(ws.path(), &["records", "--json"]);
+    assert_eq!(records.as_array().unwrap().len(), 4);
+    // Again, in another order: every file is known by its hash now.
+    let again = import(&[paths[2], paths[0], paths[1]]);
+    assert_eq!(
+        again.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [true, true, true]
+    );
+    assert_eq!(again[0].1, first[2].1);
+}
+
+#[test]
 fn update_files_apply_their_deletions() {
     let Some(dir) = fixtures() else { return };
     let update = dir.join("pubmed/pmparser_update_pubmed26n1335.xml");

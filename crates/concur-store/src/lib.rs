@@ -139,14 +139,29 @@ pub struct FileInfo {
 impl FileInfo {
     /// Hashes a file (streaming; memory-mapped where the platform allows).
     pub fn of(path: &Path) -> Result<FileInfo> {
-        let mut hasher = blake3::Hasher::new();
-        hasher.update_reader(std::fs::File::open(path)?)?;
         Ok(FileInfo {
             file_name: path.display().to_string(),
-            hash: hasher.finalize().to_hex().to_string(),
+            hash: hash_file(path)?,
             bytes: std::fs::metadata(path)?.len(),
         })
     }
+
+    /// A file whose hash is not known yet: its import sets it with [`Import::set_file_hash`]
+    /// before it commits.
+    pub fn unhashed(path: &Path) -> Result<FileInfo> {
+        Ok(FileInfo {
+            file_name: path.display().to_string(),
+            hash: String::new(),
+            bytes: std::fs::metadata(path)?.len(),
+        })
+    }
+}
+
+/// The BLAKE3 hash of a file's bytes, in hex.
+pub fn hash_file(path: &Path) -> Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// A record's duplicate status.
@@ -317,6 +332,16 @@ impl Workspace {
             .optional()?)
     }
 
+    /// Whether some batch imported a file of exactly this many bytes. A file of a size never
+    /// seen cannot have been imported before, so its hash need not be known before it is read.
+    pub fn has_batch_of_size(&self, bytes: u64) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM batch WHERE file_bytes = ?1)",
+            [bytes as i64],
+            |r| r.get(0),
+        )?)
+    }
+
     /// All batches, oldest first.
     pub fn batches(&self) -> Result<Vec<Batch>> {
         let mut stmt = self.conn.prepare(&format!("{BATCH_SELECT} ORDER BY id"))?;
@@ -343,14 +368,18 @@ impl Workspace {
             rejected: 0,
             deletions: 0,
             deleted: 0,
+            hashed: false,
             writeback: writeback::Writeback::new(self.conn.path().map(Path::new)),
         };
+        // An unhashed file's batch holds an empty hash until `set_file_hash`; the write lock
+        // held from BEGIN IMMEDIATE to COMMIT keeps any other batch from seeing or clashing with it.
         import.conn.execute(
             "INSERT INTO batch (source, file_name, file_hash, file_bytes, format, imported_at)
              VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
             params![source, file.file_name, file.hash, file.bytes as i64, format],
         )?;
         import.batch = import.conn.last_insert_rowid();
+        import.hashed = !file.hash.is_empty();
         Ok(import)
     }
 
@@ -532,6 +561,8 @@ pub struct Import<'c> {
     rejected: i64,
     deletions: i64,
     deleted: i64,
+    /// Whether the batch row holds its file's hash (see [`FileInfo::unhashed`]).
+    hashed: bool,
     /// Starts the kernel writing stored pages early (see `writeback`).
     writeback: writeback::Writeback,
 }
@@ -641,8 +672,36 @@ impl Import<'_> {
         self.records
     }
 
-    /// Finishes the batch: counts written, transaction committed.
+    /// Sets the hash of a file begun with [`FileInfo::unhashed`]. If another batch, committed
+    /// meanwhile, already holds a file with that hash, it is returned and this batch should be
+    /// dropped (rolled back): the file was imported already.
+    pub fn set_file_hash(&mut self, hash: &str) -> Result<Option<Batch>> {
+        let earlier = self
+            .conn
+            .query_row(
+                &format!("{BATCH_SELECT} WHERE file_hash = ?1 AND id <> ?2"),
+                params![hash, self.batch],
+                batch_row,
+            )
+            .optional()?;
+        if earlier.is_none() {
+            self.conn.execute(
+                "UPDATE batch SET file_hash = ?2 WHERE id = ?1",
+                params![self.batch, hash],
+            )?;
+            self.hashed = true;
+        }
+        Ok(earlier)
+    }
+
+    /// Finishes the batch: counts written, transaction committed. A batch of an unhashed file
+    /// needs [`Import::set_file_hash`] first.
     pub fn commit(mut self) -> Result<Batch> {
+        if !self.hashed {
+            return Err(StoreError::Invalid(
+                "an import batch cannot be committed before its file's hash is known".into(),
+            ));
+        }
         self.conn.execute(
             "UPDATE batch SET record_count = ?2, rejected_count = ?3, deletion_count = ?4,
                  deleted_count = ?5 WHERE id = ?1",

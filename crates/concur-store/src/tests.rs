@@ -251,3 +251,39 @@ proptest::proptest! {
         proptest::prop_assert_eq!(serde_json::from_str::<Record>(&ours).unwrap(), r);
     }
 }
+
+#[test]
+fn an_unhashed_batch_commits_only_with_its_hash_and_yields_to_an_earlier_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("records.ris");
+    std::fs::write(&path, b"TY  - JOUR\nER  - \n").unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let unhashed = FileInfo::unhashed(&path).unwrap();
+    assert_eq!(unhashed.hash, "");
+    assert_eq!(unhashed.bytes, 18);
+    assert!(!ws.has_batch_of_size(18).unwrap());
+
+    // Without its hash the batch cannot commit, and nothing of it stays.
+    let mut batch = ws.begin_import(&unhashed, "test", "ris").unwrap();
+    batch.add(record(Some("1"), "A title", 2020)).unwrap();
+    assert!(matches!(batch.commit(), Err(StoreError::Invalid(_))));
+    assert!(ws.batches().unwrap().is_empty());
+
+    let hash = hash_file(&path).unwrap();
+    assert_eq!(hash, FileInfo::of(&path).unwrap().hash);
+    let mut batch = ws.begin_import(&unhashed, "test", "ris").unwrap();
+    batch.add(record(Some("1"), "A title", 2020)).unwrap();
+    assert!(batch.set_file_hash(&hash).unwrap().is_none());
+    let first = batch.commit().unwrap();
+    assert_eq!(first.file_hash, hash);
+    assert!(ws.has_batch_of_size(18).unwrap());
+
+    // The same bytes read again as if new: the earlier batch is found, this one rolls back.
+    let mut batch = ws.begin_import(&unhashed, "test", "ris").unwrap();
+    batch.add(record(Some("2"), "Another title", 2021)).unwrap();
+    let earlier = batch.set_file_hash(&hash).unwrap();
+    assert_eq!(earlier.map(|b| b.id), Some(first.id));
+    drop(batch);
+    assert_eq!(ws.batches().unwrap().len(), 1);
+    assert_eq!(ws.records(&Filter::default()).unwrap().len(), 1);
+}
