@@ -432,8 +432,15 @@ fn parse_from<'a>(
                 attrs,
                 empty,
             } => {
-                let local = full.rsplit_once(':').map_or(full, |(_, l)| l);
-                let name = tag(local.as_bytes());
+                // PubMed's own elements have no prefix; only a name that is not one of them is
+                // looked up again by its local part (after any `prefix:`).
+                let name = match tag(full.as_bytes()) {
+                    Tag::Other => match full.rsplit_once(':') {
+                        Some((_, local)) => tag(local.as_bytes()),
+                        None => Tag::Other,
+                    },
+                    known => known,
+                };
                 if let Tag::Skipped(i) = name {
                     let inside = st.record.is_some() && st.capture.is_none() && !empty;
                     if inside && scanner.skip_past(&SKIP_TO[usize::from(i)]) {

@@ -93,7 +93,10 @@ impl<'a> Scanner<'a> {
                         return fail("end of input inside a closing tag");
                     };
                     let end = start + 2 + close;
-                    let name = self.text[start + 2..end].trim_end_matches(is_space);
+                    let mut name = &self.text[start + 2..end];
+                    if name.ends_with(is_space) {
+                        name = name.trim_end_matches(is_space);
+                    }
                     if !is_name(name) {
                         return fail("a closing tag without a valid name");
                     }
@@ -130,15 +133,27 @@ impl<'a> Scanner<'a> {
                 }
                 Some(_) => {
                     let from = start + 1;
+                    // The name runs to the first byte that cannot be in one; only white space,
+                    // `/` and `>` may end it.
                     let name_len = bytes[from..]
                         .iter()
-                        .position(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'))
+                        .position(|&b| NOT_IN_NAME[usize::from(b)])
                         .unwrap_or(bytes.len() - from);
+                    let ends_name = bytes
+                        .get(from + name_len)
+                        .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>'));
                     let name = &self.text[from..from + name_len];
-                    if !is_name(name) {
+                    if !ends_name || !starts_name(name) {
                         return fail("a '<' that does not start a valid tag");
                     }
-                    let Some(close) = tag_end(&bytes[from + name_len..]) else {
+                    // Most tags have no attributes: their name ends at the `>`.
+                    let after_name = &bytes[from + name_len..];
+                    let close = if after_name.first() == Some(&b'>') {
+                        Some(0)
+                    } else {
+                        tag_end(after_name)
+                    };
+                    let Some(close) = close else {
                         return fail("end of input inside a tag");
                     };
                     let close = from + name_len + close;
@@ -164,19 +179,28 @@ fn is_space(c: char) -> bool {
 /// An XML name, loosely: it starts with a letter, `_`, `:` or a non-ASCII character and holds no
 /// markup characters or white space.
 fn is_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    match b.first() {
-        Some(c) if c.is_ascii_alphabetic() || matches!(c, b'_' | b':') || *c >= 0x80 => {
-            b.iter().all(|c| {
-                !matches!(
-                    c,
-                    b' ' | b'\t' | b'\r' | b'\n' | b'<' | b'>' | b'&' | b'"' | b'\'' | b'=' | b'/'
-                )
-            })
-        }
-        _ => false,
-    }
+    starts_name(name) && !name.bytes().any(|b| NOT_IN_NAME[usize::from(b)])
 }
+
+/// Whether the first character of `name` may start an XML name (loosely, as in [`is_name`]).
+fn starts_name(name: &str) -> bool {
+    name.as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b':') || *c >= 0x80)
+}
+
+/// The bytes that cannot be part of a name: white space and markup characters. A table, as the
+/// name of every tag is scanned byte by byte.
+static NOT_IN_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b" \t\r\n<>&\"'=/";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// The offset of the `>` ending a start tag, skipping over quoted attribute values (which may
 /// hold `>`).
