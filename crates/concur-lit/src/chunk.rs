@@ -171,7 +171,10 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     // Every worker reads (and inflates) its next block itself, in turn, then parses it: no
     // thread waits on a reading thread that the scheduler has put aside. (A separate reading
     // thread left the cores idle about a tenth of the time; docs/benchmarks.md.)
-    let window = (threads * 2) as u64;
+    // Blocks parse in uneven times, so a worker may run a few blocks ahead of the one the sink
+    // waits for. With two blocks a thread, workers waited 3-20 ms per two-file import at this
+    // limit; with four, not at all (about 5 MB more of blocks in memory).
+    let window = (threads * 4) as u64;
     let source = Mutex::new(Source {
         chunker,
         cut: 0,
