@@ -178,13 +178,25 @@ fn tag(name: &[u8]) -> Tag {
         },
         _ => Tag::Other,
     };
-    if found == Tag::Other {
+    if found == Tag::Other && SKIPPED_LENGTHS & (1 << name.len().min(63)) != 0 {
         if let Some(i) = SKIPPED.iter().position(|s| s.as_bytes() == name) {
             return Tag::Skipped(i as u8);
         }
     }
     found
 }
+
+/// The lengths of the [`SKIPPED`] names, one bit each: most names are of none of these lengths
+/// and are not compared with the list at all.
+const SKIPPED_LENGTHS: u64 = {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < SKIPPED.len() {
+        bits |= 1 << SKIPPED[i].len();
+        i += 1;
+    }
+    bits
+};
 
 /// What a text being captured belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,10 +252,12 @@ impl<'a> Capture<'a> {
 }
 
 /// Elements whose whole content the record model does not use: skipped with one substring
-/// search instead of being scanned. None of them nests inside itself, so the first closing tag
-/// is the right one. (Reference lists are a fifth of a baseline file and hold identifiers a naive
-/// reader would take for the record's own.)
-const SKIPPED: [&str; 7] = [
+/// search instead of being scanned. Only a reference list can hold elements of its own name
+/// ([`NESTS`]); for the others the first closing tag is the right one. (Reference lists are a
+/// fifth of a baseline file and hold identifiers a naive reader would take for the record's own;
+/// skipping a whole list rather than each reference in it saved a twentieth of the scanning.)
+const SKIPPED: [&str; 8] = [
+    "ReferenceList",
     "Reference",
     "History",
     "CommentsCorrectionsList",
@@ -253,12 +267,21 @@ const SKIPPED: [&str; 7] = [
     "DataBankList",
 ];
 
+/// The index in [`SKIPPED`] of the one element that nests (PubMed's DTD lets a `ReferenceList`
+/// hold further `ReferenceList`s).
+const NESTS: u8 = 0;
+
 /// The closing tags of [`SKIPPED`], as searchers built once.
 static SKIP_TO: LazyLock<Vec<memmem::Finder<'static>>> = LazyLock::new(|| {
     SKIPPED
         .iter()
         .map(|name| memmem::Finder::new(format!("</{name}>").as_bytes()).into_owned())
         .collect()
+});
+
+/// The opening tag of the nesting element ([`NESTS`]), without its `>`.
+static NESTED_OPEN: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| {
+    memmem::Finder::new(format!("<{}", SKIPPED[usize::from(NESTS)]).as_bytes()).into_owned()
 });
 
 /// The length of the prefix of `bytes` that ends after the last whole record (for
@@ -443,7 +466,13 @@ fn parse_from<'a>(
                 };
                 if let Tag::Skipped(i) = name {
                     let inside = st.record.is_some() && st.capture.is_none() && !empty;
-                    if inside && scanner.skip_past(&SKIP_TO[usize::from(i)]) {
+                    let close = &SKIP_TO[usize::from(i)];
+                    if inside
+                        && match i {
+                            NESTS => scanner.skip_past_nested(&NESTED_OPEN, close),
+                            _ => scanner.skip_past(close),
+                        }
+                    {
                         continue;
                     }
                 }

@@ -74,6 +74,43 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Moves past the end of an element that may hold elements of its own name, the scanner
+    /// standing just after its opening tag: `open` finds `<name` and `close` finds `</name>`.
+    /// False (and nothing moved) when the element does not end.
+    pub fn skip_past_nested(
+        &mut self,
+        open: &memmem::Finder<'_>,
+        close: &memmem::Finder<'_>,
+    ) -> bool {
+        let bytes = self.text.as_bytes();
+        let mut at = self.pos;
+        let mut depth = 1usize;
+        while depth > 0 {
+            let Some(end) = close.find(&bytes[at..]).map(|i| at + i) else {
+                return false;
+            };
+            // Elements of the same name opened before this closing tag (not `<name/>`, nor a
+            // longer name that starts the same).
+            let mut from = at;
+            while let Some(start) = open.find(&bytes[from..end]).map(|i| from + i) {
+                let after = start + open.needle().len();
+                from = after;
+                match bytes.get(after) {
+                    Some(b'>') => depth += 1,
+                    Some(b' ' | b'\t' | b'\r' | b'\n') => match tag_end(&bytes[after..end]) {
+                        Some(gt) if bytes[after + gt - 1] != b'/' => depth += 1,
+                        _ => {}
+                    },
+                    _ => {}
+                }
+            }
+            depth -= 1;
+            at = end + close.needle().len();
+        }
+        self.pos = at;
+        true
+    }
+
     pub fn next_token(&mut self) -> Result<Token<'a>, ScanError> {
         let bytes = self.text.as_bytes();
         loop {
@@ -363,6 +400,37 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn nested_elements_are_skipped_whole() {
+        let open = memmem::Finder::new(b"<L");
+        let close = memmem::Finder::new(b"</L>");
+        fn skip<'a>(
+            doc: &'a str,
+            open: &memmem::Finder,
+            close: &memmem::Finder,
+        ) -> Option<Token<'a>> {
+            let mut s = Scanner::new(doc, 0);
+            assert!(matches!(s.next_token(), Ok(Token::Start { name: "L", .. })));
+            s.skip_past_nested(open, close)
+                .then(|| s.next_token().unwrap())
+        }
+        // Lists inside the list, one with attributes; `<L/>` and `<Lx>` open nothing to close.
+        let doc = "<L><r/><L><L a='>'><r/></L></L><L/><Lx>t</Lx><r/></L><after/>";
+        let after = Token::Start {
+            name: "after",
+            attrs: "",
+            empty: true,
+        };
+        assert_eq!(skip(doc, &open, &close), Some(after));
+        assert_eq!(skip("<L><r/></L><after/>", &open, &close), Some(after));
+        // An inner list that never ends: nothing is skipped and the scanner has not moved.
+        let mut s = Scanner::new("<L><L></L>", 0);
+        s.next_token().unwrap();
+        let at = s.position();
+        assert!(!s.skip_past_nested(&open, &close));
+        assert_eq!(s.position(), at);
     }
 
     #[test]

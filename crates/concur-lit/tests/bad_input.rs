@@ -42,6 +42,31 @@ fn collect(
 }
 
 #[test]
+fn nested_reference_lists_are_skipped_and_their_ids_kept_out() {
+    // PubMed's DTD lets a ReferenceList hold further ReferenceLists.
+    let doc = r#"<PubmedArticleSet>
+<PubmedArticle><MedlineCitation><PMID>1</PMID><Article><ArticleTitle>One</ArticleTitle></Article></MedlineCitation>
+<PubmedData><ReferenceList><Title>Works cited</Title>
+<ReferenceList><Reference><ArticleIdList><ArticleId IdType="doi">10.9/inner</ArticleId></ArticleIdList></Reference></ReferenceList>
+<ReferenceList/>
+<Reference><ArticleIdList><ArticleId IdType="pmc">PMC999</ArticleId></ArticleIdList></Reference>
+</ReferenceList><ArticleIdList><ArticleId IdType="doi">10.1/mine</ArticleId></ArticleIdList></PubmedData></PubmedArticle>
+<PubmedArticle><MedlineCitation><PMID>2</PMID><Article><ArticleTitle>Two</ArticleTitle></Article></MedlineCitation></PubmedArticle>
+</PubmedArticleSet>"#;
+    let (_d, path) = write(doc.as_bytes(), "nested.xml");
+    let mut records = Vec::new();
+    read_file(&path, None, &mut |i| match i {
+        Item::Record(r) => records.push(*r),
+        other => panic!("unexpected {other:?}"),
+    })
+    .unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].doi.as_deref(), Some("10.1/mine"));
+    assert_eq!(records[0].pmc, None);
+    assert_eq!(records[1].title.as_deref(), Some("Two"));
+}
+
+#[test]
 fn inline_markup_entities_and_reference_ids() {
     let (_d, path) = write(TWO_ARTICLES.as_bytes(), "a.xml");
     let mut records = Vec::new();
