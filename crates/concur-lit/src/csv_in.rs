@@ -52,10 +52,29 @@ pub fn read_csv<R: Read>(
         )));
     }
     let mut count = 0;
-    for (i, row) in reader.records().enumerate() {
+    for (i, row) in reader.byte_records().enumerate() {
         let line = i as u64 + 2;
-        let row = match row {
-            Ok(r) => r,
+        let row = match row.map(csv::StringRecord::from_byte_record) {
+            Ok(Ok(r)) => r,
+            // Invalid UTF-8 is read lossily and reported, as in the other formats: one bad byte
+            // does not cost the record.
+            Ok(Err(e)) => {
+                let bytes = e.into_byte_record();
+                let mut lossy: csv::StringRecord = bytes
+                    .iter()
+                    .map(|field| String::from_utf8_lossy(field))
+                    .collect();
+                lossy.set_position(bytes.position().cloned());
+                sink(Item::Rejected(Problem {
+                    position: Position {
+                        byte: bytes.position().map_or(0, |p| p.byte()),
+                        line: bytes.position().map_or(line, |p| p.line()),
+                    },
+                    reason: "invalid UTF-8 in this row was replaced by U+FFFD; the record was kept"
+                        .into(),
+                }));
+                lossy
+            }
             Err(e) => {
                 let position = Position {
                     byte: e.position().map_or(0, |p| p.byte()),

@@ -233,11 +233,13 @@ pub(crate) fn read_jsonl<R: std::io::BufRead>(
     sink: &mut dyn FnMut(crate::Item),
 ) -> Result<u64, crate::LitError> {
     use crate::{Item, Position, Problem};
-    let mut line = String::new();
+    let mut bytes = Vec::new();
     let (mut line_no, mut byte, mut count) = (0u64, 0u64, 0u64);
     loop {
-        line.clear();
-        let n = input.read_line(&mut line).map_err(crate::LitError::Io)?;
+        bytes.clear();
+        let n = input
+            .read_until(b'\n', &mut bytes)
+            .map_err(crate::LitError::Io)?;
         if n == 0 {
             return Ok(count);
         }
@@ -247,6 +249,23 @@ pub(crate) fn read_jsonl<R: std::io::BufRead>(
             line: line_no,
         };
         byte += n as u64;
+        // A line with invalid UTF-8 is read lossily and reported, as in the other formats: one
+        // bad byte does not cost the record, let alone the rest of the file.
+        let line = match std::str::from_utf8(&bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(e) => {
+                sink(Item::Rejected(Problem {
+                    position: Position {
+                        byte: position.byte + e.valid_up_to() as u64,
+                        line: line_no,
+                    },
+                    reason:
+                        "invalid UTF-8 in this line was replaced by U+FFFD; the record was kept"
+                            .into(),
+                }));
+                String::from_utf8_lossy(&bytes)
+            }
+        };
         let text = line.trim().trim_start_matches('\u{feff}');
         if text.is_empty() {
             continue;

@@ -160,6 +160,29 @@ fn invalid_utf8_is_reported_and_records_kept() {
 }
 
 #[test]
+fn invalid_utf8_in_json_lines_and_csv_costs_no_record() {
+    let jsonl = b"{\"title\":\"First\"}\n{\"title\":\"Bad \xff byte\"}\n{\"title\":\"Third\"}\n";
+    let (_d, path) = write(jsonl, "r.jsonl");
+    let (result, titles, problems) = collect(&path, Some(Format::Jsonl));
+    assert_eq!(result.unwrap(), 3);
+    assert_eq!(titles, ["First", "Bad \u{fffd} byte", "Third"]);
+    assert!(
+        problems.len() == 1 && problems[0].contains("line 2") && problems[0].contains("UTF-8"),
+        "{problems:?}"
+    );
+
+    let csv = b"title,year\nFirst,2019\nBad \xff byte,2020\nThird,2021\n";
+    let (_d2, path) = write(csv, "r.csv");
+    let (result, titles, problems) = collect(&path, None);
+    assert_eq!(result.unwrap(), 3);
+    assert_eq!(titles, ["First", "Bad \u{fffd} byte", "Third"]);
+    assert!(
+        problems.len() == 1 && problems[0].contains("line 3") && problems[0].contains("UTF-8"),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn binary_empty_and_unknown_files_are_clear_errors() {
     let (_d, path) = write(&[0u8, 159, 146, 150, 0, 1, 2], "g.ris");
     assert!(collect(&path, None).0.unwrap_err().contains("binary"));
