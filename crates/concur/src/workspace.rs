@@ -399,7 +399,12 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                         }
                     },
                 );
-                if !pending.is_empty() && open {
+                if !open {
+                    // The writing side has stopped (a database error): the command is ending,
+                    // so the files after this one are not read at all.
+                    return;
+                }
+                if !pending.is_empty() {
                     let _ = tx.send(Message::Items(pending));
                 }
                 if let Err(e) = result {
