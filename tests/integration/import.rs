@@ -308,6 +308,17 @@ fn bad_files_give_located_errors_and_lose_no_good_record() {
     // The failed files can be imported once fixed; nothing of them was recorded.
     let batches = run_json(d, &["records", "batches", "--json"]);
     assert_eq!(batches.as_array().unwrap().len(), 3);
+    // The repaired byte is counted as a repair, not as a rejected record: both records are in.
+    let utf8 = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["file_name"].as_str().unwrap().ends_with("utf8.ris"))
+        .unwrap();
+    assert_eq!(
+        (&utf8["records"], &utf8["rejected"], &utf8["repaired"]),
+        (&Value::from(2), &Value::from(0), &Value::from(1))
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             authors += r.authors.len();
         }
         Item::Delete(d) => deleted += d.len(),
-        Item::Rejected(_) => problems += 1,
+        Item::Rejected(_) | Item::Repaired(_) => problems += 1,
     })?;
     let secs = start.elapsed().as_secs_f64();
     println!(

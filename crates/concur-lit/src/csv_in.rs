@@ -65,7 +65,7 @@ pub fn read_csv<R: Read>(
                     .map(|field| String::from_utf8_lossy(field))
                     .collect();
                 lossy.set_position(bytes.position().cloned());
-                sink(Item::Rejected(Problem {
+                sink(Item::Repaired(Problem {
                     position: Position {
                         byte: bytes.position().map_or(0, |p| p.byte()),
                         line: bytes.position().map_or(line, |p| p.line()),

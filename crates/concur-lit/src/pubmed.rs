@@ -383,7 +383,7 @@ pub(crate) fn parse_block(block: &Block) -> Vec<Item> {
     let text = match utf8(&block.bytes) {
         Ok(t) => Cow::Borrowed(t),
         Err(e) => {
-            items.push(Item::Rejected(Problem {
+            items.push(Item::Repaired(Problem {
                 position: position_in(block, e.valid_up_to()),
                 reason: "invalid UTF-8 from here on in this part of the file was replaced by \
                          U+FFFD; the records were kept"

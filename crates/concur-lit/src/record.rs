@@ -153,6 +153,9 @@ pub enum Item {
     Delete(Vec<String>),
     /// A record that could not be read; the rest of the file goes on.
     Rejected(crate::Problem),
+    /// A place read with a repair (invalid UTF-8 replaced by U+FFFD): reported, but no record
+    /// was dropped for it.
+    Repaired(crate::Problem),
 }
 
 /// Collapses runs of white space to one space and trims.

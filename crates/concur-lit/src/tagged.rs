@@ -136,7 +136,7 @@ fn parse_block(block: &Block, format: Tagged) -> Vec<Item> {
         };
         if let Some(bad) = bad_utf8 {
             if bad < end + 1 && bad >= offset {
-                items.push(Item::Rejected(Problem {
+                items.push(Item::Repaired(Problem {
                     position: here,
                     reason: "invalid UTF-8 from this line on was replaced by U+FFFD; the records \
                              were kept"

@@ -254,7 +254,7 @@ pub(crate) fn read_jsonl<R: std::io::BufRead>(
         let line = match std::str::from_utf8(&bytes) {
             Ok(text) => std::borrow::Cow::Borrowed(text),
             Err(e) => {
-                sink(Item::Rejected(Problem {
+                sink(Item::Repaired(Problem {
                     position: Position {
                         byte: position.byte + e.valid_up_to() as u64,
                         line: line_no,

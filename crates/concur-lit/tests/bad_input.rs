@@ -33,7 +33,7 @@ fn collect(
     let mut problems = Vec::new();
     let result = read_file(path, format, &mut |i| match i {
         Item::Record(r) => titles.push(r.title.clone().unwrap_or_default()),
-        Item::Rejected(p) => problems.push(p.to_string()),
+        Item::Rejected(p) | Item::Repaired(p) => problems.push(p.to_string()),
         Item::Delete(_) => {}
     })
     .map(|(_, n)| n)
@@ -102,7 +102,7 @@ fn a_malformed_record_is_skipped_and_the_others_read() {
         let mut problems = Vec::new();
         let n = concur_lit::read_file_with_threads(&path, None, threads, &mut |i| match i {
             Item::Record(r) => titles.push(r.title.clone().unwrap_or_default()),
-            Item::Rejected(p) => problems.push(p.to_string()),
+            Item::Rejected(p) | Item::Repaired(p) => problems.push(p.to_string()),
             Item::Delete(_) => {}
         })
         .unwrap()

@@ -21,7 +21,7 @@ fn read(path: &Path) -> Read {
     let (format, _) = read_file(path, None, &mut |item| match item {
         Item::Record(r) => records.push(*r),
         Item::Delete(d) => deleted += d.len(),
-        Item::Rejected(p) => rejected.push(p.to_string()),
+        Item::Rejected(p) | Item::Repaired(p) => rejected.push(p.to_string()),
     })
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     Read {

@@ -119,6 +119,8 @@ pub struct Batch {
     pub records: i64,
     /// Records that could not be read.
     pub rejected: i64,
+    /// Places read with a repair (invalid UTF-8 replaced by U+FFFD); their records were kept.
+    pub repaired: i64,
     /// PMIDs the file lists for deletion (PubMed update files).
     pub deletions: i64,
     /// Records of earlier batches marked deleted by those PMIDs.
@@ -366,6 +368,7 @@ impl Workspace {
             batch: 0,
             records: 0,
             rejected: 0,
+            repaired: 0,
             deletions: 0,
             deleted: 0,
             hashed: false,
@@ -530,7 +533,7 @@ impl Workspace {
 
 const BATCH_SELECT: &str =
     "SELECT id, source, file_name, file_hash, file_bytes, format, imported_at,
-    record_count, rejected_count, deletion_count, deleted_count FROM batch";
+    record_count, rejected_count, deletion_count, deleted_count, repaired_count FROM batch";
 
 fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     Ok(Batch {
@@ -545,6 +548,7 @@ fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
         rejected: r.get(8)?,
         deletions: r.get(9)?,
         deleted: r.get(10)?,
+        repaired: r.get(11)?,
     })
 }
 
@@ -559,6 +563,7 @@ pub struct Import<'c> {
     batch: i64,
     records: i64,
     rejected: i64,
+    repaired: i64,
     deletions: i64,
     deleted: i64,
     /// Whether the batch row holds its file's hash (see [`FileInfo::unhashed`]).
@@ -651,19 +656,29 @@ impl Import<'_> {
                 self.deletions += pmids.len() as i64;
             }
             Item::Rejected(p) => {
-                self.conn
-                    .prepare_cached(
-                        "INSERT INTO rejected (batch_id, byte, line, reason) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![
-                        self.batch,
-                        p.position.byte as i64,
-                        p.position.line as i64,
-                        p.reason
-                    ])?;
+                self.add_problem("rejected", &p)?;
                 self.rejected += 1;
             }
+            Item::Repaired(p) => {
+                self.add_problem("repaired", &p)?;
+                self.repaired += 1;
+            }
         }
+        Ok(())
+    }
+
+    /// Stores a reader's problem in `table` (`rejected` or `repaired`).
+    fn add_problem(&self, table: &str, p: &concur_lit::Problem) -> Result<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO {table} (batch_id, byte, line, reason) VALUES (?1, ?2, ?3, ?4)"
+            ))?
+            .execute(params![
+                self.batch,
+                p.position.byte as i64,
+                p.position.line as i64,
+                p.reason
+            ])?;
         Ok(())
     }
 
@@ -704,13 +719,14 @@ impl Import<'_> {
         }
         self.conn.execute(
             "UPDATE batch SET record_count = ?2, rejected_count = ?3, deletion_count = ?4,
-                 deleted_count = ?5 WHERE id = ?1",
+                 deleted_count = ?5, repaired_count = ?6 WHERE id = ?1",
             params![
                 self.batch,
                 self.records,
                 self.rejected,
                 self.deletions,
-                self.deleted
+                self.deleted,
+                self.repaired
             ],
         )?;
         let batch = self.conn.query_row(
@@ -724,13 +740,14 @@ impl Import<'_> {
             "INSERT INTO audit_log (at, command, detail)
              VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 'import', ?1)",
             [format!(
-                "batch {} {} ({}, {}): {} records, {} rejected, {} deleted",
+                "batch {} {} ({}, {}): {} records, {} rejected, {} repaired, {} deleted",
                 batch.id,
                 batch.file_name,
                 batch.source,
                 batch.file_hash,
                 batch.records,
                 batch.rejected,
+                batch.repaired,
                 batch.deleted
             )],
         )?;

@@ -82,7 +82,20 @@ const MIGRATIONS: &[&str] = &[
         command TEXT NOT NULL,
         detail TEXT NOT NULL
     ) STRICT;",
+    // 2: places read with a repair (invalid UTF-8 replaced), apart from rejected records: their
+    // records were kept, so they are not counted as rejected.
+    "CREATE TABLE repaired (
+        batch_id INTEGER NOT NULL REFERENCES batch(id),
+        byte INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        reason TEXT NOT NULL
+    ) STRICT;
+    ALTER TABLE batch ADD COLUMN repaired_count INTEGER NOT NULL DEFAULT 0;",
 ];
+
+/// The first schema version, as it was published (for migration tests).
+#[cfg(test)]
+pub(crate) const FIRST: &str = MIGRATIONS[0];
 
 /// The newest schema version this build knows.
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -46,6 +46,33 @@ fn init_open_and_migrate() {
 }
 
 #[test]
+fn a_first_version_database_gains_the_repairs_table_and_keeps_its_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Workspace::init(dir.path(), Config::default()).unwrap());
+    // Rebuild the database as the first schema version left it, with one batch.
+    let path = dir.path().join(DATABASE_FILE);
+    std::fs::remove_file(&path).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(schema::FIRST).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    conn.execute(
+        "INSERT INTO batch (source, file_name, file_hash, file_bytes, format, imported_at,
+             record_count, rejected_count)
+         VALUES ('pubmed', 'a.xml', 'h', 10, 'pubmed-xml', '2026-01-01T00:00:00Z', 3, 1)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let ws = Workspace::open(dir.path()).unwrap();
+    assert_eq!(ws.schema_version().unwrap(), schema::CURRENT);
+    let batches = ws.batches().unwrap();
+    assert_eq!(
+        (batches[0].records, batches[0].rejected, batches[0].repaired),
+        (3, 1, 0)
+    );
+}
+
+#[test]
 fn batches_deletions_rollback_and_dedup_with_undo() {
     let dir = tempfile::tempdir().unwrap();
     let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
@@ -72,8 +99,16 @@ fn batches_deletions_rollback_and_dedup_with_undo() {
             reason: "bad".into(),
         }))
         .unwrap();
+    import
+        .add(Item::Repaired(Problem {
+            position: Position { byte: 9, line: 3 },
+            reason: "invalid UTF-8 replaced".into(),
+        }))
+        .unwrap();
     let batch = import.commit().unwrap();
-    assert_eq!((batch.records, batch.rejected), (2, 1));
+    // A repair is reported apart: its record was kept, so it is no rejection.
+    assert_eq!((batch.records, batch.rejected, batch.repaired), (2, 1, 1));
+    assert_eq!(ws.counts().unwrap().rejected, 1);
     assert_eq!(
         ws.batch_with_hash("hash-of-a.xml").unwrap().unwrap().id,
         batch.id

@@ -459,7 +459,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                             match entry {
                                 Entry::Record(p) => batch.add_prepared(p)?,
                                 Entry::Other(item) => {
-                                    if let Item::Rejected(p) = &item {
+                                    if let Item::Rejected(p) | Item::Repaired(p) = &item {
                                         problems.push(p.to_string());
                                     }
                                     batch.add(item)?;
@@ -615,6 +615,12 @@ impl FileOutcome {
                 );
                 if b.rejected > 0 {
                     line.push_str(&format!(", {} rejected", b.rejected));
+                }
+                if b.repaired > 0 {
+                    line.push_str(&format!(
+                        ", {} place(s) with invalid UTF-8 repaired (records kept)",
+                        b.repaired
+                    ));
                 }
                 if b.deletions > 0 {
                     line.push_str(&format!(
@@ -864,17 +870,25 @@ pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
                 return Ok(0);
             }
             println!(
-                "{:>5}  {:<20}  {:<10}  {:>8}  {:>8}  {:>8}  {:<20}  file",
-                "batch", "imported", "source", "records", "rejected", "deleted", "format"
+                "{:>5}  {:<20}  {:<10}  {:>8}  {:>8}  {:>8}  {:>8}  {:<20}  file",
+                "batch",
+                "imported",
+                "source",
+                "records",
+                "rejected",
+                "repaired",
+                "deleted",
+                "format"
             );
             for b in &batches {
                 println!(
-                    "{:>5}  {:<20}  {:<10}  {:>8}  {:>8}  {:>8}  {:<20}  {}",
+                    "{:>5}  {:<20}  {:<10}  {:>8}  {:>8}  {:>8}  {:>8}  {:<20}  {}",
                     b.id,
                     b.imported_at,
                     b.source,
                     b.records,
                     b.rejected,
+                    b.repaired,
                     b.deleted,
                     b.format,
                     b.file_name
