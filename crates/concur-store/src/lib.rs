@@ -139,7 +139,7 @@ pub struct FileInfo {
 }
 
 impl FileInfo {
-    /// Hashes a file (streaming; memory-mapped where the platform allows).
+    /// Hashes a file (read in pieces: memory stays small).
     pub fn of(path: &Path) -> Result<FileInfo> {
         Ok(FileInfo {
             file_name: path.display().to_string(),

@@ -265,7 +265,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
     // that some batch or another file of this command has can be one already imported: such
     // files are hashed first, on every core. The others are read at once and hashed alongside,
     // as the hash is needed only when their batch commits (a single 300 MB PubMed file:
-    // 0.65 -> 0.63 s; docs/benchmarks.md).
+    // 0.66 -> 0.65 s; docs/benchmarks.md).
     let sizes: Vec<Option<u64>> = files
         .iter()
         .map(|f| {
