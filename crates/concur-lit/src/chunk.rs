@@ -13,6 +13,7 @@
 use crate::record::Item;
 use crate::LitError;
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::sync::mpsc::channel;
 use std::sync::{Condvar, Mutex};
 
@@ -140,13 +141,14 @@ pub(crate) type Map<'m, T> = &'m (dyn Fn(Item) -> T + Sync);
 
 /// Reads the whole stream through `parse`, turns every item into a `T` with `map` on the same
 /// thread, hands the results to `sink` in file order, and returns the number of records. With
-/// one thread everything runs on the caller's thread.
+/// one thread everything runs on the caller's thread. When `sink` says [`ControlFlow::Break`],
+/// nothing more is read or handed out, and the count is of the blocks handed out until then.
 pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>(
     mut chunker: Chunker<R, B>,
     parse: Parse<'_>,
     map: Map<'_, T>,
     threads: usize,
-    sink: &mut dyn FnMut(T),
+    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
 ) -> Result<u64, LitError> {
     let work = |block: &Block| {
         let items = parse(block);
@@ -157,13 +159,16 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
         (records, items.into_iter().map(map).collect::<Vec<T>>())
     };
     let mut records = 0u64;
+    // Hands a block's items to the sink; true when the sink says to stop.
     let mut hand_out = |(n, items): (u64, Vec<T>)| {
         records += n;
-        items.into_iter().for_each(&mut *sink);
+        items.into_iter().any(|item| sink(item).is_break())
     };
     if threads <= 1 {
         while let Some(block) = chunker.next_block()? {
-            hand_out(work(&block));
+            if hand_out(work(&block)) {
+                break;
+            }
             chunker.recycle(block.bytes);
         }
         return Ok(records);
@@ -232,12 +237,22 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
         let mut early = std::collections::BTreeMap::new();
         let mut next = 0u64;
         let mut outcome = Ok(());
+        let mut halted = false;
         for (seq, result) in done_rx {
             early.insert(seq, result);
             while let Some(result) = early.remove(&next) {
                 next += 1;
                 match result {
-                    Ok(done) if outcome.is_ok() => hand_out(done),
+                    Ok(done) if outcome.is_ok() && !halted => {
+                        if hand_out(done) {
+                            // The sink wants no more: no more blocks are cut, and those
+                            // already parsed are dropped.
+                            halted = true;
+                            if let Ok(mut src) = source.lock() {
+                                src.failed.get_or_insert(seq);
+                            }
+                        }
+                    }
                     Ok(_) => {}
                     Err(e) => {
                         if outcome.is_ok() {
@@ -347,6 +362,7 @@ mod tests {
                 if let Item::Delete(d) = i {
                     seen.push(d[0].parse::<u32>().unwrap());
                 }
+                ControlFlow::Continue(())
             },
         );
         (result, seen)
@@ -389,6 +405,58 @@ mod tests {
             // Whole blocks before the failure arrive, in order, and nothing after a gap.
             assert!(!seen.is_empty() && seen.len() < 600_000);
             assert_eq!(seen, (0..seen.len() as u32).collect::<Vec<_>>());
+        }
+    }
+
+    /// Counts the bytes read through it.
+    struct Counting<'a> {
+        inner: &'a [u8],
+        read: &'a std::sync::atomic::AtomicUsize,
+    }
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_sink_that_says_stop_ends_the_reading() {
+        let text = counted(3_000_000);
+        for threads in [1, 2, 3] {
+            let read = std::sync::atomic::AtomicUsize::new(0);
+            let input = Counting {
+                inner: &text,
+                read: &read,
+            };
+            let mut seen = Vec::new();
+            let result = run(
+                Chunker::new(input, ends_at_x),
+                &numbers,
+                &|i| i,
+                threads,
+                &mut |i| {
+                    if let Item::Delete(d) = i {
+                        seen.push(d[0].parse::<u32>().unwrap());
+                    }
+                    if seen.len() == 1000 {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            );
+            assert!(result.is_ok(), "{threads} threads: {result:?}");
+            // Nothing after the stop, and the reading stopped within a few blocks of it.
+            assert_eq!(seen, (0..1000).collect::<Vec<_>>(), "{threads} threads");
+            let bytes = read.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(
+                bytes < 20 * BLOCK && bytes < text.len() / 2,
+                "{threads} threads read {bytes} of {} bytes",
+                text.len()
+            );
         }
     }
 

@@ -33,6 +33,7 @@ pub use tagged::Tagged;
 pub use write::{write_records, OutFormat, Writer};
 
 use std::io::{BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// A record that could not be read, and where.
@@ -179,17 +180,22 @@ pub fn read_with_threads<R: BufRead + Send>(
     threads: usize,
     sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
-    read_mapped(input, format, threads, &|item| item, sink)
+    read_mapped(input, format, threads, &|item| item, &mut |item| {
+        sink(item);
+        ControlFlow::Continue(())
+    })
 }
 
 /// [`read_with_threads`], with `map` applied to every item on the parsing threads before `sink`
-/// gets it (in file order): work per record that should run in parallel goes there.
+/// gets it (in file order): work per record that should run in parallel goes there. When `sink`
+/// says [`ControlFlow::Break`] (its reader has gone, say), no more is read in the block-parsed
+/// formats, and nothing more is handed to it in any.
 pub fn read_mapped<R: BufRead + Send, T: Send>(
     input: R,
     format: Format,
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
-    sink: &mut dyn FnMut(T),
+    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
 ) -> Result<u64, LitError> {
     use tagged::read_tagged;
     match format {
@@ -198,10 +204,20 @@ pub fn read_mapped<R: BufRead + Send, T: Send>(
         Format::Ris => read_tagged(input, Tagged::Ris, threads, map, sink),
         Format::WebOfScience => read_tagged(input, Tagged::WebOfScience, threads, map, sink),
         Format::Ovid => read_tagged(input, Tagged::Ovid, threads, map, sink),
-        // These two read on the calling thread.
-        Format::Csv => csv_in::read_csv(input, b',', &mut |item| sink(map(item))),
-        Format::Tsv => csv_in::read_csv(input, b'\t', &mut |item| sink(map(item))),
-        Format::Jsonl => write::read_jsonl(input, &mut |item| sink(map(item))),
+        // These read on the calling thread, to the end; after a stop, nothing is handed out.
+        Format::Csv | Format::Tsv | Format::Jsonl => {
+            let mut stopped = false;
+            let mut each = |item| {
+                if !stopped {
+                    stopped = sink(map(item)).is_break();
+                }
+            };
+            match format {
+                Format::Csv => csv_in::read_csv(input, b',', &mut each),
+                Format::Tsv => csv_in::read_csv(input, b'\t', &mut each),
+                _ => write::read_jsonl(input, &mut each),
+            }
+        }
     }
 }
 
@@ -263,7 +279,10 @@ pub fn read_file_with_threads(
     threads: usize,
     sink: &mut dyn FnMut(Item),
 ) -> Result<(Format, u64), LitError> {
-    read_file_mapped(path, format, threads, &|item| item, sink)
+    read_file_mapped(path, format, threads, &|item| item, &mut |item| {
+        sink(item);
+        ControlFlow::Continue(())
+    })
 }
 
 /// [`read_file_with_threads`], with `map` applied to every item on the parsing threads (see
@@ -273,7 +292,7 @@ pub fn read_file_mapped<T: Send>(
     format: Option<Format>,
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
-    sink: &mut dyn FnMut(T),
+    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
 ) -> Result<(Format, u64), LitError> {
     let (mut input, gz) = open(path)?;
     let format = match format {

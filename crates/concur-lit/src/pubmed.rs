@@ -319,12 +319,13 @@ pub(crate) fn boundary(bytes: &[u8]) -> Option<usize> {
     }
 }
 
-/// Reads every item of a PubMed XML stream, calling `sink` for each, in file order.
+/// Reads every item of a PubMed XML stream, calling `sink` for each, in file order, until the
+/// end or until `sink` says to stop.
 pub fn read_pubmed_xml<R: Read + Send, T: Send>(
     input: R,
     threads: usize,
     map: chunk::Map<'_, T>,
-    sink: &mut dyn FnMut(T),
+    sink: &mut dyn FnMut(T) -> std::ops::ControlFlow<()>,
 ) -> Result<u64, LitError> {
     chunk::run(
         Chunker::new(input, boundary),

@@ -87,13 +87,14 @@ fn starts_record(format: Tagged, line: &[u8]) -> bool {
     }
 }
 
-/// Reads a tagged stream, calling `sink` for each record or problem. Returns the record count.
+/// Reads a tagged stream, calling `sink` for each record or problem, until the end or until
+/// `sink` says to stop. Returns the record count.
 pub fn read_tagged<R: Read + Send, T: Send>(
     input: R,
     format: Tagged,
     threads: usize,
     map: crate::chunk::Map<'_, T>,
-    sink: &mut dyn FnMut(T),
+    sink: &mut dyn FnMut(T) -> std::ops::ControlFlow<()>,
 ) -> Result<u64, LitError> {
     let boundary =
         move |b: &[u8]| chunk::before_last_line_starting(b, |line| starts_record(format, line));
@@ -491,7 +492,11 @@ mod tests {
 
     fn read(text: &str, f: Tagged) -> Vec<Item> {
         let mut items = Vec::new();
-        read_tagged(text.as_bytes(), f, 1, &|i| i, &mut |i| items.push(i)).unwrap();
+        read_tagged(text.as_bytes(), f, 1, &|i| i, &mut |i| {
+            items.push(i);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
         items
     }
 

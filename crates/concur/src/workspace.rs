@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use concur_lit::{Format, Item, OutFormat};
 use concur_store::{Config, FileInfo, Filter, Status, StoredRecord, Workspace};
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
@@ -393,15 +394,21 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                     &prepare,
                     &mut |entry| {
                         pending.push(entry);
-                        if pending.len() == BATCH && open {
+                        if pending.len() == BATCH {
                             let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
                             open = tx.send(Message::Items(full)).is_ok();
+                        }
+                        // The writing side has stopped (a database error): the command is
+                        // ending, so the reading stops too.
+                        if open {
+                            ControlFlow::Continue(())
+                        } else {
+                            ControlFlow::Break(())
                         }
                     },
                 );
                 if !open {
-                    // The writing side has stopped (a database error): the command is ending,
-                    // so the files after this one are not read at all.
+                    // Nor are the files after this one read.
                     return;
                 }
                 if !pending.is_empty() {
