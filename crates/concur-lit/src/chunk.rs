@@ -281,7 +281,8 @@ struct Source<R, B> {
     cut: u64,
     /// Blocks handed to the sink so far.
     handed: u64,
-    /// The number of the block whose reading or parsing failed: no more blocks are cut.
+    /// The number of the block whose reading or parsing failed, or at which the sink said to
+    /// stop: no more blocks are cut.
     failed: Option<u64>,
 }
 
