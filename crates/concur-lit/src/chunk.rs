@@ -177,10 +177,10 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     // thread waits on a reading thread that the scheduler has put aside. (A separate reading
     // thread left the cores idle about a tenth of the time; docs/benchmarks.md.)
     // Blocks parse in uneven times, so a worker may run a few blocks ahead of the one the sink
-    // waits for. With two blocks a thread, workers waited 3-20 ms per two-file import at this
-    // limit; with four, not at all. The price is memory: four more blocks and their parsed
-    // records (importing the 1 GB RIS file peaked at about 108 MB before, 140-155 MB after).
-    let window = (threads * 4) as u64;
+    // waits for. Two blocks a thread: with four, workers no longer waited at this limit (3-20 ms
+    // per two-file import), but imports were no faster in A/B runs and took more memory
+    // (docs/benchmarks.md).
+    let window = (threads * 2) as u64;
     let source = Mutex::new(Source {
         chunker,
         cut: 0,

@@ -595,12 +595,20 @@ impl Prepared {
             language: r.languages.first().cloned(),
             byte: r.position.byte,
             line: r.position.line,
-            // sonic-rs escapes strings with SIMD: serde_json's byte-by-byte escaping was a
-            // twentieth of a PubMed import's CPU (0.70 -> 0.67 s; docs/benchmarks.md). The text
-            // is plain JSON, read back with serde_json.
-            data: sonic_rs::to_string(r)?,
+            data: record_json(r)?,
         })
     }
+}
+
+/// A record as JSON. sonic-rs escapes strings with SIMD: serde_json's byte-by-byte escaping was
+/// a twentieth of a PubMed import's CPU (0.70 -> 0.67 s; docs/benchmarks.md). The text is plain
+/// JSON, read back with serde_json. sonic-rs reserves room for the worst case of escaping, about
+/// four times the text, so the string is shrunk to size: records wait in a queue for the
+/// database, and that room was most of an import's memory.
+fn record_json(r: &Record) -> Result<String> {
+    let mut data = sonic_rs::to_string(r)?;
+    data.shrink_to_fit();
+    Ok(data)
 }
 
 impl Import<'_> {
