@@ -129,8 +129,8 @@ fn title_key_in_full(title: &str) -> String {
             _ => {}
         }
     }
-    // Most titles have no entity and are ASCII: no copies for them (a title key was a
-    // twentieth of a PubMed import's CPU).
+    // Titles here have markup, an entity or non-ASCII; only those with a `&` pay for the
+    // replacements.
     if text.contains('&') {
         text = text
             .replace("&amp;", "&")

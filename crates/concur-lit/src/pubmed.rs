@@ -255,7 +255,8 @@ impl<'a> Capture<'a> {
 /// search instead of being scanned. Only a reference list can hold elements of its own name
 /// ([`NESTS`]); for the others the first closing tag is the right one. (Reference lists are a
 /// fifth of a baseline file and hold identifiers a naive reader would take for the record's own;
-/// skipping a whole list rather than each reference in it saved a twentieth of the scanning.)
+/// skipping a whole list rather than each reference in it saved 2 % of the parsing's
+/// instructions.)
 const SKIPPED: [&str; 21] = [
     "ReferenceList",
     "Reference",
@@ -266,7 +267,8 @@ const SKIPPED: [&str; 21] = [
     "InvestigatorList",
     "DataBankList",
     // Dates other than the publication date, the journal's catalogue entry, notes and the
-    // like: a tenth of a record's tags, none of them in the record model.
+    // like, none of them in the record model: skipping them saved 6 % of the parsing's
+    // instructions.
     "DateCompleted",
     "DateRevised",
     "ArticleDate",
