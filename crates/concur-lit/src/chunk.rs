@@ -3,9 +3,10 @@
 //! A stream is cut into blocks of about [`BLOCK`] bytes that end exactly between two records, so
 //! each block can be parsed on its own, on any thread, from a borrowed slice (no copy per event).
 //! Each worker takes the next block itself (reading and inflating it while it holds the input),
-//! parses it, and the calling thread hands the items to the sink in file order. Workers stay at
-//! most a few blocks ahead of the sink, and block buffers are reused, so memory stays flat
-//! whatever the file size.
+//! parses it, and the calling thread hands the items to the sink in file order. A worker that
+//! finds the input held by another finishes its last block meanwhile instead of waiting. Workers
+//! stay at most a few blocks ahead of the sink, and block buffers are reused, so memory stays
+//! flat whatever the file size.
 //!
 //! Hand-written because the job is small and specific: rayon's `par_bridge` loses the order and
 //! a crate for ordered pipelines would add more than these lines.
@@ -14,7 +15,8 @@ use crate::record::Item;
 use crate::LitError;
 use std::io::Read;
 use std::ops::ControlFlow;
-use std::sync::mpsc::channel;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Sender};
 use std::sync::{Condvar, Mutex};
 
 /// Target size of one block.
@@ -150,8 +152,8 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     threads: usize,
     sink: &mut dyn FnMut(T) -> ControlFlow<()>,
 ) -> Result<u64, LitError> {
-    let work = |block: &Block| {
-        let items = parse(block);
+    // A block's items, counted and turned into `T`s.
+    let finish = |items: Vec<Item>| {
         let records = items
             .iter()
             .filter(|i| matches!(i, Item::Record(_)))
@@ -166,7 +168,7 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     };
     if threads <= 1 {
         while let Some(block) = chunker.next_block()? {
-            if hand_out(work(&block)) {
+            if hand_out(finish(parse(&block))) {
                 break;
             }
             chunker.recycle(block.bytes);
@@ -181,54 +183,72 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     // per two-file import), but imports were no faster in A/B runs and took more memory
     // (docs/benchmarks.md).
     let window = (threads * 2) as u64;
-    let source = Mutex::new(Source {
-        chunker,
-        cut: 0,
-        handed: 0,
-        failed: None,
-    });
-    let handed_out = Condvar::new();
-    let (done_tx, done_rx) = channel::<(u64, Result<(u64, Vec<T>), LitError>)>();
+    let source = Mutex::new(Source { chunker, cut: 0 });
+    let progress = Progress {
+        handed: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        gate: Mutex::new(()),
+        handed_out: Condvar::new(),
+    };
+    let (done_tx, done_rx) = channel::<Done<T>>();
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (source, handed_out, work, done_tx) =
-                (&source, &handed_out, &work, done_tx.clone());
-            scope.spawn(move || loop {
-                let (seq, block) = {
-                    let Ok(mut src) = source.lock() else { return };
-                    // At most `window` blocks ahead of the sink: memory stays flat.
-                    while src.failed.is_none() && src.cut >= src.handed + window {
-                        src = match handed_out.wait(src) {
-                            Ok(src) => src,
-                            Err(_) => return,
-                        };
-                    }
-                    if src.failed.is_some() {
-                        return;
-                    }
-                    match src.chunker.next_block() {
-                        Ok(Some(block)) => {
-                            src.cut += 1;
-                            (src.cut - 1, block)
+            let (source, progress, done_tx) = (&source, &progress, done_tx.clone());
+            let parse_block = |block: &Block| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(block)))
+                    .map_err(|_| stopped_unexpectedly())
+            };
+            let finish_caught = |items: Vec<Item>| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| finish(items)))
+                    .map_err(|_| stopped_unexpectedly())
+            };
+            scope.spawn(move || {
+                // A block parsed but not yet turned into `T`s and sent, and the buffer of the
+                // last block parsed, handed back with the next take of the input.
+                let mut parsed: Option<(u64, Result<Vec<Item>, LitError>)> = None;
+                let mut spent: Option<Vec<u8>> = None;
+                loop {
+                    // Take the next block now if the input is free. When another worker holds
+                    // it (inflating its block), finish the parsed block meanwhile instead of
+                    // waiting: those waits left a core idle about 5 % of a two-file import
+                    // (docs/benchmarks.md).
+                    let mut next = None;
+                    if parsed.is_some() {
+                        if let Ok(mut src) = source.try_lock() {
+                            if let Some(buffer) = spent.take() {
+                                src.chunker.recycle(buffer);
+                            }
+                            if progress.stopped() || progress.has_room(src.cut, window) {
+                                next = Some(src.take(progress, &done_tx));
+                            }
                         }
-                        Ok(None) => return,
-                        Err(e) => {
-                            src.failed = Some(src.cut);
-                            let _ = done_tx.send((src.cut, Err(e)));
+                    }
+                    if let Some((seq, items)) = parsed.take() {
+                        if done_tx.send((seq, items.and_then(finish_caught))).is_err() {
                             return;
                         }
                     }
-                };
-                let result =
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&block)))
-                        .map_err(|_| {
-                            LitError::Format("a parsing thread stopped unexpectedly".into())
-                        });
-                if let Ok(mut src) = source.lock() {
-                    src.chunker.recycle(block.bytes);
-                }
-                if done_tx.send((seq, result)).is_err() {
-                    return;
+                    let next = match next {
+                        Some(next) => next,
+                        None => loop {
+                            let Ok(mut src) = source.lock() else { return };
+                            if let Some(buffer) = spent.take() {
+                                src.chunker.recycle(buffer);
+                            }
+                            if progress.stopped() || progress.has_room(src.cut, window) {
+                                break src.take(progress, &done_tx);
+                            }
+                            // At most `window` blocks ahead of the sink: memory stays flat.
+                            let cut = src.cut;
+                            drop(src);
+                            if !progress.wait_for_room(cut, window) {
+                                return;
+                            }
+                        },
+                    };
+                    let Some((seq, block)) = next else { return };
+                    parsed = Some((seq, parse_block(&block)));
+                    spent = Some(block.bytes);
                 }
             });
         }
@@ -248,9 +268,7 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                             // The sink wants no more: no more blocks are cut, and those
                             // already parsed are dropped.
                             halted = true;
-                            if let Ok(mut src) = source.lock() {
-                                src.failed.get_or_insert(seq);
-                            }
+                            progress.stop.store(true, Ordering::Release);
                         }
                     }
                     Ok(_) => {}
@@ -258,15 +276,10 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                         if outcome.is_ok() {
                             outcome = Err(e);
                         }
-                        if let Ok(mut src) = source.lock() {
-                            src.failed.get_or_insert(seq);
-                        }
+                        progress.stop.store(true, Ordering::Release);
                     }
                 }
-                if let Ok(mut src) = source.lock() {
-                    src.handed = next;
-                }
-                handed_out.notify_all();
+                progress.set_handed(next);
             }
         }
         outcome
@@ -274,16 +287,90 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     Ok(records)
 }
 
-/// The reading side shared by the workers of [`run`].
+/// A parsed block as workers send it to the hand-out thread: its number, and its record count
+/// and items, or why it could not be read.
+type Done<T> = (u64, Result<(u64, Vec<T>), LitError>);
+
+fn stopped_unexpectedly() -> LitError {
+    LitError::Format("a parsing thread stopped unexpectedly".into())
+}
+
+/// The input side shared by the workers of [`run`]: whoever holds it reads (and inflates) the
+/// next block.
 struct Source<R, B> {
     chunker: Chunker<R, B>,
     /// Blocks cut so far (the next block's number).
     cut: u64,
+}
+
+impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
+    /// Cuts the next block, with its number; None at the end, after a stop, or when the reading
+    /// fails (the error then goes to the hand-out thread under the failing number, and
+    /// everything stops).
+    fn take<T>(&mut self, progress: &Progress, done_tx: &Sender<Done<T>>) -> Option<(u64, Block)> {
+        if progress.stopped() {
+            return None;
+        }
+        match self.chunker.next_block() {
+            Ok(Some(block)) => {
+                self.cut += 1;
+                Some((self.cut - 1, block))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                progress.stop.store(true, Ordering::Release);
+                let _ = done_tx.send((self.cut, Err(e)));
+                None
+            }
+        }
+    }
+}
+
+/// How far the hand-out thread of [`run`] has come, kept apart from the input's lock so that
+/// handing out never waits for a worker that is inflating (that wait held up the database
+/// thread; docs/benchmarks.md).
+struct Progress {
     /// Blocks handed to the sink so far.
-    handed: u64,
-    /// The number of the block whose reading or parsing failed, or at which the sink said to
-    /// stop: no more blocks are cut.
-    failed: Option<u64>,
+    handed: AtomicU64,
+    /// Set when reading or parsing failed or the sink said to stop: no more blocks are cut.
+    stop: AtomicBool,
+    /// Guards waiting for `handed` to move, so that no wake-up is lost.
+    gate: Mutex<()>,
+    handed_out: Condvar,
+}
+
+impl Progress {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// Whether block number `cut` may be cut: at most `window` blocks ahead of the sink.
+    fn has_room(&self, cut: u64, window: u64) -> bool {
+        cut < self.handed.load(Ordering::Acquire) + window
+    }
+
+    /// Waits until block number `cut` may be cut or everything stops; false when the lock is
+    /// poisoned.
+    fn wait_for_room(&self, cut: u64, window: u64) -> bool {
+        let Ok(mut gate) = self.gate.lock() else {
+            return false;
+        };
+        while !self.stopped() && !self.has_room(cut, window) {
+            gate = match self.handed_out.wait(gate) {
+                Ok(gate) => gate,
+                Err(_) => return false,
+            };
+        }
+        true
+    }
+
+    /// Records that `handed` blocks are out (or that everything stopped) and wakes the workers.
+    fn set_handed(&self, handed: u64) {
+        self.handed.store(handed, Ordering::Release);
+        // Taking the gate orders this store with a worker between its check and its wait.
+        drop(self.gate.lock());
+        self.handed_out.notify_all();
+    }
 }
 
 /// The end of the last line in `bytes` that is followed by a line for which `starts` holds:
@@ -459,6 +546,46 @@ mod tests {
                 text.len()
             );
         }
+    }
+
+    #[test]
+    fn workers_held_at_the_window_go_on_when_a_slow_block_is_handed_out() {
+        // The first block parses slowly, so the others run ahead until the window stops them;
+        // a lost wake-up would hang here.
+        let parse = |b: &Block| {
+            if b.byte == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            numbers(b)
+        };
+        for threads in [2, 3] {
+            let (result, seen) = collect_numbers(counted(1_000_000).as_slice(), &parse, threads);
+            result.unwrap();
+            assert_eq!(seen, (0..1_000_000).collect::<Vec<_>>(), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_map_that_panics_is_an_error_not_a_hang() {
+        let mut handed = 0;
+        let result = run(
+            Chunker::new(counted(300_000).as_slice(), ends_at_x),
+            &numbers,
+            &|i| match &i {
+                Item::Delete(d) if d[0] == "250000" => panic!("cannot map"),
+                _ => i,
+            },
+            2,
+            &mut |_| {
+                handed += 1;
+                ControlFlow::Continue(())
+            },
+        );
+        assert!(
+            matches!(&result, Err(LitError::Format(m)) if m.contains("stopped unexpectedly")),
+            "{result:?}"
+        );
+        assert!(handed < 250_000);
     }
 
     #[test]
