@@ -16,7 +16,6 @@ use crate::LitError;
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{channel, Sender};
 use std::sync::{Condvar, Mutex};
 
 /// Target size of one block.
@@ -190,10 +189,10 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
         gate: Mutex::new(()),
         handed_out: Condvar::new(),
     };
-    let (done_tx, done_rx) = channel::<Done<T>>();
+    let mailbox = Mailbox::new(threads);
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (source, progress, done_tx) = (&source, &progress, done_tx.clone());
+            let (source, progress, done_tx) = (&source, &progress, &mailbox);
             let parse_block = |block: &Block| {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(block)))
                     .map_err(|_| stopped_unexpectedly())
@@ -203,6 +202,8 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                     .map_err(|_| stopped_unexpectedly())
             };
             scope.spawn(move || {
+                // Tells the hand-out thread when this worker ends, however it ends.
+                let _leaving = Leaving(done_tx);
                 // A block parsed but not yet turned into `T`s and sent, and the buffer of the
                 // last block parsed, handed back with the next take of the input.
                 let mut parsed: Option<(u64, Result<Vec<Item>, LitError>)> = None;
@@ -219,14 +220,12 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                                 src.chunker.recycle(buffer);
                             }
                             if progress.stopped() || progress.has_room(src.cut, window) {
-                                next = Some(src.take(progress, &done_tx));
+                                next = Some(src.take(progress, done_tx));
                             }
                         }
                     }
                     if let Some((seq, items)) = parsed.take() {
-                        if done_tx.send((seq, items.and_then(finish_caught))).is_err() {
-                            return;
-                        }
+                        done_tx.post(seq, items.and_then(finish_caught));
                     }
                     let next = match next {
                         Some(next) => next,
@@ -236,7 +235,7 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                                 src.chunker.recycle(buffer);
                             }
                             if progress.stopped() || progress.has_room(src.cut, window) {
-                                break src.take(progress, &done_tx);
+                                break src.take(progress, done_tx);
                             }
                             // At most `window` blocks ahead of the sink: memory stays flat.
                             let cut = src.cut;
@@ -252,44 +251,110 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                 }
             });
         }
-        drop(done_tx);
         // Items leave in file order: results that arrive early wait for the ones before them.
-        let mut early = std::collections::BTreeMap::new();
         let mut next = 0u64;
         let mut outcome = Ok(());
         let mut halted = false;
-        for (seq, result) in done_rx {
-            early.insert(seq, result);
-            while let Some(result) = early.remove(&next) {
-                next += 1;
-                match result {
-                    Ok(done) if outcome.is_ok() && !halted => {
-                        if hand_out(done) {
-                            // The sink wants no more: no more blocks are cut, and those
-                            // already parsed are dropped.
-                            halted = true;
-                            progress.stop.store(true, Ordering::Release);
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        if outcome.is_ok() {
-                            outcome = Err(e);
-                        }
+        while let Some(result) = mailbox.collect(next) {
+            next += 1;
+            match result {
+                Ok(done) if outcome.is_ok() && !halted => {
+                    if hand_out(done) {
+                        // The sink wants no more: no more blocks are cut, and those
+                        // already parsed are dropped.
+                        halted = true;
                         progress.stop.store(true, Ordering::Release);
                     }
                 }
-                progress.set_handed(next);
+                Ok(_) => {}
+                Err(e) => {
+                    if outcome.is_ok() {
+                        outcome = Err(e);
+                    }
+                    progress.stop.store(true, Ordering::Release);
+                }
             }
+            progress.set_handed(next);
         }
         outcome
     })?;
     Ok(records)
 }
 
-/// A parsed block as workers send it to the hand-out thread: its number, and its record count
-/// and items, or why it could not be read.
-type Done<T> = (u64, Result<(u64, Vec<T>), LitError>);
+/// A parsed block as workers send it to the hand-out thread: its record count and items, or why
+/// it could not be read.
+type Done<T> = Result<(u64, Vec<T>), LitError>;
+
+/// Where workers leave parsed blocks for the hand-out thread, by number. Hand-written rather
+/// than a channel: the hand-out thread is woken only when the block it waits for arrives, and
+/// no lock is held while anyone sleeps (with `std::sync::mpsc`, workers and the hand-out thread
+/// waited on the channel's own lock, leaving a core idle; docs/benchmarks.md).
+struct Mailbox<T> {
+    state: Mutex<Letters<T>>,
+    arrived: Condvar,
+}
+
+struct Letters<T> {
+    early: std::collections::BTreeMap<u64, Done<T>>,
+    /// Workers still running: when none is, nothing more will come.
+    workers: usize,
+    /// The number the hand-out thread is waiting for, if it waits.
+    wanted: Option<u64>,
+}
+
+impl<T> Mailbox<T> {
+    fn new(workers: usize) -> Self {
+        Mailbox {
+            state: Mutex::new(Letters {
+                early: std::collections::BTreeMap::new(),
+                workers,
+                wanted: None,
+            }),
+            arrived: Condvar::new(),
+        }
+    }
+
+    /// Leaves block number `seq`.
+    fn post(&self, seq: u64, done: Done<T>) {
+        let Ok(mut letters) = self.state.lock() else {
+            return;
+        };
+        letters.early.insert(seq, done);
+        let wake = letters.wanted == Some(seq);
+        drop(letters);
+        if wake {
+            self.arrived.notify_one();
+        }
+    }
+
+    /// Block number `seq`, waiting for it; None when every worker has ended without it.
+    fn collect(&self, seq: u64) -> Option<Done<T>> {
+        let mut letters = self.state.lock().ok()?;
+        loop {
+            if let Some(done) = letters.early.remove(&seq) {
+                letters.wanted = None;
+                return Some(done);
+            }
+            if letters.workers == 0 {
+                return None;
+            }
+            letters.wanted = Some(seq);
+            letters = self.arrived.wait(letters).ok()?;
+        }
+    }
+}
+
+/// Marks a worker's end in the [`Mailbox`] when dropped.
+struct Leaving<'m, T>(&'m Mailbox<T>);
+
+impl<T> Drop for Leaving<'_, T> {
+    fn drop(&mut self) {
+        if let Ok(mut letters) = self.0.state.lock() {
+            letters.workers -= 1;
+        }
+        self.0.arrived.notify_one();
+    }
+}
 
 fn stopped_unexpectedly() -> LitError {
     LitError::Format("a parsing thread stopped unexpectedly".into())
@@ -307,7 +372,7 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
     /// Cuts the next block, with its number; None at the end, after a stop, or when the reading
     /// fails (the error then goes to the hand-out thread under the failing number, and
     /// everything stops).
-    fn take<T>(&mut self, progress: &Progress, done_tx: &Sender<Done<T>>) -> Option<(u64, Block)> {
+    fn take<T>(&mut self, progress: &Progress, done_tx: &Mailbox<T>) -> Option<(u64, Block)> {
         if progress.stopped() {
             return None;
         }
@@ -319,7 +384,7 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
             Ok(None) => None,
             Err(e) => {
                 progress.stop.store(true, Ordering::Release);
-                let _ = done_tx.send((self.cut, Err(e)));
+                done_tx.post(self.cut, Err(e));
                 None
             }
         }
@@ -561,7 +626,11 @@ mod tests {
         for threads in [2, 3] {
             let (result, seen) = collect_numbers(counted(1_000_000).as_slice(), &parse, threads);
             result.unwrap();
-            assert_eq!(seen, (0..1_000_000).collect::<Vec<_>>(), "{threads} threads");
+            assert_eq!(
+                seen,
+                (0..1_000_000).collect::<Vec<_>>(),
+                "{threads} threads"
+            );
         }
     }
 
