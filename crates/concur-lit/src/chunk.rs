@@ -192,7 +192,7 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     let mailbox = Mailbox::new(threads);
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (source, progress, done_tx) = (&source, &progress, &mailbox);
+            let (source, progress, mailbox) = (&source, &progress, &mailbox);
             let parse_block = |block: &Block| {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(block)))
                     .map_err(|_| stopped_unexpectedly())
@@ -203,7 +203,7 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
             };
             scope.spawn(move || {
                 // Tells the hand-out thread when this worker ends, however it ends.
-                let _leaving = Leaving(done_tx);
+                let _leaving = Leaving(mailbox);
                 // A block parsed but not yet turned into `T`s and sent, and the buffer of the
                 // last block parsed, handed back with the next take of the input.
                 let mut parsed: Option<(u64, Result<Vec<Item>, LitError>)> = None;
@@ -220,12 +220,12 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                                 src.chunker.recycle(buffer);
                             }
                             if progress.stopped() || progress.has_room(src.cut, window) {
-                                next = Some(src.take(progress, done_tx));
+                                next = Some(src.take(progress, mailbox));
                             }
                         }
                     }
                     if let Some((seq, items)) = parsed.take() {
-                        done_tx.post(seq, items.and_then(finish_caught));
+                        mailbox.post(seq, items.and_then(finish_caught));
                     }
                     let next = match next {
                         Some(next) => next,
@@ -235,7 +235,7 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                                 src.chunker.recycle(buffer);
                             }
                             if progress.stopped() || progress.has_room(src.cut, window) {
-                                break src.take(progress, done_tx);
+                                break src.take(progress, mailbox);
                             }
                             // At most `window` blocks ahead of the sink: memory stays flat.
                             let cut = src.cut;
@@ -372,7 +372,7 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
     /// Cuts the next block, with its number; None at the end, after a stop, or when the reading
     /// fails (the error then goes to the hand-out thread under the failing number, and
     /// everything stops).
-    fn take<T>(&mut self, progress: &Progress, done_tx: &Mailbox<T>) -> Option<(u64, Block)> {
+    fn take<T>(&mut self, progress: &Progress, mailbox: &Mailbox<T>) -> Option<(u64, Block)> {
         if progress.stopped() {
             return None;
         }
@@ -384,7 +384,7 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
             Ok(None) => None,
             Err(e) => {
                 progress.stop.store(true, Ordering::Release);
-                done_tx.post(self.cut, Err(e));
+                mailbox.post(self.cut, Err(e));
                 None
             }
         }
