@@ -216,9 +216,7 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                     let mut next = None;
                     if parsed.is_some() {
                         if let Ok(mut src) = source.try_lock() {
-                            if let Some(buffer) = spent.take() {
-                                src.chunker.recycle(buffer);
-                            }
+                            src.give_back(&mut spent);
                             if progress.stopped() || progress.has_room(src.cut, window) {
                                 next = Some(src.take(progress, mailbox));
                             }
@@ -231,9 +229,7 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                         Some(next) => next,
                         None => loop {
                             let Ok(mut src) = source.lock() else { return };
-                            if let Some(buffer) = spent.take() {
-                                src.chunker.recycle(buffer);
-                            }
+                            src.give_back(&mut spent);
                             if progress.stopped() || progress.has_room(src.cut, window) {
                                 break src.take(progress, mailbox);
                             }
@@ -369,6 +365,13 @@ struct Source<R, B> {
 }
 
 impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
+    /// Takes back the buffer of a worker's last parsed block, if it has one.
+    fn give_back(&mut self, spent: &mut Option<Vec<u8>>) {
+        if let Some(buffer) = spent.take() {
+            self.chunker.recycle(buffer);
+        }
+    }
+
     /// Cuts the next block, with its number; None at the end, after a stop, or when the reading
     /// fails (the error then goes to the hand-out thread under the failing number, and
     /// everything stops).
@@ -429,7 +432,8 @@ impl Progress {
         true
     }
 
-    /// Records that `handed` blocks are out (or that everything stopped) and wakes the workers.
+    /// Records that `handed` blocks are out and wakes the workers (also those to be told of a
+    /// stop, which is set before).
     fn set_handed(&self, handed: u64) {
         self.handed.store(handed, Ordering::Release);
         // Taking the gate orders this store with a worker between its check and its wait.
