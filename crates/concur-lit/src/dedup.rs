@@ -469,17 +469,29 @@ pub fn find(
         blocks.entry((0, head)).or_default().push(i);
         blocks.entry((1, tail)).or_default().push(i);
     }
-    let mut seen: rustc_hash::FxHashSet<(usize, usize)> = Default::default();
+    // A huge block is a common opening ("the effect of"): the other end still blocks it.
+    const LARGEST_BLOCK: usize = 500;
+    let head = |i: usize| {
+        let t = keys[i].title.as_str();
+        &t[..t.len().min(12)]
+    };
+    // A pair that shares both ends meets in its head block and again in its tail block; it is
+    // compared in the first only. (A set of the pairs compared held every candidate pair: most
+    // of the memory of a large run.)
+    let compared_by_head: rustc_hash::FxHashSet<&str> = blocks
+        .iter()
+        .filter(|((end, _), members)| *end == 0 && members.len() <= LARGEST_BLOCK)
+        .map(|((_, text), _)| *text)
+        .collect();
     let mut block_list: Vec<_> = blocks.into_iter().collect();
     block_list.sort_by(|a, b| a.0.cmp(&b.0));
-    for (_, members) in block_list {
-        // A huge block is a common opening ("the effect of"): the other end still blocks it.
-        if members.len() > 500 {
+    for ((end, _), members) in block_list {
+        if members.len() > LARGEST_BLOCK {
             continue;
         }
         for (x, &a) in members.iter().enumerate() {
             for &b in &members[x + 1..] {
-                if !seen.insert((a, b)) {
+                if end == 1 && head(a) == head(b) && compared_by_head.contains(head(a)) {
                     continue;
                 }
                 let (ka, kb) = (&keys[a], &keys[b]);
@@ -800,6 +812,47 @@ mod tests {
         let found = find(&keys, Settings::default(), &[], &|_| 0);
         assert!(found.clusters.is_empty());
         assert_eq!(found.flagged.len(), 1);
+    }
+
+    #[test]
+    fn titles_meet_by_either_end_even_when_one_end_is_crowded() {
+        // 600 titles open alike: their head block is too large to compare and is passed over.
+        let mut records: Vec<Record> = (0..600)
+            .map(|i| {
+                rec(
+                    &format!("Radiotherapy and trastuzumab emtansine: cohort number {i}"),
+                    2020,
+                    &format!("Author{i}"),
+                )
+            })
+            .collect();
+        // 600: a copy of 7, found by the end of its title alone.
+        records.push(records[7].clone());
+        // 601 and 602 differ at the start, 603 and 604 at the end.
+        records.push(rec(
+            "Xadionecrosis after radiosurgery with T-DM1 in 40 women",
+            2019,
+            "B",
+        ));
+        records.push(rec(
+            "Radionecrosis after radiosurgery with T-DM1 in 40 women",
+            2019,
+            "B",
+        ));
+        records.push(rec(
+            "Radionecrosis after radiosurgery with T-DM1 in 40 womex",
+            2019,
+            "C",
+        ));
+        records.push(rec(
+            "Radionecrosis after radiosurgery with T-DM1 in 40 women",
+            2019,
+            "C",
+        ));
+        let keys: Vec<Keys> = records.iter().map(Keys::of).collect();
+        let found = find(&keys, Settings::default(), &[], &|_| 0);
+        let members: Vec<&[usize]> = found.clusters.iter().map(|c| &c.members[..]).collect();
+        assert_eq!(members, [&[7, 600][..], &[601, 602], &[603, 604]]);
     }
 
     #[test]
