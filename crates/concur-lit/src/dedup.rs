@@ -458,23 +458,24 @@ pub fn find(
     }
     // 2. Titles: candidates share the first or the last 12 characters of the title key (so an
     // edit at either end still meets), then the similarity, year and author are checked.
+    let head = |i: usize| {
+        let t = keys[i].title.as_str();
+        &t[..t.len().min(12)]
+    };
     let mut blocks: FxHashMap<(u8, &str), Vec<usize>> = FxHashMap::default();
     for (i, k) in keys.iter().enumerate() {
         if k.title.is_empty() {
             continue;
         }
         let t = k.title.as_str();
-        let head = &t[..t.len().min(12)];
-        let tail = &t[t.len().saturating_sub(12)..];
-        blocks.entry((0, head)).or_default().push(i);
-        blocks.entry((1, tail)).or_default().push(i);
+        blocks.entry((0, head(i))).or_default().push(i);
+        blocks
+            .entry((1, &t[t.len().saturating_sub(12)..]))
+            .or_default()
+            .push(i);
     }
     // A huge block is a common opening ("the effect of"): the other end still blocks it.
     const LARGEST_BLOCK: usize = 500;
-    let head = |i: usize| {
-        let t = keys[i].title.as_str();
-        &t[..t.len().min(12)]
-    };
     // A pair that shares both ends meets in its head block and again in its tail block; it is
     // compared in the first only. (Keeping a set of every pair compared instead took about
     // 40 % of a large run's time; docs/benchmarks.md.)
