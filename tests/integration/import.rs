@@ -502,6 +502,20 @@ fn dedup_dry_run_apply_undo_and_keep_apart() {
     );
     let flagged = run_json(d, &["records", "flagged", "--json"]);
     assert_eq!(flagged.as_array().unwrap().len(), 0);
+    // A person says 3 and 1 are one publication after all: this run and later ones join them.
+    let same = run_json(d, &["dedup", "--same", "3", "1", "--json"]);
+    assert_eq!(same["clusters"][0]["primary"], 1);
+    assert_eq!(same["clusters"][0]["duplicates"][0][0], 3);
+    assert_eq!(
+        same["clusters"][0]["duplicates"][0][1],
+        "a person's decision"
+    );
+    concur()
+        .arg("--workspace")
+        .arg(d)
+        .args(["dedup", "--same", "3", "1", "--dry-run"])
+        .assert()
+        .failure();
 }
 
 #[test]

@@ -292,6 +292,8 @@ pub enum Reason {
     Pmc,
     /// Nearly the same title, with agreeing year and first author.
     Title,
+    /// A person said the two are one publication.
+    Person,
 }
 
 impl Reason {
@@ -301,6 +303,7 @@ impl Reason {
             Reason::Doi => "same DOI",
             Reason::Pmc => "same PMC id",
             Reason::Title => "same title, year and first author",
+            Reason::Person => "a person's decision",
         }
     }
 }
@@ -383,26 +386,42 @@ fn ids_conflict(a: &Keys, b: &Keys) -> Option<&'static str> {
     }
 }
 
-/// Finds duplicate clusters among `keys`. `keep_apart` lists pairs a person said are different
-/// publications; they are never joined again. The primary of each cluster is chosen by `rank`
-/// (highest first; ties go to the earlier record).
+/// A person's decisions about pairs of records, by index into the keys given to [`find`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decisions<'d> {
+    /// Pairs that are different publications: never joined directly.
+    pub apart: &'d [(usize, usize)],
+    /// Pairs that are one publication: always joined, whatever their identifiers, titles or
+    /// versions say (the person has looked at a pair the matcher only flagged).
+    pub together: &'d [(usize, usize)],
+}
+
+/// Finds duplicate clusters among `keys`, respecting a person's `decisions`. The primary of
+/// each cluster is chosen by `rank` (highest first; ties go to the earlier record).
 pub fn find(
     keys: &[Keys],
     settings: Settings,
-    keep_apart: &[(usize, usize)],
+    decisions: Decisions<'_>,
     rank: &dyn Fn(usize) -> i64,
 ) -> Found {
     let n = keys.len();
     let mut uf = UnionFind {
         parent: (0..n).collect(),
     };
-    let apart: rustc_hash::FxHashSet<(usize, usize)> = keep_apart
+    let apart: rustc_hash::FxHashSet<(usize, usize)> = decisions
+        .apart
         .iter()
         .map(|&(a, b)| (a.min(b), a.max(b)))
         .collect();
     let is_apart = |a: usize, b: usize| apart.contains(&(a.min(b), a.max(b)));
     let mut joined_by: Vec<Option<Reason>> = vec![None; n];
     let mut flagged = Vec::new();
+    // 0. A person's word that two records are one publication.
+    for &(a, b) in decisions.together {
+        if a != b && a < n && b < n && uf.join(a, b) {
+            joined_by[a.max(b)].get_or_insert(Reason::Person);
+        }
+    }
     let mut link =
         |uf: &mut UnionFind, a: usize, b: usize, reason: Reason, flagged: &mut Vec<Flag>| {
             if is_apart(a, b) {
@@ -441,11 +460,12 @@ pub fn find(
                 match first.get(&id) {
                     Some(&j) => {
                         match ids_conflict(&keys[j], k).filter(|_| reason != Reason::Pmid) {
-                            Some(conflict) => flagged.push(Flag {
+                            Some(conflict) if !is_apart(j, i) => flagged.push(Flag {
                                 a: j,
                                 b: i,
                                 why: format!("{}, but {conflict}", reason.name()),
                             }),
+                            Some(_) => {}
                             None => link(&mut uf, j, i, reason, &mut flagged),
                         }
                     }
@@ -781,7 +801,9 @@ mod tests {
             .iter()
             .map(|r| Keys::of(r))
             .collect();
-        let found = find(&keys, Settings::default(), &[], &|i| -(i as i64));
+        let found = find(&keys, Settings::default(), Decisions::default(), &|i| {
+            -(i as i64)
+        });
         assert_eq!(found.clusters.len(), 1);
         assert_eq!(found.clusters[0].members, [0, 1, 2]);
         assert_eq!(found.clusters[0].reasons, [Reason::Title, Reason::Doi]);
@@ -792,7 +814,15 @@ mod tests {
         // The erratum's title differs at the start; it is not joined either way.
         assert!(found.clusters[0].members.iter().all(|&m| m != 3 && m != 5));
         // A person's "not a duplicate" is respected.
-        let apart = find(&keys, Settings::default(), &[(0, 1)], &|i| -(i as i64));
+        let apart = find(
+            &keys,
+            Settings::default(),
+            Decisions {
+                apart: &[(0, 1)],
+                together: &[],
+            },
+            &|i| -(i as i64),
+        );
         assert!(apart
             .clusters
             .iter()
@@ -810,7 +840,7 @@ mod tests {
         let mut b = a.clone();
         b.pmid = Some("12".into());
         let keys = [Keys::of(&a), Keys::of(&b)];
-        let found = find(&keys, Settings::default(), &[], &|_| 0);
+        let found = find(&keys, Settings::default(), Decisions::default(), &|_| 0);
         assert!(found.clusters.is_empty());
         assert_eq!(found.flagged.len(), 1);
     }
@@ -851,9 +881,52 @@ mod tests {
             "C",
         ));
         let keys: Vec<Keys> = records.iter().map(Keys::of).collect();
-        let found = find(&keys, Settings::default(), &[], &|_| 0);
+        let found = find(&keys, Settings::default(), Decisions::default(), &|_| 0);
         let members: Vec<&[usize]> = found.clusters.iter().map(|c| &c.members[..]).collect();
         assert_eq!(members, [&[7, 600][..], &[601, 602], &[603, 604]]);
+    }
+
+    #[test]
+    fn a_persons_decision_joins_what_the_matcher_only_flagged() {
+        let mut a = rec(
+            "Trastuzumab emtansine with radiotherapy: a cohort",
+            2020,
+            "Li",
+        );
+        a.pmid = Some("11".into());
+        let mut b = a.clone();
+        b.pmid = Some("12".into());
+        let mut erratum = a.clone();
+        erratum.pmid = None;
+        erratum.publication_types = vec!["Published Erratum".into()];
+        let keys = [Keys::of(&a), Keys::of(&b), Keys::of(&erratum)];
+        let alone = find(&keys, Settings::default(), Decisions::default(), &|_| 0);
+        assert!(alone.clusters.is_empty());
+        assert_eq!(alone.flagged.len(), 3, "{:?}", alone.flagged);
+        let decided = Decisions {
+            apart: &[],
+            together: &[(1, 0), (0, 2)],
+        };
+        let found = find(&keys, Settings::default(), decided, &|_| 0);
+        assert_eq!(found.clusters.len(), 1);
+        assert_eq!(found.clusters[0].members, [0, 1, 2]);
+        assert_eq!(found.clusters[0].reasons, [Reason::Person, Reason::Person]);
+        assert!(found.flagged.is_empty(), "{:?}", found.flagged);
+        // "Different": a shared DOI with different PMIDs is no longer a question either.
+        let (mut c, mut d) = (a.clone(), b.clone());
+        c.doi = Some("10.1/x".into());
+        d.doi = Some("10.1/x".into());
+        d.title = Some("Another title altogether, on bone metastases".into());
+        let keys = [Keys::of(&c), Keys::of(&d)];
+        let flagged = find(&keys, Settings::default(), Decisions::default(), &|_| 0).flagged;
+        assert_eq!(flagged.len(), 1, "{flagged:?}");
+        let decided = Decisions {
+            apart: &[(1, 0)],
+            together: &[],
+        };
+        assert!(find(&keys, Settings::default(), decided, &|_| 0)
+            .flagged
+            .is_empty());
     }
 
     #[test]

@@ -12,12 +12,14 @@ mod common;
 use common::fixtures;
 use common::records;
 
-use concur_lit::dedup::{find, Accuracy, Keys, Settings};
+use concur_lit::dedup::{find, Accuracy, Decisions, Keys, Settings};
 use concur_lit::Record;
 
 fn run(records: &[Record]) -> concur_lit::dedup::Found {
     let keys: Vec<Keys> = records.iter().map(Keys::of).collect();
-    find(&keys, Settings::default(), &[], &|i| -(i as i64))
+    find(&keys, Settings::default(), Decisions::default(), &|i| {
+        -(i as i64)
+    })
 }
 
 #[test]

@@ -872,18 +872,25 @@ impl Workspace {
         }
         let index: std::collections::HashMap<i64, usize> =
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        let mut apart = Vec::new();
-        {
-            let mut stmt = self.conn.prepare("SELECT a, b FROM keep_apart")?;
+        // A person's decisions, for the records still in play.
+        let decided = |table: &str| -> Result<Vec<(usize, usize)>> {
+            let mut pairs = Vec::new();
+            let mut stmt = self.conn.prepare(&format!("SELECT a, b FROM {table}"))?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 let (a, b): (i64, i64) = (row.get(0)?, row.get(1)?);
                 if let (Some(&x), Some(&y)) = (index.get(&a), index.get(&b)) {
-                    apart.push((x, y));
+                    pairs.push((x, y));
                 }
             }
-        }
-        let found = dedup::find(&keys, settings, &apart, &|i| rank[i]);
+            Ok(pairs)
+        };
+        let (apart, together) = (decided("keep_apart")?, decided("keep_together")?);
+        let decisions = dedup::Decisions {
+            apart: &apart,
+            together: &together,
+        };
+        let found = dedup::find(&keys, settings, decisions, &|i| rank[i]);
         let clusters: Vec<ClusterView> = found
             .clusters
             .iter()
@@ -1017,8 +1024,9 @@ impl Workspace {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// A person's decision that a record is not a duplicate of its cluster: it is separated now
-    /// and kept apart from those records in later runs.
+    /// A person's decision that a record is not a duplicate of its cluster, or, when it is in
+    /// none, of the records it was flagged with: it is separated now and kept apart from those
+    /// records in later runs (replacing any earlier decision that they are one publication).
     pub fn keep_apart(&mut self, record: i64) -> Result<Vec<i64>> {
         let tx = self.conn.transaction()?;
         let primary: Option<Option<i64>> = tx
@@ -1039,38 +1047,91 @@ impl Workspace {
             let rows = stmt.query_map(params![root, record], |r| r.get(0))?;
             rows.collect::<std::result::Result<_, _>>()?
         };
+        let clustered = !others.is_empty();
+        if !clustered {
+            // Not in a cluster: the decision answers the pairs to check by hand.
+            let mut stmt = tx.prepare(
+                "SELECT CASE WHEN f.a = ?1 THEN f.b ELSE f.a END FROM dedup_flag f
+                 WHERE f.run_id = (SELECT max(id) FROM dedup_run WHERE undone_at IS NULL)
+                   AND (f.a = ?1 OR f.b = ?1)",
+            )?;
+            let rows = stmt.query_map([record], |r| r.get(0))?;
+            others = rows.collect::<std::result::Result<_, _>>()?;
+        }
         others.sort_unstable();
+        others.dedup();
         if others.is_empty() {
             return Err(StoreError::Invalid(format!(
-                "record {record} is not in a duplicate cluster"
+                "record {record} is neither in a duplicate cluster nor in a pair to check by hand"
             )));
         }
         for o in &others {
+            let pair = params![record.min(*o), record.max(*o)];
             tx.execute(
                 "INSERT OR IGNORE INTO keep_apart (a, b, decided_at)
                  VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                params![record.min(*o), record.max(*o)],
+                pair,
             )?;
+            tx.execute("DELETE FROM keep_together WHERE a = ?1 AND b = ?2", pair)?;
         }
-        if primary.is_some() {
-            tx.execute(
-                "UPDATE record SET duplicate_of = NULL WHERE id = ?1",
-                [record],
-            )?;
-        } else {
-            // The primary leaves: the next record becomes the primary of the rest.
-            let next = others[0];
-            tx.execute(
-                "UPDATE record SET duplicate_of = NULL WHERE id = ?1",
-                [next],
-            )?;
-            tx.execute(
-                "UPDATE record SET duplicate_of = ?1 WHERE duplicate_of = ?2",
-                params![next, record],
-            )?;
+        if clustered {
+            if primary.is_some() {
+                tx.execute(
+                    "UPDATE record SET duplicate_of = NULL WHERE id = ?1",
+                    [record],
+                )?;
+            } else {
+                // The primary leaves: the next record becomes the primary of the rest.
+                let next = others[0];
+                tx.execute(
+                    "UPDATE record SET duplicate_of = NULL WHERE id = ?1",
+                    [next],
+                )?;
+                tx.execute(
+                    "UPDATE record SET duplicate_of = ?1 WHERE duplicate_of = ?2",
+                    params![next, record],
+                )?;
+            }
         }
         tx.commit()?;
         Ok(others)
+    }
+
+    /// A person's decision that two records are one publication, whatever the matcher says
+    /// (a pair it flagged, say): the next dedup run joins them, and so does every later run
+    /// (replacing any earlier decision that they are different).
+    pub fn keep_together(&mut self, record: i64, other: i64) -> Result<()> {
+        if record == other {
+            return Err(StoreError::Invalid(format!(
+                "a record is one publication with itself already ({record})"
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        for id in [record, other] {
+            let deleted: Option<Option<i64>> = tx
+                .query_row("SELECT deleted_by FROM record WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            match deleted {
+                None => return Err(StoreError::Invalid(format!("there is no record {id}"))),
+                Some(Some(batch)) => {
+                    return Err(StoreError::Invalid(format!(
+                        "record {id} was deleted by batch {batch} (a PubMed update) and takes part in no dedup run"
+                    )))
+                }
+                Some(None) => {}
+            }
+        }
+        let pair = params![record.min(other), record.max(other)];
+        tx.execute(
+            "INSERT OR IGNORE INTO keep_together (a, b, decided_at)
+             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            pair,
+        )?;
+        tx.execute("DELETE FROM keep_apart WHERE a = ?1 AND b = ?2", pair)?;
+        tx.commit()?;
+        Ok(())
     }
 }
 

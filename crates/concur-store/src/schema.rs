@@ -91,6 +91,13 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL
     ) STRICT;
     ALTER TABLE batch ADD COLUMN repaired_count INTEGER NOT NULL DEFAULT 0;",
+    // 3: a person's decisions that two records are one publication (`dedup --same`).
+    "CREATE TABLE keep_together (
+        a INTEGER NOT NULL,
+        b INTEGER NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (a, b)
+    ) STRICT;",
 ];
 
 /// The first schema version, as it was published (for migration tests).

@@ -329,3 +329,88 @@ fn an_unhashed_batch_commits_only_with_its_hash_and_yields_to_an_earlier_same_fi
     assert_eq!(imports.len(), 1);
     assert!(imports[0].2.contains(&hash) && imports[0].2.contains("1 records"));
 }
+
+#[test]
+fn a_persons_decisions_answer_the_pairs_to_check_and_hold_in_later_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut import = ws
+        .begin_import(&file("a.xml"), "pubmed", "pubmed-xml")
+        .unwrap();
+    // Same title, year and author, different PMIDs: flagged, never joined by the matcher.
+    for pmid in ["1", "2"] {
+        import
+            .add(record(
+                Some(pmid),
+                "Radionecrosis after radiosurgery with T-DM1",
+                2019,
+            ))
+            .unwrap();
+    }
+    import
+        .add(record(
+            Some("3"),
+            "Bone metastases irradiated on trastuzumab emtansine",
+            2016,
+        ))
+        .unwrap();
+    import.commit().unwrap();
+    let first = ws.dedup(Settings::default(), false).unwrap();
+    assert!(first.clusters.is_empty());
+    assert_eq!(
+        first.flagged.iter().map(|f| (f.a, f.b)).collect::<Vec<_>>(),
+        [(1, 2)]
+    );
+
+    // "One publication": the next run joins them, by a person's decision, and flags nothing.
+    assert!(ws.keep_together(1, 1).is_err());
+    assert!(ws.keep_together(1, 99).is_err());
+    ws.keep_together(2, 1).unwrap();
+    let joined = ws.dedup(Settings::default(), false).unwrap();
+    assert_eq!(joined.clusters.len(), 1);
+    assert_eq!(
+        joined.clusters[0].duplicates,
+        [(2, "a person's decision".to_string())]
+    );
+    assert!(joined.flagged.is_empty() && ws.flagged().unwrap().is_empty());
+    // Undoing the run undoes the merge; the decision stays for later runs.
+    ws.undo_dedup(None).unwrap();
+    assert_eq!(ws.counts().unwrap().duplicates, 0);
+    assert_eq!(
+        ws.dedup(Settings::default(), false).unwrap().clusters.len(),
+        1
+    );
+
+    // "Different after all": the later decision replaces the earlier one.
+    assert_eq!(ws.keep_apart(2).unwrap(), [1]);
+    assert_eq!(ws.counts().unwrap().duplicates, 0);
+    let apart = ws.dedup(Settings::default(), false).unwrap();
+    assert!(apart.clusters.is_empty() && apart.flagged.is_empty());
+
+    // A record only flagged (in no cluster) can be kept apart too; one with neither cannot.
+    let mut import = ws
+        .begin_import(&file("b.xml"), "pubmed", "pubmed-xml")
+        .unwrap();
+    import
+        .add(record(
+            Some("4"),
+            "Radionecrosis after radiosurgery with T-DM1",
+            2019,
+        ))
+        .unwrap();
+    import.commit().unwrap();
+    let flagged = ws.dedup(Settings::default(), false).unwrap().flagged;
+    assert_eq!(
+        flagged.iter().map(|f| (f.a, f.b)).collect::<Vec<_>>(),
+        [(1, 4), (2, 4)]
+    );
+    assert_eq!(ws.keep_apart(4).unwrap(), [1, 2]);
+    assert!(ws.flagged().unwrap().is_empty());
+    assert!(ws
+        .dedup(Settings::default(), false)
+        .unwrap()
+        .flagged
+        .is_empty());
+    let none = ws.keep_apart(3).unwrap_err().to_string();
+    assert!(none.contains("neither in a duplicate cluster"), "{none}");
+}

@@ -51,9 +51,15 @@ pub struct DedupArgs {
     /// Undo the latest dedup run (or the run given, which must be the latest still in effect).
     #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "0")]
     undo: Option<i64>,
-    /// A person's decision: this record is not a duplicate of its cluster (kept apart from now on).
-    #[arg(long, value_name = "RECORD")]
+    /// A person's decision: this record is not a duplicate of its cluster, or of the records it
+    /// was flagged with (kept apart from now on).
+    #[arg(long, value_name = "RECORD", conflicts_with_all = ["dry_run", "undo"])]
     not_duplicate: Option<i64>,
+    /// A person's decision: these two records are one publication, whatever the matcher says
+    /// (joined by this run and every later one).
+    #[arg(long, num_args = 2, value_names = ["RECORD", "OTHER"],
+          conflicts_with_all = ["dry_run", "undo", "not_duplicate"])]
+    same: Option<Vec<i64>>,
     /// Title similarity (0-1) at or above which titles match.
     #[arg(long, default_value_t = 0.95)]
     similarity: f64,
@@ -729,6 +735,16 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
     if !(0.5..=1.0).contains(&args.similarity) {
         bail!("--similarity must be between 0.5 and 1");
     }
+    if let Some([record, other]) = args.same.as_deref() {
+        ws.keep_together(*record, *other)?;
+        ws.log(
+            "dedup --same",
+            &format!("records {record} and {other} are one publication"),
+        )?;
+        if !args.json {
+            println!("records {record} and {other} are one publication, from this run on");
+        }
+    }
     let settings = concur_lit::dedup::Settings {
         title_similarity: args.similarity,
         ..Default::default()
@@ -912,7 +928,8 @@ pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
                 println!("{} and {}: {}", f.a, f.b, f.why);
             }
             println!(
-                "{} pairs to check; `concur dedup --not-duplicate ID` records a decision",
+                "{} pairs to check; a decision is recorded with `concur dedup --not-duplicate ID` \
+                 (different publications) or `concur dedup --same ID OTHER` (one publication)",
                 flagged.len()
             );
         }
