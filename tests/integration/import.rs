@@ -516,6 +516,17 @@ fn dedup_dry_run_apply_undo_and_keep_apart() {
         .args(["dedup", "--same", "3", "1", "--dry-run"])
         .assert()
         .failure();
+    // "Different" speaks for whole clusters, and is refused within one.
+    let different = run_json(d, &["dedup", "--different", "1", "2", "--json"]);
+    assert_eq!(different["records"], serde_json::json!([1, 3]));
+    assert_eq!(different["kept_apart_from"], serde_json::json!([2]));
+    concur()
+        .arg("--workspace")
+        .arg(d)
+        .args(["dedup", "--different", "1", "3"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("in one cluster"));
 }
 
 #[test]

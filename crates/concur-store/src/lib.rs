@@ -774,6 +774,24 @@ impl Import<'_> {
     }
 }
 
+/// The records of the cluster a record is in (itself alone if it is in none), in id order.
+fn cluster_of(conn: &Connection, record: i64) -> Result<Vec<i64>> {
+    let primary: Option<Option<i64>> = conn
+        .query_row(
+            "SELECT duplicate_of FROM record WHERE id = ?1",
+            [record],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(primary) = primary else {
+        return Err(StoreError::Invalid(format!("there is no record {record}")));
+    };
+    let mut stmt =
+        conn.prepare("SELECT id FROM record WHERE id = ?1 OR duplicate_of = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([primary.unwrap_or(record)], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 /// Sets the journal mode if no other connection stands in the way, without waiting for one;
 /// whether the database is now in `mode`.
 fn switch_journal(conn: &Connection, mode: &str) -> bool {
@@ -1095,6 +1113,34 @@ impl Workspace {
         }
         tx.commit()?;
         Ok(others)
+    }
+
+    /// A person's decision that two records are different publications (a pair flagged to check
+    /// by hand, say): every record of the one's cluster is kept apart from every record of the
+    /// other's, now and in later runs (replacing any earlier decision that they are one
+    /// publication). Returns the two clusters' records.
+    pub fn keep_different(&mut self, record: i64, other: i64) -> Result<(Vec<i64>, Vec<i64>)> {
+        let tx = self.conn.transaction()?;
+        let (one, two) = (cluster_of(&tx, record)?, cluster_of(&tx, other)?);
+        if one.contains(&other) {
+            return Err(StoreError::Invalid(format!(
+                "records {record} and {other} are in one cluster; `--not-duplicate {other}` takes \
+                 one out of it"
+            )));
+        }
+        for a in &one {
+            for b in &two {
+                let pair = params![a.min(b), a.max(b)];
+                tx.execute(
+                    "INSERT OR IGNORE INTO keep_apart (a, b, decided_at)
+                     VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                    pair,
+                )?;
+                tx.execute("DELETE FROM keep_together WHERE a = ?1 AND b = ?2", pair)?;
+            }
+        }
+        tx.commit()?;
+        Ok((one, two))
     }
 
     /// A person's decision that two records are one publication, whatever the matcher says

@@ -414,3 +414,37 @@ fn a_persons_decisions_answer_the_pairs_to_check_and_hold_in_later_runs() {
     let none = ws.keep_apart(3).unwrap_err().to_string();
     assert!(none.contains("neither in a duplicate cluster"), "{none}");
 }
+
+#[test]
+fn two_clusters_said_to_differ_are_no_longer_questions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut import = ws.begin_import(&file("a.ris"), "embase", "ris").unwrap();
+    // An article and a conference abstract of the same title, each exported twice: two
+    // clusters by DOI, and four cross pairs flagged for their different identifiers.
+    for (pmid, doi) in [(Some("1"), "10.1/article"), (None, "10.1/article")]
+        .into_iter()
+        .chain([(Some("3"), "10.1/abstract"), (None, "10.1/abstract")])
+    {
+        let Item::Record(mut r) = record(pmid, "Angiotensin II and the hepatic tumour", 2014)
+        else {
+            unreachable!()
+        };
+        r.doi = Some(doi.into());
+        import.add(Item::Record(r)).unwrap();
+    }
+    import.commit().unwrap();
+    let first = ws.dedup(Settings::default(), false).unwrap();
+    assert_eq!(first.clusters.len(), 2);
+    assert_eq!(first.flagged.len(), 4, "{:?}", first.flagged);
+
+    let same_cluster = ws.keep_different(1, 2).unwrap_err().to_string();
+    assert!(same_cluster.contains("in one cluster"), "{same_cluster}");
+    ws.keep_together(1, 3).unwrap();
+    // The later decision replaces the earlier one, for the whole of both clusters.
+    assert_eq!(ws.keep_different(2, 4).unwrap(), (vec![1, 2], vec![3, 4]));
+    assert!(ws.flagged().unwrap().is_empty());
+    let later = ws.dedup(Settings::default(), false).unwrap();
+    assert_eq!(later.clusters.len(), 2);
+    assert!(later.flagged.is_empty(), "{:?}", later.flagged);
+}

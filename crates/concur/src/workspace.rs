@@ -60,6 +60,11 @@ pub struct DedupArgs {
     #[arg(long, num_args = 2, value_names = ["RECORD", "OTHER"],
           conflicts_with_all = ["dry_run", "undo", "not_duplicate"])]
     same: Option<Vec<i64>>,
+    /// A person's decision: these two records (and the clusters they are in) are different
+    /// publications; the pairs between them are no longer to check (kept apart from now on).
+    #[arg(long, num_args = 2, value_names = ["RECORD", "OTHER"],
+          conflicts_with_all = ["dry_run", "undo", "not_duplicate", "same"])]
+    different: Option<Vec<i64>>,
     /// Title similarity (0-1) at or above which titles match.
     #[arg(long, default_value_t = 0.95)]
     similarity: f64,
@@ -732,6 +737,32 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
         }
         return Ok(0);
     }
+    if let Some([record, other]) = args.different.as_deref() {
+        let (one, two) = ws.keep_different(*record, *other)?;
+        ws.log(
+            "dedup --different",
+            &format!("records {one:?} kept apart from records {two:?}"),
+        )?;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"records": one, "kept_apart_from": two})
+            );
+        } else {
+            let list = |ids: &[i64]| {
+                ids.iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            println!(
+                "records {} are a different publication from records {}; kept apart in later runs",
+                list(&one),
+                list(&two)
+            );
+        }
+        return Ok(0);
+    }
     if !(0.5..=1.0).contains(&args.similarity) {
         bail!("--similarity must be between 0.5 and 1");
     }
@@ -928,8 +959,8 @@ pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
                 println!("{} and {}: {}", f.a, f.b, f.why);
             }
             println!(
-                "{} pairs to check; a decision is recorded with `concur dedup --not-duplicate ID` \
-                 (different publications) or `concur dedup --same ID OTHER` (one publication)",
+                "{} pairs to check; a decision is recorded with `concur dedup --different ID OTHER` \
+                 or `concur dedup --same ID OTHER`",
                 flagged.len()
             );
         }
