@@ -732,7 +732,7 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
         } else {
             println!(
                 "record {record} is no longer a duplicate; it stays apart from records {} in later runs",
-                others.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                id_list(&others)
             );
         }
         return Ok(0);
@@ -749,16 +749,10 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
                 serde_json::json!({"records": one, "kept_apart_from": two})
             );
         } else {
-            let list = |ids: &[i64]| {
-                ids.iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
             println!(
                 "records {} are a different publication from records {}; kept apart in later runs",
-                list(&one),
-                list(&two)
+                id_list(&one),
+                id_list(&two)
             );
         }
         return Ok(0);
@@ -830,6 +824,14 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
         ),
     }
     Ok(0)
+}
+
+/// Record ids as people read them: "1, 5, 9".
+fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn shorten(text: &str, width: usize) -> String {
