@@ -774,6 +774,34 @@ impl Import<'_> {
     }
 }
 
+/// What a person said of a pair of records.
+#[derive(Clone, Copy)]
+enum Decision {
+    Apart,
+    Together,
+}
+
+/// Records a person's decision about a pair, replacing any earlier, opposite one.
+fn decide(conn: &Connection, a: i64, b: i64, decision: Decision) -> Result<()> {
+    let (table, opposite) = match decision {
+        Decision::Apart => ("keep_apart", "keep_together"),
+        Decision::Together => ("keep_together", "keep_apart"),
+    };
+    let pair = params![a.min(b), a.max(b)];
+    conn.execute(
+        &format!(
+            "INSERT OR IGNORE INTO {table} (a, b, decided_at)
+             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+        ),
+        pair,
+    )?;
+    conn.execute(
+        &format!("DELETE FROM {opposite} WHERE a = ?1 AND b = ?2"),
+        pair,
+    )?;
+    Ok(())
+}
+
 /// The records of the cluster a record is in (itself alone if it is in none), in id order.
 fn cluster_of(conn: &Connection, record: i64) -> Result<Vec<i64>> {
     let primary: Option<Option<i64>> = conn
@@ -1084,13 +1112,7 @@ impl Workspace {
             )));
         }
         for o in &others {
-            let pair = params![record.min(*o), record.max(*o)];
-            tx.execute(
-                "INSERT OR IGNORE INTO keep_apart (a, b, decided_at)
-                 VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                pair,
-            )?;
-            tx.execute("DELETE FROM keep_together WHERE a = ?1 AND b = ?2", pair)?;
+            decide(&tx, record, *o, Decision::Apart)?;
         }
         if clustered {
             if primary.is_some() {
@@ -1130,13 +1152,7 @@ impl Workspace {
         }
         for a in &one {
             for b in &two {
-                let pair = params![a.min(b), a.max(b)];
-                tx.execute(
-                    "INSERT OR IGNORE INTO keep_apart (a, b, decided_at)
-                     VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                    pair,
-                )?;
-                tx.execute("DELETE FROM keep_together WHERE a = ?1 AND b = ?2", pair)?;
+                decide(&tx, *a, *b, Decision::Apart)?;
             }
         }
         tx.commit()?;
@@ -1169,13 +1185,7 @@ impl Workspace {
                 Some(None) => {}
             }
         }
-        let pair = params![record.min(other), record.max(other)];
-        tx.execute(
-            "INSERT OR IGNORE INTO keep_together (a, b, decided_at)
-             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-            pair,
-        )?;
-        tx.execute("DELETE FROM keep_apart WHERE a = ?1 AND b = ?2", pair)?;
+        decide(&tx, record, other, Decision::Together)?;
         tx.commit()?;
         Ok(())
     }
