@@ -574,41 +574,119 @@ pub struct Import<'c> {
 
 /// A record ready to be stored: its matching keys and its JSON, computed wherever the record was
 /// read (so that the thread writing the database does nothing else).
+///
+/// Every text lives in one buffer: the short fields one after another, then the JSON. Records
+/// are built on the parsing threads and freed on the database thread, and nine strings each
+/// meant nine frees from another thread and nine allocations (docs/benchmarks.md).
 pub struct Prepared {
-    keys: Keys,
-    title: Option<String>,
-    journal: Option<String>,
-    language: Option<String>,
+    text: Box<[u8]>,
+    /// Where each of the [`FIELDS`] ends in `text`; the JSON follows the last.
+    ends: [usize; FIELDS],
+    /// Bit `i` set when field `i` is present (an empty field is not an absent one).
+    present: u8,
+    year: Option<u16>,
+    version: Option<Version>,
     byte: u64,
     line: u64,
-    /// The whole record as JSON.
-    data: String,
 }
+
+thread_local! {
+    /// Where a [`Prepared`] record is written before it is copied out at its size: the room
+    /// sonic-rs reserves for escaping is then made once per thread, not once per record.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The most room [`SCRATCH`] keeps between records.
+const SCRATCH_KEPT: usize = 1 << 20;
+
+/// The short texts of a [`Prepared`] record, in the order they are written.
+const FIELDS: usize = 8;
+const PMID: usize = 0;
+const DOI: usize = 1;
+const PMC: usize = 2;
+const TITLE_KEY: usize = 3;
+const FIRST_AUTHOR: usize = 4;
+const TITLE: usize = 5;
+const JOURNAL: usize = 6;
+const LANGUAGE: usize = 7;
 
 impl Prepared {
     /// Computes the keys and the JSON of a record.
     pub fn new(r: &Record) -> Result<Prepared> {
+        let keys = Keys::of(r);
+        let mut fields: [Option<&str>; FIELDS] = [None; FIELDS];
+        fields[PMID] = keys.pmid.as_deref();
+        fields[DOI] = keys.doi.as_deref();
+        fields[PMC] = keys.pmc.as_deref();
+        fields[TITLE_KEY] = Some(&keys.title);
+        fields[FIRST_AUTHOR] = keys.first_author.as_deref();
+        fields[TITLE] = r.title.as_deref();
+        fields[JOURNAL] = r.journal.as_deref();
+        fields[LANGUAGE] = r.languages.first().map(String::as_str);
+        let mut ends = [0; FIELDS];
+        let mut present = 0u8;
+        let text = SCRATCH.with_borrow_mut(|scratch| -> Result<Box<[u8]>> {
+            scratch.clear();
+            for (i, field) in fields.iter().enumerate() {
+                if let Some(field) = field {
+                    scratch.extend_from_slice(field.as_bytes());
+                    present |= 1 << i;
+                }
+                ends[i] = scratch.len();
+            }
+            write_json(scratch, r)?;
+            let text = Box::from(scratch.as_slice());
+            if scratch.capacity() > SCRATCH_KEPT {
+                // A huge record's room is not kept for the records after it.
+                *scratch = Vec::new();
+            }
+            Ok(text)
+        })?;
         Ok(Prepared {
-            keys: Keys::of(r),
-            title: r.title.clone(),
-            journal: r.journal.clone(),
-            language: r.languages.first().cloned(),
+            text,
+            ends,
+            present,
+            year: keys.year,
+            version: keys.version,
             byte: r.position.byte,
             line: r.position.line,
-            data: record_json(r)?,
         })
+    }
+
+    /// Field `i` (one of the [`FIELDS`]), as SQL text or NULL.
+    fn field(&self, i: usize) -> SqlText<'_> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        SqlText((self.present >> i & 1 == 1).then(|| &self.text[start..self.ends[i]]))
+    }
+
+    /// The record as JSON.
+    fn json(&self) -> &[u8] {
+        &self.text[self.ends[FIELDS - 1]..]
     }
 }
 
-/// A record as JSON. sonic-rs escapes strings with SIMD: serde_json's byte-by-byte escaping was
-/// a twentieth of a PubMed import's CPU (0.70 -> 0.67 s; docs/benchmarks.md). The text is plain
-/// JSON, read back with serde_json. sonic-rs reserves room for the worst case of escaping, about
-/// four times the text, so the string is shrunk to size: records wait in a queue for the
-/// database, and that room was most of an import's memory.
-fn record_json(r: &Record) -> Result<String> {
-    let mut data = sonic_rs::to_string(r)?;
-    data.shrink_to_fit();
-    Ok(data)
+/// UTF-8 bytes bound as SQL text (NULL for None), without checking them again as a `str`.
+struct SqlText<'a>(Option<&'a [u8]>);
+
+impl rusqlite::ToSql for SqlText<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Some(bytes) => ValueRef::Text(bytes),
+            None => ValueRef::Null,
+        }))
+    }
+}
+
+/// A record as JSON, appended to `out`. sonic-rs escapes strings with SIMD: serde_json's
+/// byte-by-byte escaping was a twentieth of a PubMed import's CPU (0.70 -> 0.67 s;
+/// docs/benchmarks.md). The text is plain JSON, read back with serde_json. sonic-rs reserves room
+/// for the worst case of escaping, about four times the text, so the caller copies the text out
+/// at its size: records wait in a queue for the database, and that room was most of an import's
+/// memory.
+fn write_json(out: &mut Vec<u8>, r: &Record) -> Result<()> {
+    sonic_rs::to_writer(out, r)?;
+    Ok(())
 }
 
 impl Import<'_> {
@@ -631,17 +709,17 @@ impl Import<'_> {
             self.batch,
             p.byte as i64,
             p.line as i64,
-            p.keys.pmid,
-            p.keys.doi,
-            p.keys.pmc,
-            p.title,
-            p.keys.title,
-            p.keys.year,
-            p.keys.first_author,
-            p.journal,
-            p.language,
-            p.keys.version.map(Version::name),
-            p.data,
+            p.field(PMID),
+            p.field(DOI),
+            p.field(PMC),
+            p.field(TITLE),
+            p.field(TITLE_KEY),
+            p.year,
+            p.field(FIRST_AUTHOR),
+            p.field(JOURNAL),
+            p.field(LANGUAGE),
+            p.version.map(Version::name),
+            SqlText(Some(p.json())),
         ])?;
         self.records += 1;
         if self.records % writeback::EVERY == 0 {
