@@ -880,18 +880,21 @@ fn decide(conn: &Connection, a: i64, b: i64, decision: Decision) -> Result<()> {
     Ok(())
 }
 
+/// The record a record is a duplicate of (None when it is none's duplicate); an error when there
+/// is no such record.
+fn primary_of(conn: &Connection, record: i64) -> Result<Option<i64>> {
+    conn.query_row(
+        "SELECT duplicate_of FROM record WHERE id = ?1",
+        [record],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::Invalid(format!("there is no record {record}")))
+}
+
 /// The records of the cluster a record is in (itself alone if it is in none), in id order.
 fn cluster_of(conn: &Connection, record: i64) -> Result<Vec<i64>> {
-    let primary: Option<Option<i64>> = conn
-        .query_row(
-            "SELECT duplicate_of FROM record WHERE id = ?1",
-            [record],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(primary) = primary else {
-        return Err(StoreError::Invalid(format!("there is no record {record}")));
-    };
+    let primary = primary_of(conn, record)?;
     let mut stmt =
         conn.prepare("SELECT id FROM record WHERE id = ?1 OR duplicate_of = ?1 ORDER BY id")?;
     let rows = stmt.query_map([primary.unwrap_or(record)], |r| r.get(0))?;
@@ -1153,16 +1156,7 @@ impl Workspace {
     /// records in later runs (replacing any earlier decision that they are one publication).
     pub fn keep_apart(&mut self, record: i64) -> Result<Vec<i64>> {
         let tx = self.conn.transaction()?;
-        let primary: Option<Option<i64>> = tx
-            .query_row(
-                "SELECT duplicate_of FROM record WHERE id = ?1",
-                [record],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(primary) = primary else {
-            return Err(StoreError::Invalid(format!("there is no record {record}")));
-        };
+        let primary = primary_of(&tx, record)?;
         let root = primary.unwrap_or(record);
         let mut others: Vec<i64> = {
             let mut stmt = tx.prepare(

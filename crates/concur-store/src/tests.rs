@@ -430,6 +430,11 @@ fn a_persons_decisions_answer_the_pairs_to_check_and_hold_in_later_runs() {
         .is_empty());
     let none = ws.keep_apart(3).unwrap_err().to_string();
     assert!(none.contains("neither in a duplicate cluster"), "{none}");
+    // A record that does not exist is named as such, whichever way the decision goes.
+    let missing = ws.keep_apart(99).unwrap_err().to_string();
+    assert!(missing.contains("there is no record 99"), "{missing}");
+    let missing = ws.keep_different(1, 99).unwrap_err().to_string();
+    assert!(missing.contains("there is no record 99"), "{missing}");
 }
 
 #[test]
