@@ -720,6 +720,19 @@ mod tests {
         }
     }
 
+    /// The same article under two PMIDs: what the matcher flags for a person rather than joins.
+    fn one_article_two_pmids() -> (Record, Record) {
+        let mut a = rec(
+            "Trastuzumab emtansine with radiotherapy: a cohort",
+            2020,
+            "Li",
+        );
+        a.pmid = Some("11".into());
+        let mut b = a.clone();
+        b.pmid = Some("12".into());
+        (a, b)
+    }
+
     proptest::proptest! {
         /// The shortcut for plain ASCII titles gives the key that every step would have given.
         #[test]
@@ -831,14 +844,7 @@ mod tests {
 
     #[test]
     fn different_pmids_are_flagged_not_joined() {
-        let mut a = rec(
-            "Trastuzumab emtansine with radiotherapy: a cohort",
-            2020,
-            "Li",
-        );
-        a.pmid = Some("11".into());
-        let mut b = a.clone();
-        b.pmid = Some("12".into());
+        let (a, b) = one_article_two_pmids();
         let keys = [Keys::of(&a), Keys::of(&b)];
         let found = find(&keys, Settings::default(), Decisions::default(), &|_| 0);
         assert!(found.clusters.is_empty());
@@ -888,14 +894,7 @@ mod tests {
 
     #[test]
     fn a_persons_decision_joins_what_the_matcher_only_flagged() {
-        let mut a = rec(
-            "Trastuzumab emtansine with radiotherapy: a cohort",
-            2020,
-            "Li",
-        );
-        a.pmid = Some("11".into());
-        let mut b = a.clone();
-        b.pmid = Some("12".into());
+        let (a, b) = one_article_two_pmids();
         let mut erratum = a.clone();
         erratum.pmid = None;
         erratum.publication_types = vec!["Published Erratum".into()];
