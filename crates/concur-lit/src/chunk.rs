@@ -3,10 +3,11 @@
 //! A stream is cut into blocks of about [`BLOCK`] bytes that end exactly between two records, so
 //! each block can be parsed on its own, on any thread, from a borrowed slice (no copy per event).
 //! Each worker takes the next block itself (reading and inflating it while it holds the input),
-//! parses it, and the calling thread hands the items to the sink in file order. A worker that
-//! finds the input held by another finishes its last block meanwhile instead of waiting. Workers
-//! stay at most a few blocks ahead of the sink, and block buffers are reused, so memory stays
-//! flat whatever the file size.
+//! parses it, turning each item into the caller's type as soon as it is read, and the calling
+//! thread hands the results to the sink in file order. Halfway through a block, a worker takes
+//! its next block as soon as the input is free, so that while another worker holds the input it
+//! still has the rest of its block to parse. Workers stay at most a few blocks ahead of the sink,
+//! and block buffers are reused, so memory stays flat whatever the file size.
 //!
 //! Hand-written because the job is small and specific: rayon's `par_bridge` loses the order and
 //! a crate for ordered pipelines would add more than these lines.
@@ -33,8 +34,8 @@ pub(crate) struct Block {
     pub last: bool,
 }
 
-/// Parses one block into items, in order.
-pub(crate) type Parse<'p> = &'p (dyn Fn(&Block) -> Vec<Item> + Sync);
+/// Parses one block, handing each item to the given function, in order, as soon as it is read.
+pub(crate) type Parse<'p> = &'p (dyn Fn(&Block, &mut dyn FnMut(Item)) + Sync);
 
 /// Cuts a stream into blocks at record boundaries. `B` says where the last record boundary of
 /// some bytes is: the length of the prefix that holds only whole records, or None when there is
@@ -141,9 +142,9 @@ pub(crate) fn parse_threads() -> usize {
 pub(crate) type Map<'m, T> = &'m (dyn Fn(Item) -> T + Sync);
 
 /// Reads the whole stream through `parse`, turns every item into a `T` with `map` on the same
-/// thread, hands the results to `sink` in file order, and returns the number of records. With
-/// one thread everything runs on the caller's thread. When `sink` says [`ControlFlow::Break`],
-/// nothing more is read or handed out, and the count is of the blocks handed out until then.
+/// thread as soon as it is parsed, hands the results to `sink` in file order, and returns the
+/// number of records handed out. With one thread everything runs on the caller's thread. When
+/// `sink` says [`ControlFlow::Break`], nothing more is read or handed out.
 pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>(
     mut chunker: Chunker<R, B>,
     parse: Parse<'_>,
@@ -151,29 +152,31 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     threads: usize,
     sink: &mut dyn FnMut(T) -> ControlFlow<()>,
 ) -> Result<u64, LitError> {
-    // A block's items, counted and turned into `T`s.
-    let finish = |items: Vec<Item>| {
-        let records = items
-            .iter()
-            .filter(|i| matches!(i, Item::Record(_)))
-            .count() as u64;
-        (records, items.into_iter().map(map).collect::<Vec<T>>())
-    };
     let mut records = 0u64;
-    // Hands a block's items to the sink; true when the sink says to stop.
-    let mut hand_out = |(n, items): (u64, Vec<T>)| {
-        records += n;
-        items.into_iter().any(|item| sink(item).is_break())
-    };
     if threads <= 1 {
         while let Some(block) = chunker.next_block()? {
-            if hand_out(finish(parse(&block))) {
+            let mut stop = false;
+            parse(&block, &mut |item| {
+                if stop {
+                    return;
+                }
+                if matches!(item, Item::Record(_)) {
+                    records += 1;
+                }
+                stop = sink(map(item)).is_break();
+            });
+            if stop {
                 break;
             }
             chunker.recycle(block.bytes);
         }
         return Ok(records);
     }
+    // Hands a block's items to the sink; true when the sink says to stop.
+    let mut hand_out = |(n, items): (u64, Vec<T>)| {
+        records += n;
+        items.into_iter().any(|item| sink(item).is_break())
+    };
     // Every worker reads (and inflates) its next block itself, in turn, then parses it: no
     // thread waits on a reading thread that the scheduler has put aside. (A separate reading
     // thread left the cores idle about a tenth of the time; docs/benchmarks.md.)
@@ -193,39 +196,15 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let (source, progress, mailbox) = (&source, &progress, &mailbox);
-            let parse_block = |block: &Block| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(block)))
-                    .map_err(|_| stopped_unexpectedly())
-            };
-            let finish_caught = |items: Vec<Item>| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| finish(items)))
-                    .map_err(|_| stopped_unexpectedly())
-            };
             scope.spawn(move || {
                 // Tells the hand-out thread when this worker ends, however it ends.
                 let _leaving = Leaving(mailbox);
-                // A block parsed but not yet turned into `T`s and sent, and the buffer of the
-                // last block parsed, handed back with the next take of the input.
-                let mut parsed: Option<(u64, Result<Vec<Item>, LitError>)> = None;
+                // The buffer of the last block parsed, handed back with the next take of the
+                // input, and the next block when it was taken while parsing the last one.
                 let mut spent: Option<Vec<u8>> = None;
+                let mut ahead: Option<Option<(u64, Block)>> = None;
                 loop {
-                    // Take the next block now if the input is free. When another worker holds
-                    // it (inflating its block), finish the parsed block meanwhile instead of
-                    // waiting: those waits left a core idle about 5 % of a two-file import
-                    // (docs/benchmarks.md).
-                    let mut next = None;
-                    if parsed.is_some() {
-                        if let Ok(mut src) = source.try_lock() {
-                            src.give_back(&mut spent);
-                            if progress.stopped() || progress.has_room(src.cut, window) {
-                                next = Some(src.take(progress, mailbox));
-                            }
-                        }
-                    }
-                    if let Some((seq, items)) = parsed.take() {
-                        mailbox.post(seq, items.and_then(finish_caught));
-                    }
-                    let next = match next {
+                    let next = match ahead.take() {
                         Some(next) => next,
                         None => loop {
                             let Ok(mut src) = source.lock() else { return };
@@ -242,7 +221,38 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
                         },
                     };
                     let Some((seq, block)) = next else { return };
-                    parsed = Some((seq, parse_block(&block)));
+                    // Once past the first half of its block, the worker takes its next block as
+                    // soon as the input is free, and parses the rest of this one after: while
+                    // another worker holds the input (inflating), this one still has work.
+                    // (Past a quarter or three quarters measured the same; never early was
+                    // slower; docs/benchmarks.md.) Each item is turned into a `T` the moment it
+                    // is parsed, while its record is still in the cache: turning a whole parsed
+                    // block later cost about 5 % more CPU with two threads.
+                    let early = block.byte + block.bytes.len() as u64 / 2;
+                    let mut out = Vec::with_capacity(256);
+                    let mut count = 0u64;
+                    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        parse(&block, &mut |item| {
+                            let at = item.byte();
+                            if matches!(item, Item::Record(_)) {
+                                count += 1;
+                            }
+                            out.push(map(item));
+                            if ahead.is_none() && at >= early {
+                                if let Ok(mut src) = source.try_lock() {
+                                    src.give_back(&mut spent);
+                                    if progress.stopped() || progress.has_room(src.cut, window) {
+                                        ahead = Some(src.take(progress, mailbox));
+                                    }
+                                }
+                            }
+                        })
+                    }));
+                    let done = match parsed {
+                        Ok(()) => Ok((count, out)),
+                        Err(_) => Err(stopped_unexpectedly()),
+                    };
+                    mailbox.post(seq, done);
                     spent = Some(block.bytes);
                 }
             });
@@ -494,13 +504,30 @@ mod tests {
         (0..n).flat_map(|i| format!("{i}x").into_bytes()).collect()
     }
 
-    /// A parser of [`counted`] blocks: one item per number.
-    fn numbers(b: &Block) -> Vec<Item> {
-        b.bytes
-            .split(|c| *c == b'x')
-            .filter(|s| !s.is_empty())
-            .map(|s| Item::Delete(vec![String::from_utf8_lossy(s).into_owned()]))
-            .collect()
+    /// A parser of [`counted`] blocks: one item per number, placed where the number starts (so
+    /// that workers take their next block early, as with real records).
+    fn numbers(b: &Block, emit: &mut dyn FnMut(Item)) {
+        let mut at = 0;
+        for s in b.bytes.split(|c| *c == b'x') {
+            if !s.is_empty() {
+                emit(Item::Rejected(crate::Problem {
+                    position: crate::Position {
+                        byte: b.byte + at as u64,
+                        line: 0,
+                    },
+                    reason: String::from_utf8_lossy(s).into_owned(),
+                }));
+            }
+            at += s.len() + 1;
+        }
+    }
+
+    /// The number of an item of [`numbers`].
+    fn number(item: &Item) -> Option<u32> {
+        match item {
+            Item::Rejected(p) => p.reason.parse().ok(),
+            _ => None,
+        }
     }
 
     /// The numbers a run hands out, in order.
@@ -516,9 +543,7 @@ mod tests {
             &|i| i,
             threads,
             &mut |i| {
-                if let Item::Delete(d) = i {
-                    seen.push(d[0].parse::<u32>().unwrap());
-                }
+                seen.extend(number(&i));
                 ControlFlow::Continue(())
             },
         );
@@ -595,9 +620,7 @@ mod tests {
                 &|i| i,
                 threads,
                 &mut |i| {
-                    if let Item::Delete(d) = i {
-                        seen.push(d[0].parse::<u32>().unwrap());
-                    }
+                    seen.extend(number(&i));
                     if seen.len() == 1000 {
                         ControlFlow::Break(())
                     } else {
@@ -621,11 +644,11 @@ mod tests {
     fn workers_held_at_the_window_go_on_when_a_slow_block_is_handed_out() {
         // The first block parses slowly, so the others run ahead until the window stops them;
         // a lost wake-up would hang here.
-        let parse = |b: &Block| {
+        let parse = |b: &Block, emit: &mut dyn FnMut(Item)| {
             if b.byte == 0 {
                 std::thread::sleep(std::time::Duration::from_millis(200));
             }
-            numbers(b)
+            numbers(b, emit)
         };
         for threads in [2, 3] {
             let (result, seen) = collect_numbers(counted(1_000_000).as_slice(), &parse, threads);
@@ -644,8 +667,8 @@ mod tests {
         let result = run(
             Chunker::new(counted(300_000).as_slice(), ends_at_x),
             &numbers,
-            &|i| match &i {
-                Item::Delete(d) if d[0] == "250000" => panic!("cannot map"),
+            &|i| match number(&i) {
+                Some(250_000) => panic!("cannot map"),
                 _ => i,
             },
             2,
@@ -663,9 +686,9 @@ mod tests {
 
     #[test]
     fn a_parser_that_panics_is_an_error_not_a_hang() {
-        let parse = |b: &Block| {
+        let parse = |b: &Block, emit: &mut dyn FnMut(Item)| {
             assert!(b.byte == 0, "only the first block parses");
-            numbers(b)
+            numbers(b, emit)
         };
         let (result, _) = collect_numbers(counted(300_000).as_slice(), &parse, 2);
         assert!(

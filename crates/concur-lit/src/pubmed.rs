@@ -380,13 +380,13 @@ fn next_record_start(text: &str, from: usize, legacy: bool) -> Option<usize> {
         .min()
 }
 
-/// Parses one block of whole records. Blocks start between records, so nothing carries over.
-pub(crate) fn parse_block(block: &Block) -> Vec<Item> {
-    let mut items = Vec::with_capacity(128);
+/// Parses one block of whole records, handing each item to `emit` as soon as it is read. Blocks
+/// start between records, so nothing carries over.
+pub(crate) fn parse_block(block: &Block, emit: &mut dyn FnMut(Item)) {
     let text = match utf8(&block.bytes) {
         Ok(t) => Cow::Borrowed(t),
         Err(e) => {
-            items.push(Item::Repaired(Problem {
+            emit(Item::Repaired(Problem {
                 position: position_in(block, e.valid_up_to()),
                 reason: "invalid UTF-8 from here on in this part of the file was replaced by \
                          U+FFFD; the records were kept"
@@ -401,7 +401,7 @@ pub(crate) fn parse_block(block: &Block) -> Vec<Item> {
     // Each pass reads until the block ends or an error; after an error the malformed record is
     // reported and reading resumes at the next record start.
     loop {
-        match parse_from(block, text, from, &mut state, &mut items) {
+        match parse_from(block, text, from, &mut state, emit) {
             Ok(()) => break,
             Err((at, message)) => {
                 let reason = if state.record.is_some() || message.contains("end of input") {
@@ -421,7 +421,7 @@ pub(crate) fn parse_block(block: &Block) -> Vec<Item> {
                     .as_ref()
                     .map(|r| position_in(block, (r.position.byte - block.byte) as usize))
                     .unwrap_or_else(|| position_in(block, at));
-                items.push(Item::Rejected(Problem { position, reason }));
+                emit(Item::Rejected(Problem { position, reason }));
                 let legacy = state.legacy;
                 state = State {
                     legacy,
@@ -434,7 +434,6 @@ pub(crate) fn parse_block(block: &Block) -> Vec<Item> {
             }
         }
     }
-    items
 }
 
 #[derive(Default)]
@@ -459,7 +458,7 @@ fn parse_from<'a>(
     text: &'a str,
     from: usize,
     st: &mut State<'a>,
-    items: &mut Vec<Item>,
+    emit: &mut dyn FnMut(Item),
 ) -> Result<(), (usize, String)> {
     let mut scanner = Scanner::new(text, from);
     loop {
@@ -636,7 +635,7 @@ fn parse_from<'a>(
                     }
                     Tag::DeleteCitation => {
                         if let Some(d) = st.deletions.take() {
-                            items.push(Item::Delete(d));
+                            emit(Item::Delete(d));
                         }
                     }
                     _ => {}
@@ -647,7 +646,7 @@ fn parse_from<'a>(
                             r.year = r.date.as_deref().and_then(year_in);
                         }
                         if r.pmid.is_none() {
-                            items.push(Item::Rejected(Problem {
+                            emit(Item::Rejected(Problem {
                                 position: position_in(
                                     block,
                                     (r.position.byte - block.byte) as usize,
@@ -655,7 +654,7 @@ fn parse_from<'a>(
                                 reason: "record without a PMID".into(),
                             }));
                         } else {
-                            items.push(Item::Record(Box::new(r)));
+                            emit(Item::Record(Box::new(r)));
                         }
                     }
                 }

@@ -158,6 +158,18 @@ pub enum Item {
     Repaired(crate::Problem),
 }
 
+impl Item {
+    /// Where the item starts in the (decompressed) input; 0 for deletions, which carry no
+    /// position.
+    pub(crate) fn byte(&self) -> u64 {
+        match self {
+            Item::Record(r) => r.position.byte,
+            Item::Rejected(p) | Item::Repaired(p) => p.position.byte,
+            Item::Delete(_) => 0,
+        }
+    }
+}
+
 /// Collapses runs of white space to one space and trims.
 pub(crate) fn squash(text: &str) -> String {
     // Most field texts are already clean: one branch-free pass decides that and the text is

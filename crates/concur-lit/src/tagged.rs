@@ -98,13 +98,13 @@ pub fn read_tagged<R: Read + Send, T: Send>(
 ) -> Result<u64, LitError> {
     let boundary =
         move |b: &[u8]| chunk::before_last_line_starting(b, |line| starts_record(format, line));
-    let parse = |block: &Block| parse_block(block, format);
+    let parse = |block: &Block, emit: &mut dyn FnMut(Item)| parse_block(block, format, emit);
     chunk::run(Chunker::new(input, boundary), &parse, map, threads, sink)
 }
 
-/// Parses one block that starts at a record start (or the file start).
-fn parse_block(block: &Block, format: Tagged) -> Vec<Item> {
-    let mut items = Vec::with_capacity(256);
+/// Parses one block that starts at a record start (or the file start), handing each item to
+/// `emit` as soon as it is read.
+fn parse_block(block: &Block, format: Tagged, emit: &mut dyn FnMut(Item)) {
     let mut bad_utf8 = None;
     let text = match crate::pubmed::utf8(&block.bytes) {
         Ok(t) => std::borrow::Cow::Borrowed(t),
@@ -118,13 +118,13 @@ fn parse_block(block: &Block, format: Tagged) -> Vec<Item> {
     let mut fields: Vec<Field> = Vec::new();
     let mut start = Position::default();
     let mut in_record = false;
-    let finish = |fields: &mut Vec<Field>, start: Position, items: &mut Vec<Item>| {
+    let finish = |fields: &mut Vec<Field>, start: Position, emit: &mut dyn FnMut(Item)| {
         if fields.is_empty() {
             return;
         }
         // A record with tags but no title or identifier is still a record of the export (a
         // reference manager's empty entry); it is kept, never dropped.
-        items.push(Item::Record(Box::new(build(format, fields, start))));
+        emit(Item::Record(Box::new(build(format, fields, start))));
         fields.clear();
     };
     let bytes = text.as_bytes();
@@ -137,7 +137,7 @@ fn parse_block(block: &Block, format: Tagged) -> Vec<Item> {
         };
         if let Some(bad) = bad_utf8 {
             if bad < end + 1 && bad >= offset {
-                items.push(Item::Repaired(Problem {
+                emit(Item::Repaired(Problem {
                     position: here,
                     reason: "invalid UTF-8 from this line on was replaced by U+FFFD; the records \
                              were kept"
@@ -164,7 +164,7 @@ fn parse_block(block: &Block, format: Tagged) -> Vec<Item> {
         };
         if starts {
             if in_record {
-                finish(&mut fields, start, &mut items);
+                finish(&mut fields, start, emit);
             }
             in_record = true;
             start = here;
@@ -176,12 +176,12 @@ fn parse_block(block: &Block, format: Tagged) -> Vec<Item> {
             continue; // junk before the first record or between records
         }
         if ends {
-            finish(&mut fields, start, &mut items);
+            finish(&mut fields, start, emit);
             in_record = false;
             continue;
         }
         if format == Tagged::Medline && line.trim().is_empty() {
-            finish(&mut fields, start, &mut items);
+            finish(&mut fields, start, emit);
             in_record = false;
             continue;
         }
@@ -202,14 +202,13 @@ fn parse_block(block: &Block, format: Tagged) -> Vec<Item> {
     }
     if in_record && !fields.is_empty() {
         if block.last && matches!(format, Tagged::Ris | Tagged::WebOfScience) {
-            items.push(Item::Rejected(Problem {
+            emit(Item::Rejected(Problem {
                 position: start,
                 reason: "the last record has no end tag (ER); it was read anyway".into(),
             }));
         }
-        finish(&mut fields, start, &mut items);
+        finish(&mut fields, start, emit);
     }
-    items
 }
 
 /// `<3001. >`: the numbered record header of Ovid tagged exports.
