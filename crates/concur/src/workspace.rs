@@ -708,14 +708,11 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
             "dedup --undo",
             &format!("run {run}: {changed} records restored"),
         )?;
-        if args.json {
-            println!(
-                "{}",
-                serde_json::json!({"undone": run, "records_restored": changed})
-            );
-        } else {
-            println!("undid dedup run {run}: {changed} records back to their earlier status");
-        }
+        print_result(
+            args.json,
+            serde_json::json!({"undone": run, "records_restored": changed}),
+            format!("undid dedup run {run}: {changed} records back to their earlier status"),
+        );
         return Ok(0);
     }
     if let Some(record) = args.not_duplicate {
@@ -724,17 +721,14 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
             "dedup --not-duplicate",
             &format!("record {record} kept apart from {others:?}"),
         )?;
-        if args.json {
-            println!(
-                "{}",
-                serde_json::json!({"record": record, "kept_apart_from": others})
-            );
-        } else {
-            println!(
+        print_result(
+            args.json,
+            serde_json::json!({"record": record, "kept_apart_from": others}),
+            format!(
                 "record {record} is no longer a duplicate; it stays apart from records {} in later runs",
                 id_list(&others)
-            );
-        }
+            ),
+        );
         return Ok(0);
     }
     if let Some([record, other]) = args.different.as_deref() {
@@ -743,18 +737,15 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
             "dedup --different",
             &format!("records {one:?} kept apart from records {two:?}"),
         )?;
-        if args.json {
-            println!(
-                "{}",
-                serde_json::json!({"records": one, "kept_apart_from": two})
-            );
-        } else {
-            println!(
+        print_result(
+            args.json,
+            serde_json::json!({"records": one, "kept_apart_from": two}),
+            format!(
                 "records {} are a different publication from records {}; kept apart in later runs",
                 id_list(&one),
                 id_list(&two)
-            );
-        }
+            ),
+        );
         return Ok(0);
     }
     if !(0.5..=1.0).contains(&args.similarity) {
@@ -824,6 +815,16 @@ pub fn dedup(args: DedupArgs, workspace: Option<&Path>) -> Result<u8> {
         ),
     }
     Ok(0)
+}
+
+/// Prints the result of a command that changes one thing: `value` with `--json`, otherwise the
+/// sentence for people.
+fn print_result(json: bool, value: serde_json::Value, text: String) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{text}");
+    }
 }
 
 /// Record ids as people read them: "1, 5, 9".
