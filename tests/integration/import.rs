@@ -218,6 +218,13 @@ fn update_files_apply_their_deletions() {
     assert_eq!(batch["deleted"], 1);
     let gone = run_json(ws.path(), &["records", "--status", "deleted", "--json"]);
     assert_eq!(gone[0]["record"]["pmid"], deleted[0].as_str());
+    assert_eq!(gone.as_array().map(Vec::len), Some(1));
+    // `records list` is `records` spelled out, filters included.
+    let listed = run_json(
+        ws.path(),
+        &["records", "list", "--status", "deleted", "--json"],
+    );
+    assert_eq!(listed, gone);
     let counts = run_json(ws.path(), &["records", "counts", "--json"]);
     assert_eq!(counts["deleted"], 1);
 }

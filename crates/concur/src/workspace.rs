@@ -88,6 +88,14 @@ pub struct RecordsArgs {
 
 #[derive(Subcommand)]
 enum RecordsCommand {
+    /// The records, filtered (the same as `concur records` without a subcommand).
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// One record in full.
     Show {
         /// Record number.
@@ -846,33 +854,40 @@ fn shorten(text: &str, width: usize) -> String {
 /// `concur records`.
 pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
     let ws = open(workspace)?;
-    match args.command {
-        None => {
-            let list = ws.records(&args.filter.filter())?;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-                return Ok(0);
-            }
-            let mut out = std::io::stdout().lock();
+    let listed = match &args.command {
+        None => Some((&args.filter, args.json)),
+        Some(RecordsCommand::List { filter, json }) => Some((filter, *json)),
+        Some(_) => None,
+    };
+    if let Some((filter, json)) = listed {
+        let list = ws.records(&filter.filter())?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&list)?);
+            return Ok(0);
+        }
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  title",
+            "id", "batch", "status", "year", "pmid"
+        )?;
+        for r in &list {
             writeln!(
                 out,
-                "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  title",
-                "id", "batch", "status", "year", "pmid"
+                "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  {}",
+                r.id,
+                r.batch,
+                status_name(r),
+                r.record.year.map(|y| y.to_string()).unwrap_or_default(),
+                r.record.pmid.clone().unwrap_or_default(),
+                shorten(r.record.title.as_deref().unwrap_or(""), 80)
             )?;
-            for r in &list {
-                writeln!(
-                    out,
-                    "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  {}",
-                    r.id,
-                    r.batch,
-                    status_name(r),
-                    r.record.year.map(|y| y.to_string()).unwrap_or_default(),
-                    r.record.pmid.clone().unwrap_or_default(),
-                    shorten(r.record.title.as_deref().unwrap_or(""), 80)
-                )?;
-            }
-            writeln!(out, "{} records", list.len())?;
         }
+        writeln!(out, "{} records", list.len())?;
+        return Ok(0);
+    }
+    match args.command {
+        None | Some(RecordsCommand::List { .. }) => {}
         Some(RecordsCommand::Show { id, json }) => {
             let Some(r) = ws.record(id)? else {
                 bail!("there is no record {id}; `concur records` lists them");
