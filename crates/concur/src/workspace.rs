@@ -854,41 +854,39 @@ fn shorten(text: &str, width: usize) -> String {
 /// `concur records`.
 pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
     let ws = open(workspace)?;
-    let listed = match &args.command {
-        None => Some((&args.filter, args.json)),
-        Some(RecordsCommand::List { filter, json }) => Some((filter, *json)),
-        Some(_) => None,
-    };
-    if let Some((filter, json)) = listed {
-        let list = ws.records(&filter.filter())?;
-        if json {
-            println!("{}", serde_json::to_string_pretty(&list)?);
-            return Ok(0);
-        }
-        let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  title",
-            "id", "batch", "status", "year", "pmid"
-        )?;
-        for r in &list {
+    // `concur records` with no subcommand is `records list`.
+    let command = args.command.unwrap_or(RecordsCommand::List {
+        filter: args.filter,
+        json: args.json,
+    });
+    match command {
+        RecordsCommand::List { filter, json } => {
+            let list = ws.records(&filter.filter())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+                return Ok(0);
+            }
+            let mut out = std::io::stdout().lock();
             writeln!(
                 out,
-                "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  {}",
-                r.id,
-                r.batch,
-                status_name(r),
-                r.record.year.map(|y| y.to_string()).unwrap_or_default(),
-                r.record.pmid.clone().unwrap_or_default(),
-                shorten(r.record.title.as_deref().unwrap_or(""), 80)
+                "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  title",
+                "id", "batch", "status", "year", "pmid"
             )?;
+            for r in &list {
+                writeln!(
+                    out,
+                    "{:>6}  {:>5}  {:<9}  {:<4}  {:<10}  {}",
+                    r.id,
+                    r.batch,
+                    status_name(r),
+                    r.record.year.map(|y| y.to_string()).unwrap_or_default(),
+                    r.record.pmid.clone().unwrap_or_default(),
+                    shorten(r.record.title.as_deref().unwrap_or(""), 80)
+                )?;
+            }
+            writeln!(out, "{} records", list.len())?;
         }
-        writeln!(out, "{} records", list.len())?;
-        return Ok(0);
-    }
-    match args.command {
-        None | Some(RecordsCommand::List { .. }) => {}
-        Some(RecordsCommand::Show { id, json }) => {
+        RecordsCommand::Show { id, json } => {
             let Some(r) = ws.record(id)? else {
                 bail!("there is no record {id}; `concur records` lists them");
             };
@@ -898,12 +896,12 @@ pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
                 print!("{}", show_text(&r));
             }
         }
-        Some(RecordsCommand::Export {
+        RecordsCommand::Export {
             format,
             out,
             all,
             filter,
-        }) => {
+        } => {
             let mut f = filter.filter();
             let stdout = std::io::stdout();
             let sink: Box<dyn Write> = match &out {
@@ -935,7 +933,7 @@ pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
                 eprintln!("wrote {n} records to {}", path.display());
             }
         }
-        Some(RecordsCommand::Batches { json }) => {
+        RecordsCommand::Batches { json } => {
             let batches = ws.batches()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&batches)?);
@@ -967,7 +965,7 @@ pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
                 );
             }
         }
-        Some(RecordsCommand::Flagged { json }) => {
+        RecordsCommand::Flagged { json } => {
             let flagged = ws.flagged()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&flagged)?);
@@ -982,7 +980,7 @@ pub fn records(args: RecordsArgs, workspace: Option<&Path>) -> Result<u8> {
                 flagged.len()
             );
         }
-        Some(RecordsCommand::Counts { json }) => {
+        RecordsCommand::Counts { json } => {
             let c = ws.counts()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&c)?);
