@@ -271,12 +271,14 @@ proptest::proptest! {
         year in proptest::option::of(proptest::prelude::any::<u16>()),
         byte in proptest::prelude::any::<u64>(),
         pmid in proptest::option::of("[0-9]{1,8}"),
+        pmc in proptest::option::of("PMC[0-9]{1,8}"),
         doi in proptest::option::of("10\\.[0-9]{4}/[A-Za-z0-9.()-]{1,12}"),
         language in proptest::option::of("[a-z]{0,3}"),
     ) {
         let r = Record {
             title,
             pmid,
+            pmc,
             doi,
             languages: language.into_iter().collect(),
             journal: Some(text.clone()),
@@ -301,6 +303,7 @@ proptest::proptest! {
         proptest::prop_assert_eq!(field(FIRST_AUTHOR), keys.first_author);
         proptest::prop_assert_eq!(field(PMID), keys.pmid);
         proptest::prop_assert_eq!(field(DOI), keys.doi);
+        proptest::prop_assert_eq!(field(PMC), keys.pmc);
         proptest::prop_assert_eq!((prepared.year, prepared.version), (keys.year, keys.version));
         proptest::prop_assert_eq!(serde_json::from_str::<Record>(&ours).unwrap(), r);
     }
