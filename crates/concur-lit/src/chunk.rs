@@ -3,11 +3,13 @@
 //! A stream is cut into blocks of about [`BLOCK`] bytes that end exactly between two records, so
 //! each block can be parsed on its own, on any thread, from a borrowed slice (no copy per event).
 //! Each worker takes the next block itself (reading and inflating it while it holds the input),
-//! parses it, turning each item into the caller's type as soon as it is read, and the calling
-//! thread hands the results to the sink in file order. Halfway through a block, a worker takes
-//! its next block as soon as the input is free, so that while another worker holds the input it
-//! still has the rest of its block to parse. Workers stay at most a few blocks ahead of the sink,
-//! and block buffers are reused, so memory stays flat whatever the file size.
+//! parses it, turning each item into the caller's type as soon as it is read, and hands the
+//! results to the sink in file order when its block is the one the sink waits for (one worker at
+//! a time; a worker that finds another handing out leaves its block to that one). Halfway
+//! through a block, a worker takes its next block as soon as the input is free, so that while
+//! another worker holds the input it still has the rest of its block to parse. Workers stay at
+//! most a few blocks ahead of the sink, and block buffers are reused, so memory stays flat
+//! whatever the file size.
 //!
 //! Hand-written because the job is small and specific: rayon's `par_bridge` loses the order and
 //! a crate for ordered pipelines would add more than these lines.
@@ -141,6 +143,16 @@ pub(crate) fn parse_threads() -> usize {
 /// Turns each item into what the caller wants, on the parsing threads.
 pub(crate) type Map<'m, T> = &'m (dyn Fn(Item) -> T + Sync);
 
+/// Takes the items in file order; says [`ControlFlow::Break`] to stop the reading. With several
+/// threads it runs on whichever worker hands out the next block, one worker at a time.
+pub(crate) type Sink<'s, T> = &'s mut (dyn FnMut(T) -> ControlFlow<()> + Send);
+
+/// Blocks a worker may run ahead of the sink, per thread. With the sink on the workers there is
+/// no queue behind it any more, so this window is the only slack between a worker that parses
+/// and one that is storing: four RIS files on two cores took 0.730 s with 2 a thread, 0.716 s
+/// with 4 and 0.707 s with 8 (6 interleaved runs each; docs/benchmarks.md).
+const WINDOW_PER_THREAD: usize = 8;
+
 /// Reads the whole stream through `parse`, turns every item into a `T` with `map` on the same
 /// thread as soon as it is parsed, hands the results to `sink` in file order, and returns the
 /// number of records handed out. With one thread everything runs on the caller's thread. When
@@ -150,10 +162,10 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     parse: Parse<'_>,
     map: Map<'_, T>,
     threads: usize,
-    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
+    sink: Sink<'_, T>,
 ) -> Result<u64, LitError> {
-    let mut records = 0u64;
     if threads <= 1 {
+        let mut records = 0u64;
         while let Some(block) = chunker.next_block()? {
             let mut stop = false;
             parse(&block, &mut |item| {
@@ -172,193 +184,247 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
         }
         return Ok(records);
     }
-    // Hands a block's items to the sink; true when the sink says to stop.
-    let mut hand_out = |(n, items): (u64, Vec<T>)| {
-        records += n;
-        items.into_iter().any(|item| sink(item).is_break())
-    };
     // Every worker reads (and inflates) its next block itself, in turn, then parses it: no
     // thread waits on a reading thread that the scheduler has put aside. (A separate reading
-    // thread left the cores idle about a tenth of the time; docs/benchmarks.md.)
-    // Blocks parse in uneven times, so a worker may run a few blocks ahead of the one the sink
-    // waits for. Two blocks a thread: with four, workers no longer waited at this limit (3-20 ms
-    // per two-file import), but imports were no faster in A/B runs and took more memory
-    // (docs/benchmarks.md).
-    let window = (threads * 2) as u64;
-    let source = Mutex::new(Source { chunker, cut: 0 });
-    let progress = Progress {
-        handed: AtomicU64::new(0),
-        stop: AtomicBool::new(false),
-        gate: Mutex::new(()),
-        handed_out: Condvar::new(),
+    // thread left the cores idle about a tenth of the time; docs/benchmarks.md.) A worker that
+    // has parsed the block the sink waits for hands it out itself, and any parsed blocks after
+    // it, while its records are still in its core's cache: no thread of its own for the sink,
+    // so no third thread takes turns on two cores, and no record crosses to another core to be
+    // stored (docs/benchmarks.md).
+    let shared = Shared {
+        source: Mutex::new(Source { chunker, cut: 0 }),
+        progress: Progress {
+            handed: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            gate: Mutex::new(()),
+            handed_out: Condvar::new(),
+        },
+        mailbox: Mailbox::new(),
+        desk: Mutex::new(Desk {
+            records: 0,
+            outcome: Ok(()),
+            halted: false,
+            sink,
+        }),
+        parse,
+        map,
+        window: (threads * WINDOW_PER_THREAD) as u64,
     };
-    let mailbox = Mailbox::new(threads);
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let (source, progress, mailbox) = (&source, &progress, &mailbox);
-            scope.spawn(move || {
-                // Tells the hand-out thread when this worker ends, however it ends.
-                let _leaving = Leaving(mailbox);
-                // The buffer of the last block parsed, handed back with the next take of the
-                // input, and the next block when it was taken while parsing the last one.
-                let mut spent: Option<Vec<u8>> = None;
-                let mut ahead: Option<Option<(u64, Block)>> = None;
-                loop {
-                    let next = match ahead.take() {
-                        Some(next) => next,
-                        None => loop {
-                            let Ok(mut src) = source.lock() else { return };
-                            src.give_back(&mut spent);
-                            if progress.stopped() || progress.has_room(src.cut, window) {
-                                break src.take(progress, mailbox);
-                            }
-                            // At most `window` blocks ahead of the sink: memory stays flat.
-                            let cut = src.cut;
-                            drop(src);
-                            if !progress.wait_for_room(cut, window) {
-                                return;
-                            }
-                        },
-                    };
-                    let Some((seq, block)) = next else { return };
-                    // Once past the first half of its block, the worker takes its next block as
-                    // soon as the input is free, and parses the rest of this one after: while
-                    // another worker holds the input (inflating), this one still has work.
-                    // (Past a quarter or three quarters measured the same; never early was
-                    // slower; docs/benchmarks.md.) Each item is turned into a `T` the moment it
-                    // is parsed, while its record is still in the cache: turning a whole parsed
-                    // block later cost about 5 % more CPU with two threads.
-                    let early = block.byte + block.bytes.len() as u64 / 2;
-                    let mut out = Vec::with_capacity(256);
-                    let mut count = 0u64;
-                    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        parse(&block, &mut |item| {
-                            let at = item.byte();
-                            if matches!(item, Item::Record(_)) {
-                                count += 1;
-                            }
-                            out.push(map(item));
-                            if ahead.is_none() && at >= early {
-                                if let Ok(mut src) = source.try_lock() {
-                                    src.give_back(&mut spent);
-                                    if progress.stopped() || progress.has_room(src.cut, window) {
-                                        ahead = Some(src.take(progress, mailbox));
-                                    }
-                                }
-                            }
-                        })
-                    }));
-                    let done = match parsed {
-                        Ok(()) => Ok((count, out)),
-                        Err(_) => Err(stopped_unexpectedly()),
-                    };
-                    mailbox.post(seq, done);
-                    spent = Some(block.bytes);
-                }
-            });
+        for _ in 1..threads {
+            scope.spawn(|| shared.work());
         }
-        // Items leave in file order: results that arrive early wait for the ones before them.
-        let mut next = 0u64;
-        let mut outcome = Ok(());
-        let mut halted = false;
-        while let Some(result) = mailbox.collect(next) {
-            next += 1;
-            match result {
-                Ok(done) if outcome.is_ok() && !halted => {
-                    if hand_out(done) {
-                        // The sink wants no more: no more blocks are cut, and those
-                        // already parsed are dropped.
-                        halted = true;
-                        progress.stop.store(true, Ordering::Release);
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    if outcome.is_ok() {
-                        outcome = Err(e);
-                    }
-                    progress.stop.store(true, Ordering::Release);
-                }
-            }
-            progress.set_handed(next);
-        }
-        outcome
-    })?;
-    Ok(records)
+        shared.work();
+    });
+    let desk = shared
+        .desk
+        .into_inner()
+        .map_err(|_| stopped_unexpectedly())?;
+    desk.outcome.map(|()| desk.records)
 }
 
-/// A parsed block as workers send it to the hand-out thread: its record count and items, or why
-/// it could not be read.
+/// What the workers of [`run`] share.
+struct Shared<'s, R, B, T> {
+    source: Mutex<Source<R, B>>,
+    progress: Progress,
+    mailbox: Mailbox<T>,
+    desk: Mutex<Desk<'s, T>>,
+    parse: Parse<'s>,
+    map: Map<'s, T>,
+    /// How many blocks may be cut beyond the last one handed out: memory stays flat.
+    window: u64,
+}
+
+impl<R: Read, B: Fn(&[u8]) -> Option<usize>, T> Shared<'_, R, B, T> {
+    /// One worker: takes a block, parses it, hands out what is ready; until the input ends or
+    /// everything stops.
+    fn work(&self) {
+        let (source, progress, mailbox) = (&self.source, &self.progress, &self.mailbox);
+        // The buffer of the last block parsed, handed back with the next take of the input, and
+        // the next block when it was taken while parsing the last one.
+        let mut spent: Option<Vec<u8>> = None;
+        let mut ahead: Option<Option<(u64, Block)>> = None;
+        loop {
+            let next = match ahead.take() {
+                Some(next) => next,
+                None => loop {
+                    let Ok(mut src) = source.lock() else { return };
+                    src.give_back(&mut spent);
+                    if progress.stopped() || progress.has_room(src.cut, self.window) {
+                        break src.take(progress, mailbox);
+                    }
+                    let cut = src.cut;
+                    drop(src);
+                    if !progress.wait_for_room(cut, self.window) {
+                        return;
+                    }
+                },
+            };
+            let Some((seq, block)) = next else {
+                // The input has ended or failed: a failure was posted under the next number,
+                // and may be the block the sink waits for.
+                self.hand_out();
+                return;
+            };
+            // Once past the first half of its block, the worker takes its next block as soon as
+            // the input is free, and parses the rest of this one after: while another worker
+            // holds the input (inflating), this one still has work. (Past a quarter or three
+            // quarters measured the same; never early was slower; docs/benchmarks.md.) Each
+            // item is turned into a `T` the moment it is parsed, while its record is still in
+            // the cache: turning a whole parsed block later cost about 5 % more CPU with two
+            // threads.
+            let early = block.byte + block.bytes.len() as u64 / 2;
+            let mut out = Vec::with_capacity(256);
+            let mut count = 0u64;
+            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                (self.parse)(&block, &mut |item| {
+                    let at = item.byte();
+                    if matches!(item, Item::Record(_)) {
+                        count += 1;
+                    }
+                    out.push((self.map)(item));
+                    if ahead.is_none() && at >= early {
+                        if let Ok(mut src) = source.try_lock() {
+                            src.give_back(&mut spent);
+                            if progress.stopped() || progress.has_room(src.cut, self.window) {
+                                ahead = Some(src.take(progress, mailbox));
+                            }
+                        }
+                    }
+                })
+            }));
+            let done = match parsed {
+                Ok(()) => Ok((count, out)),
+                Err(_) => Err(stopped_unexpectedly()),
+            };
+            mailbox.post(seq, done);
+            spent = Some(block.bytes);
+            self.hand_out();
+        }
+    }
+
+    /// Hands out, in order, the block the sink waits for and every parsed block after it,
+    /// unless another worker is doing so (that one then hands out this worker's blocks too).
+    fn hand_out(&self) {
+        let Some(mut done) = self.mailbox.take_turn() else {
+            return;
+        };
+        let Ok(mut desk) = self.desk.lock() else {
+            return;
+        };
+        loop {
+            desk.take(done, &self.progress);
+            let (handed, next) = self.mailbox.next_in_turn();
+            self.progress.set_handed(handed);
+            match next {
+                Some(next) => done = next,
+                None => return,
+            }
+        }
+    }
+}
+
+/// The sink of [`run`] and what has come of handing blocks to it.
+struct Desk<'s, T> {
+    records: u64,
+    outcome: Result<(), LitError>,
+    /// Whether the sink has said to stop.
+    halted: bool,
+    sink: Sink<'s, T>,
+}
+
+impl<T> Desk<'_, T> {
+    /// Hands one parsed block to the sink; after a failure or a stop, blocks are dropped.
+    fn take(&mut self, done: Done<T>, progress: &Progress) {
+        match done {
+            Ok((n, items)) if self.outcome.is_ok() && !self.halted => {
+                self.records += n;
+                let sink = &mut self.sink;
+                let stop = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    items.into_iter().any(|item| sink(item).is_break())
+                }));
+                match stop {
+                    Ok(false) => return,
+                    Ok(true) => self.halted = true,
+                    Err(_) => self.outcome = Err(stopped_unexpectedly()),
+                }
+            }
+            Ok(_) => return,
+            Err(e) => {
+                if self.outcome.is_ok() {
+                    self.outcome = Err(e);
+                }
+            }
+        }
+        // No more blocks are cut, and those already parsed are dropped.
+        progress.stop.store(true, Ordering::Release);
+    }
+}
+
+/// A parsed block as a worker leaves it to be handed out: its record count and items, or why it
+/// could not be read.
 type Done<T> = Result<(u64, Vec<T>), LitError>;
 
-/// Where workers leave parsed blocks for the hand-out thread, by number. Hand-written rather
-/// than a channel: the hand-out thread is woken only when the block it waits for arrives, and
-/// no lock is held while anyone sleeps (with `std::sync::mpsc`, workers and the hand-out thread
-/// waited on the channel's own lock, leaving a core idle; docs/benchmarks.md).
+/// Where workers leave parsed blocks, by number, until they can be handed out in order.
+/// Hand-written rather than a channel: blocks arrive out of order and leave in order, and the
+/// worker that hands them out is whichever posted the one the sink waits for.
 struct Mailbox<T> {
     state: Mutex<Letters<T>>,
-    arrived: Condvar,
 }
 
 struct Letters<T> {
     early: std::collections::BTreeMap<u64, Done<T>>,
-    /// Workers still running: when none is, nothing more will come.
-    workers: usize,
-    /// The number the hand-out thread is waiting for, if it waits.
-    wanted: Option<u64>,
+    /// Blocks handed out so far: the number the sink waits for.
+    handed: u64,
+    /// Whether a worker is handing blocks out.
+    busy: bool,
 }
 
 impl<T> Mailbox<T> {
-    fn new(workers: usize) -> Self {
+    fn new() -> Self {
         Mailbox {
             state: Mutex::new(Letters {
                 early: std::collections::BTreeMap::new(),
-                workers,
-                wanted: None,
+                handed: 0,
+                busy: false,
             }),
-            arrived: Condvar::new(),
         }
     }
 
     /// Leaves block number `seq`.
     fn post(&self, seq: u64, done: Done<T>) {
-        let Ok(mut letters) = self.state.lock() else {
-            return;
-        };
-        letters.early.insert(seq, done);
-        let wake = letters.wanted == Some(seq);
-        drop(letters);
-        if wake {
-            self.arrived.notify_one();
+        if let Ok(mut letters) = self.state.lock() {
+            letters.early.insert(seq, done);
         }
     }
 
-    /// Block number `seq`, waiting for it; None when every worker has ended without it.
-    fn collect(&self, seq: u64) -> Option<Done<T>> {
+    /// The block the sink waits for, when it has arrived and no other worker is handing out;
+    /// the caller then hands out until [`Mailbox::next_in_turn`] says the turn is over.
+    fn take_turn(&self) -> Option<Done<T>> {
         let mut letters = self.state.lock().ok()?;
-        loop {
-            if let Some(done) = letters.early.remove(&seq) {
-                letters.wanted = None;
-                return Some(done);
-            }
-            if letters.workers == 0 {
-                return None;
-            }
-            letters.wanted = Some(seq);
-            letters = self.arrived.wait(letters).ok()?;
+        if letters.busy {
+            return None;
         }
+        let handed = letters.handed;
+        let done = letters.early.remove(&handed)?;
+        letters.busy = true;
+        Some(done)
     }
-}
 
-/// Marks a worker's end in the [`Mailbox`] when dropped.
-struct Leaving<'m, T>(&'m Mailbox<T>);
-
-impl<T> Drop for Leaving<'_, T> {
-    fn drop(&mut self) {
-        if let Ok(mut letters) = self.0.state.lock() {
-            letters.workers -= 1;
+    /// Counts the block just handed out; returns how many are out and the next block if it has
+    /// arrived, or ends the turn. Posting takes the same lock, so a block posted after the turn
+    /// ends finds no one handing out, and its worker hands it out itself.
+    fn next_in_turn(&self) -> (u64, Option<Done<T>>) {
+        let Ok(mut letters) = self.state.lock() else {
+            return (0, None);
+        };
+        letters.handed += 1;
+        let handed = letters.handed;
+        let next = letters.early.remove(&handed);
+        if next.is_none() {
+            letters.busy = false;
         }
-        self.0.arrived.notify_one();
+        (handed, next)
     }
 }
 
@@ -383,8 +449,8 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
     }
 
     /// Cuts the next block, with its number; None at the end, after a stop, or when the reading
-    /// fails (the error then goes to the hand-out thread under the failing number, and
-    /// everything stops).
+    /// fails (the error is then posted under the failing number, to reach the sink after every
+    /// block before it, and everything stops).
     fn take<T>(&mut self, progress: &Progress, mailbox: &Mailbox<T>) -> Option<(u64, Block)> {
         if progress.stopped() {
             return None;
@@ -404,9 +470,8 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
     }
 }
 
-/// How far the hand-out thread of [`run`] has come, kept apart from the input's lock so that
-/// handing out never waits for a worker that is inflating (that wait held up the database
-/// thread; docs/benchmarks.md).
+/// How far the handing out of [`run`] has come, kept apart from the input's lock so that handing
+/// out never waits for a worker that is inflating.
 struct Progress {
     /// Blocks handed to the sink so far.
     handed: AtomicU64,
@@ -443,9 +508,10 @@ impl Progress {
     }
 
     /// Records that `handed` blocks are out and wakes the workers (also those to be told of a
-    /// stop, which is set before).
+    /// stop, which is set before). Turns end and begin on different workers, so a late call may
+    /// bring an older count: the count only grows.
     fn set_handed(&self, handed: u64) {
-        self.handed.store(handed, Ordering::Release);
+        self.handed.fetch_max(handed, Ordering::AcqRel);
         // Taking the gate orders this store with a worker between its check and its wait.
         drop(self.gate.lock());
         self.handed_out.notify_all();
@@ -682,6 +748,64 @@ mod tests {
             "{result:?}"
         );
         assert!(handed < 250_000);
+    }
+
+    #[test]
+    fn a_sink_that_panics_is_an_error_not_a_hang() {
+        for threads in [2, 3] {
+            let mut handed = 0;
+            let result = run(
+                Chunker::new(counted(3_000_000).as_slice(), ends_at_x),
+                &numbers,
+                &|i| i,
+                threads,
+                &mut |_| {
+                    handed += 1;
+                    assert!(handed < 500_000, "cannot store");
+                    ControlFlow::Continue(())
+                },
+            );
+            assert!(
+                matches!(&result, Err(LitError::Format(m)) if m.contains("stopped unexpectedly")),
+                "{threads} threads: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_block_is_handed_out_whichever_worker_parses_or_stores_slowly() {
+        // Blocks that parse slowly or store slowly, at places that differ by thread count, move
+        // the turn of handing out between workers; a block left behind when a turn ends would be
+        // missing here (or hang the run at the window).
+        let parse = |b: &Block, emit: &mut dyn FnMut(Item)| {
+            if (b.byte / BLOCK as u64) % 3 == 1 {
+                std::thread::sleep(std::time::Duration::from_millis(3));
+            }
+            numbers(b, emit)
+        };
+        for threads in [2, 3, 4] {
+            let mut seen = Vec::new();
+            let result = run(
+                Chunker::new(counted(3_000_000).as_slice(), ends_at_x),
+                &parse,
+                &|i| i,
+                threads,
+                &mut |i| {
+                    let n = number(&i).unwrap_or(u32::MAX);
+                    if n % 200_000 == threads as u32 {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    seen.push(n);
+                    ControlFlow::Continue(())
+                },
+            );
+            assert_eq!(result.unwrap(), 0, "no records, only numbers");
+            assert_eq!(
+                seen,
+                (0..3_000_000).collect::<Vec<_>>(),
+                "{threads} threads"
+            );
+        }
     }
 
     #[test]

@@ -166,19 +166,20 @@ pub fn default_threads() -> usize {
 pub fn read<R: BufRead + Send>(
     input: R,
     format: Format,
-    sink: &mut dyn FnMut(Item),
+    sink: &mut (dyn FnMut(Item) + Send),
 ) -> Result<u64, LitError> {
     read_with_threads(input, format, default_threads(), sink)
 }
 
 /// Reads one stream of a known format. PubMed XML and the tagged formats are cut into blocks at
 /// record boundaries and parsed on `threads` threads (1: all on the caller's thread); items reach
-/// `sink` in file order either way.
+/// `sink` in file order either way. With several threads, `sink` is called on the parsing
+/// threads, one at a time (hence `Send`): a record is handled on the core that parsed it.
 pub fn read_with_threads<R: BufRead + Send>(
     input: R,
     format: Format,
     threads: usize,
-    sink: &mut dyn FnMut(Item),
+    sink: &mut (dyn FnMut(Item) + Send),
 ) -> Result<u64, LitError> {
     read_mapped(input, format, threads, &|item| item, &mut |item| {
         sink(item);
@@ -195,7 +196,7 @@ pub fn read_mapped<R: BufRead + Send, T: Send>(
     format: Format,
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
-    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
+    sink: &mut (dyn FnMut(T) -> ControlFlow<()> + Send),
 ) -> Result<u64, LitError> {
     use tagged::read_tagged;
     match format {
@@ -226,7 +227,7 @@ pub fn read_mapped<R: BufRead + Send, T: Send>(
 pub fn read_file(
     path: &Path,
     format: Option<Format>,
-    sink: &mut dyn FnMut(Item),
+    sink: &mut (dyn FnMut(Item) + Send),
 ) -> Result<(Format, u64), LitError> {
     read_file_with_threads(path, format, default_threads(), sink)
 }
@@ -277,7 +278,7 @@ pub fn read_file_with_threads(
     path: &Path,
     format: Option<Format>,
     threads: usize,
-    sink: &mut dyn FnMut(Item),
+    sink: &mut (dyn FnMut(Item) + Send),
 ) -> Result<(Format, u64), LitError> {
     read_file_mapped(path, format, threads, &|item| item, &mut |item| {
         sink(item);
@@ -292,7 +293,7 @@ pub fn read_file_mapped<T: Send>(
     format: Option<Format>,
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
-    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
+    sink: &mut (dyn FnMut(T) -> ControlFlow<()> + Send),
 ) -> Result<(Format, u64), LitError> {
     let (mut input, gz) = open(path)?;
     let format = match format {

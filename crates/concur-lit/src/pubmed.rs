@@ -327,7 +327,7 @@ pub fn read_pubmed_xml<R: Read + Send, T: Send>(
     input: R,
     threads: usize,
     map: chunk::Map<'_, T>,
-    sink: &mut dyn FnMut(T) -> std::ops::ControlFlow<()>,
+    sink: crate::chunk::Sink<'_, T>,
 ) -> Result<u64, LitError> {
     chunk::run(
         Chunker::new(input, boundary),

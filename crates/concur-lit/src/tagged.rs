@@ -94,7 +94,7 @@ pub fn read_tagged<R: Read + Send, T: Send>(
     format: Tagged,
     threads: usize,
     map: crate::chunk::Map<'_, T>,
-    sink: &mut dyn FnMut(T) -> std::ops::ControlFlow<()>,
+    sink: crate::chunk::Sink<'_, T>,
 ) -> Result<u64, LitError> {
     let boundary =
         move |b: &[u8]| chunk::before_last_line_starting(b, |line| starts_record(format, line));

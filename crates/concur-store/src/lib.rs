@@ -360,9 +360,10 @@ impl Workspace {
     ) -> Result<Import<'_>> {
         let bulk = self.bulk_journal();
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let writeback = writeback::Writeback::new(self.conn.path().map(Path::new));
         // From here on, dropping `import` (an error below, say) rolls the batch back.
         let mut import = Import {
-            conn: &self.conn,
+            conn: &mut self.conn,
             bulk,
             open: true,
             batch: 0,
@@ -372,7 +373,7 @@ impl Workspace {
             deletions: 0,
             deleted: 0,
             hashed: false,
-            writeback: writeback::Writeback::new(self.conn.path().map(Path::new)),
+            writeback,
         };
         // An unhashed file's batch holds an empty hash until `set_file_hash`; the write lock
         // held from BEGIN IMMEDIATE to COMMIT keeps any other batch from seeing or clashing with it.
@@ -555,7 +556,9 @@ fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
 /// An import in progress: one transaction. Dropping it without [`Import::commit`] rolls the
 /// whole batch back.
 pub struct Import<'c> {
-    conn: &'c Connection,
+    /// Held exclusively, which makes the batch `Send`: records can be stored from whichever
+    /// thread parsed them (one at a time).
+    conn: &'c mut Connection,
     /// Whether the batch runs with the rollback journal (see `Workspace::bulk_journal`).
     bulk: bool,
     /// Whether the transaction is still open (rolled back on drop).

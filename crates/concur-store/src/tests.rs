@@ -194,6 +194,30 @@ fn batches_deletions_rollback_and_dedup_with_undo() {
     assert_eq!(ws.records(&deleted).unwrap()[0].id, 2);
 }
 
+#[test]
+fn a_batch_can_be_filled_from_several_threads_in_turn() {
+    // The import stores records on whichever parsing thread hands them out; the batch must be
+    // `Send` (this fails to compile otherwise) and one transaction whatever thread adds.
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let import = std::sync::Mutex::new(ws.begin_import(&file("a.ris"), "scopus", "ris").unwrap());
+    std::thread::scope(|scope| {
+        for t in 0..2 {
+            let import = &import;
+            scope.spawn(move || {
+                for i in 0..50 {
+                    let title = format!("Record {i} of thread {t}");
+                    let item = record(Some(&format!("{t}{i:03}")), &title, 2020);
+                    import.lock().unwrap().add(item).unwrap();
+                }
+            });
+        }
+    });
+    let batch = import.into_inner().unwrap().commit().unwrap();
+    assert_eq!(batch.records, 100);
+    assert_eq!(ws.records(&Filter::default()).unwrap().len(), 100);
+}
+
 fn journal_mode(conn: &Connection) -> String {
     conn.pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap()

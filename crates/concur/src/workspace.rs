@@ -8,7 +8,6 @@ use concur_store::{Config, FileInfo, Filter, Status, StoredRecord, Workspace};
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 /// Arguments of `concur init`.
 #[derive(Args)]
@@ -247,39 +246,26 @@ pub fn init(args: InitArgs, review: Option<&Path>, workspace: Option<&Path>) -> 
     Ok(0)
 }
 
-/// What a reading thread sends for one file.
-enum Message {
-    Items(Vec<Entry>),
-    Failed(String),
-}
-
-/// A record prepared for storing (on the reading thread), or another item of the file.
+/// A record prepared for storing (on the parsing thread), or another item of the file.
 enum Entry {
     Record(concur_store::Prepared),
     Other(Item),
 }
 
-/// Items travel in small batches: one channel operation per batch, not per record.
-const BATCH: usize = 256;
+/// Records between two updates of the progress bar.
+const PROGRESS_EVERY: i64 = 256;
 
 /// `concur import`.
 pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
     let mut ws = open(workspace)?;
     let files = args.files.clone();
-    // Files are read one after another, each with every core; the next file is read while this
-    // thread still writes the previous one. (Reading several files at once, one core each, was
-    // slower: a batch's writes cannot start before the previous batch commits, so the last
-    // file's writes were left to run alone at the end; docs/benchmarks.md.)
+    // Files are read one after another, each with every core. The parsing threads store the
+    // records themselves, each the blocks it parsed, in file order (see `concur_lit::read_mapped`):
+    // a database thread of its own made three busy threads on two cores, and every record
+    // crossed to another core to be stored (docs/benchmarks.md). (Reading several files at
+    // once, one core each, was slower: a batch's writes cannot start before the previous batch
+    // commits, so the last file's writes were left to run alone at the end.)
     let threads = concur_lit::default_threads();
-    let mut senders: Vec<SyncSender<Message>> = Vec::new();
-    let mut receivers: Vec<Receiver<Message>> = Vec::new();
-    for _ in &files {
-        // Up to 16 lots of BATCH prepared records wait for the database: enough to read on
-        // while the previous file commits, little memory.
-        let (tx, rx) = sync_channel(16);
-        senders.push(tx);
-        receivers.push(rx);
-    }
     // Files already imported (same bytes) are skipped before any reading; a file that cannot be
     // opened is reported with the others' results, not instead of them. Only a file of a size
     // that some batch or another file of this command has can be one already imported: such
@@ -366,7 +352,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
             })
         })
         .collect();
-    let progress = Progress::new(!args.quiet && !args.json && std::io::stderr().is_terminal());
+    let mut progress = Progress::new(!args.quiet && !args.json && std::io::stderr().is_terminal());
     let mut outcome = Vec::new();
     let mut failed = false;
     std::thread::scope(|scope| -> Result<()> {
@@ -381,65 +367,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                 }
             }
         });
-        scope.spawn(|| {
-            for (i, tx) in senders.into_iter().enumerate() {
-                if known[i].is_some() || repeated[i] {
-                    continue;
-                }
-                let format = match &formats[i] {
-                    Ok(f) => *f,
-                    Err(e) => {
-                        let _ = tx.send(Message::Failed(e.clone()));
-                        continue;
-                    }
-                };
-                let mut pending = Vec::with_capacity(BATCH);
-                let mut open = true;
-                // Records are prepared for storage (duplicate keys, JSON) on the parsing threads.
-                let prepare = |item| match item {
-                    Item::Record(r) => match concur_store::Prepared::new(&r) {
-                        Ok(p) => Entry::Record(p),
-                        Err(e) => Entry::Other(Item::Rejected(concur_lit::Problem {
-                            position: r.position,
-                            reason: format!("cannot store the record: {e}"),
-                        })),
-                    },
-                    other => Entry::Other(other),
-                };
-                let result = concur_lit::read_file_mapped(
-                    &files[i],
-                    Some(format),
-                    threads,
-                    &prepare,
-                    &mut |entry| {
-                        pending.push(entry);
-                        if pending.len() == BATCH {
-                            let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
-                            open = tx.send(Message::Items(full)).is_ok();
-                        }
-                        // The writing side has stopped (a database error): the command is
-                        // ending, so the reading stops too.
-                        if open {
-                            ControlFlow::Continue(())
-                        } else {
-                            ControlFlow::Break(())
-                        }
-                    },
-                );
-                if !open {
-                    // Nor are the files after this one read.
-                    return;
-                }
-                if !pending.is_empty() {
-                    let _ = tx.send(Message::Items(pending));
-                }
-                if let Err(e) = result {
-                    let _ = tx.send(Message::Failed(e.to_string()));
-                }
-            }
-        });
-        for (i, rx) in receivers.into_iter().enumerate() {
-            let file = &files[i];
+        for (i, file) in files.iter().enumerate() {
             if let Some(batch) = &known[i] {
                 outcome.push(FileOutcome::skipped(file, batch));
                 continue;
@@ -476,33 +404,49 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                 .unwrap_or_else(|| default_source(format).to_string());
             let mut batch = ws.begin_import(info, &source, format.name())?;
             let mut problems = Vec::new();
-            let mut error = None;
             progress.start(file);
-            for message in rx {
-                match message {
-                    Message::Items(entries) => {
-                        for entry in entries {
-                            match entry {
-                                Entry::Record(p) => batch.add_prepared(p)?,
-                                Entry::Other(item) => {
-                                    if let Item::Rejected(p) | Item::Repaired(p) = &item {
-                                        problems.push(p.to_string());
-                                    }
-                                    batch.add(item)?;
-                                }
+            // Records are prepared for storage (duplicate keys, JSON) as they are parsed.
+            let prepare = |item| match item {
+                Item::Record(r) => match concur_store::Prepared::new(&r) {
+                    Ok(p) => Entry::Record(p),
+                    Err(e) => Entry::Other(Item::Rejected(concur_lit::Problem {
+                        position: r.position,
+                        reason: format!("cannot store the record: {e}"),
+                    })),
+                },
+                other => Entry::Other(other),
+            };
+            let mut stored = Ok(());
+            let read =
+                concur_lit::read_file_mapped(file, Some(format), threads, &prepare, &mut |entry| {
+                    let result = match entry {
+                        Entry::Record(p) => batch.add_prepared(p),
+                        Entry::Other(item) => {
+                            if let Item::Rejected(p) | Item::Repaired(p) = &item {
+                                problems.push(p.to_string());
                             }
+                            batch.add(item)
                         }
+                    };
+                    if batch.records() % PROGRESS_EVERY == 0 {
                         progress.set(batch.records());
                     }
-                    Message::Failed(e) => error = Some(e),
-                }
-            }
+                    // A database error ends the command: nothing more is read.
+                    stored = result;
+                    if stored.is_ok() {
+                        ControlFlow::Continue(())
+                    } else {
+                        ControlFlow::Break(())
+                    }
+                });
+            // The batch is dropped with the error: its transaction rolls back.
+            stored?;
             progress.finish();
-            if let Some(e) = error {
+            if let Err(e) = read {
                 // The batch is dropped: its transaction rolls back, nothing of the file stays.
                 drop(batch);
                 failed = true;
-                outcome.push(FileOutcome::failed(file, &e));
+                outcome.push(FileOutcome::failed(file, &e.to_string()));
                 continue;
             }
             if args.strict && !problems.is_empty() {
@@ -664,7 +608,7 @@ impl FileOutcome {
 /// A progress line (records and records/s) on a terminal; nothing when piped or `--quiet`.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
-    started: std::cell::Cell<std::time::Instant>,
+    started: std::time::Instant,
 }
 
 impl Progress {
@@ -681,11 +625,11 @@ impl Progress {
         });
         Progress {
             bar,
-            started: std::cell::Cell::new(std::time::Instant::now()),
+            started: std::time::Instant::now(),
         }
     }
-    fn start(&self, file: &Path) {
-        self.started.set(std::time::Instant::now());
+    fn start(&mut self, file: &Path) {
+        self.started = std::time::Instant::now();
         if let Some(bar) = &self.bar {
             bar.reset();
             bar.set_message(file.display().to_string());
@@ -703,7 +647,7 @@ impl Progress {
         }
     }
     fn elapsed(&self) -> f64 {
-        self.started.get().elapsed().as_secs_f64()
+        self.started.elapsed().as_secs_f64()
     }
 }
 
