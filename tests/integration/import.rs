@@ -329,6 +329,87 @@ fn bad_files_give_located_errors_and_lose_no_good_record() {
 }
 
 #[test]
+fn a_file_failing_after_many_blocks_rolls_back_alone_among_files_read_as_one_stream() {
+    // Files are read as one stream, the next one parsed while the one before is stored: a file
+    // that fails after several blocks were stored must lose all of them, and the files around it
+    // (a CSV among them, read apart) keep every record, in their own batches, in order.
+    let ws = workspace();
+    let d = ws.path();
+    let ris = |tag: &str, n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "TY  - JOUR\nTI  - {tag} {i}\nAB  - {}\nER  - \n",
+                    "text ".repeat(150)
+                )
+            })
+            .collect()
+    };
+    std::fs::write(d.join("a.ris"), ris("first", 3000)).unwrap();
+    std::fs::write(d.join("b.csv"), "title,year\nFrom a CSV,2021\n").unwrap();
+    let articles: String = (0..4000)
+        .map(|i| format!("<PubmedArticle><MedlineCitation><PMID>{}</PMID><Article><ArticleTitle>Lost {i}</ArticleTitle><Abstract><AbstractText>{}</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>\n", i + 1, "words ".repeat(150)))
+        .collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(
+        &mut gz,
+        format!("<PubmedArticleSet>\n{articles}</PubmedArticleSet>\n").as_bytes(),
+    )
+    .unwrap();
+    let gz = gz.finish().unwrap();
+    std::fs::write(d.join("c.xml.gz"), &gz[..gz.len() * 3 / 4]).unwrap();
+    std::fs::write(d.join("d.ris"), ris("last", 3000)).unwrap();
+    let out = concur()
+        .arg("--workspace")
+        .arg(d)
+        .args(["import", "--json", "a.ris", "b.csv", "c.xml.gz", "d.ris"])
+        .env("CONCUR_THREADS", "2")
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let records: Vec<&Value> = outcome
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["batch"]["records"])
+        .collect();
+    assert_eq!(
+        records,
+        [
+            &Value::from(3000),
+            &Value::from(1),
+            &Value::Null,
+            &Value::from(3000)
+        ]
+    );
+    assert!(outcome[2]["error"]
+        .as_str()
+        .unwrap()
+        .contains("gzip data is corrupt or truncated"));
+    let stored = run_json(d, &["records", "--json"]);
+    let titles: Vec<&str> = stored
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["record"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 6001);
+    assert_eq!(
+        (titles[0], titles[2999], titles[3000]),
+        ("first 0", "first 2999", "From a CSV")
+    );
+    assert_eq!((titles[3001], titles[6000]), ("last 0", "last 2999"));
+    assert!(!titles.iter().any(|t| t.starts_with("Lost")));
+}
+
+#[test]
 fn strict_refuses_a_file_with_unreadable_records() {
     let ws = workspace();
     let file = ws.path().join("one-bad.ris");

@@ -15,7 +15,7 @@
 //! a crate for ordered pipelines would add more than these lines.
 
 use crate::record::Item;
-use crate::LitError;
+use crate::{Event, LitError};
 use std::io::Read;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -140,12 +140,54 @@ pub(crate) fn parse_threads() -> usize {
         })
 }
 
+/// One input cut into blocks: a [`Chunker`] of any reader and boundary, so that the inputs of one
+/// [`run_inputs`] may differ in both.
+pub(crate) trait Cut: Send {
+    /// The next block, or None at the end (see [`Chunker::next_block`]).
+    fn next_block(&mut self) -> Result<Option<Block>, LitError>;
+    /// Takes back the buffer of a parsed block (of this input or another).
+    fn recycle(&mut self, buffer: Vec<u8>);
+    /// Reads whatever the reader holds after the last block, so that damage at the very end (a
+    /// truncated gzip stream) is noticed.
+    fn finish(&mut self) -> Result<(), LitError>;
+}
+
+impl<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send> Cut for Chunker<R, B> {
+    fn next_block(&mut self) -> Result<Option<Block>, LitError> {
+        Chunker::next_block(self)
+    }
+
+    fn recycle(&mut self, buffer: Vec<u8>) {
+        Chunker::recycle(self, buffer)
+    }
+
+    fn finish(&mut self) -> Result<(), LitError> {
+        std::io::copy(&mut self.input, &mut std::io::sink())?;
+        Ok(())
+    }
+}
+
+/// An input of [`run_inputs`], opened: how to cut it and how to parse its blocks.
+pub(crate) struct Input<'a> {
+    pub cut: Box<dyn Cut + 'a>,
+    pub parse: Parse<'a>,
+    /// Turns a reading error into what to report (a gzip stream's I/O error is damage).
+    pub describe: fn(LitError) -> LitError,
+}
+
+/// Opens input number `i` of [`run_inputs`], when its turn comes (so that only one is open).
+pub(crate) type Open<'o, 'a> = &'o mut (dyn FnMut(usize) -> Result<Input<'a>, LitError> + Send);
+
 /// Turns each item into what the caller wants, on the parsing threads.
 pub(crate) type Map<'m, T> = &'m (dyn Fn(Item) -> T + Sync);
 
 /// Takes the items in file order; says [`ControlFlow::Break`] to stop the reading. With several
 /// threads it runs on whichever worker hands out the next block, one worker at a time.
 pub(crate) type Sink<'s, T> = &'s mut (dyn FnMut(T) -> ControlFlow<()> + Send);
+
+/// The sink of [`run_inputs`]: every item and then the end of each input, with its number, in
+/// order. Called like a [`Sink`].
+pub(crate) type EventSink<'s, T> = &'s mut (dyn FnMut(usize, Event<T>) -> ControlFlow<()> + Send);
 
 /// Blocks a worker may run ahead of the sink, per thread. With the sink on the workers there is
 /// no queue behind it any more, so this window is the only slack between a worker that parses
@@ -158,31 +200,48 @@ const WINDOW_PER_THREAD: usize = 8;
 /// number of records handed out. With one thread everything runs on the caller's thread. When
 /// `sink` says [`ControlFlow::Break`], nothing more is read or handed out.
 pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>(
-    mut chunker: Chunker<R, B>,
+    chunker: Chunker<R, B>,
     parse: Parse<'_>,
     map: Map<'_, T>,
     threads: usize,
     sink: Sink<'_, T>,
 ) -> Result<u64, LitError> {
-    if threads <= 1 {
-        let mut records = 0u64;
-        while let Some(block) = chunker.next_block()? {
-            let mut stop = false;
-            parse(&block, &mut |item| {
-                if stop {
-                    return;
-                }
-                if matches!(item, Item::Record(_)) {
-                    records += 1;
-                }
-                stop = sink(map(item)).is_break();
-            });
-            if stop {
-                break;
-            }
-            chunker.recycle(block.bytes);
+    let mut chunker = Some(chunker);
+    let mut open = |_| match chunker.take() {
+        Some(chunker) => Ok(Input {
+            cut: Box::new(chunker),
+            parse,
+            describe: |e| e,
+        }),
+        None => Err(LitError::Format("the input is read once".into())),
+    };
+    let mut end = Ok(());
+    let records = run_inputs(1, &mut open, map, threads, &mut |_, event| match event {
+        Event::Item(item) => sink(item),
+        Event::End(result) => {
+            end = result.map(|_| ());
+            ControlFlow::Continue(())
         }
-        return Ok(records);
+    })?;
+    end.map(|()| records)
+}
+
+/// Reads `inputs` inputs one after another as one stream of blocks (the next input's first
+/// blocks are parsed while the last ones of the input before are still being handed out), turns
+/// every item into a `T` with `map` on the parsing thread, and hands the items and then each
+/// input's end to `sink`, in order. An input that cannot be opened or read ends with its error,
+/// and the next one is read. Returns the number of records handed out; fails only when a
+/// thread stopped unexpectedly in the sink. When `sink` says [`ControlFlow::Break`], nothing
+/// more is read or handed out.
+pub(crate) fn run_inputs<'a, T: Send>(
+    inputs: usize,
+    open: Open<'_, 'a>,
+    map: Map<'_, T>,
+    threads: usize,
+    sink: EventSink<'_, T>,
+) -> Result<u64, LitError> {
+    if threads <= 1 {
+        return Ok(run_alone(inputs, open, map, sink));
     }
     // Every worker reads (and inflates) its next block itself, in turn, then parses it: no
     // thread waits on a reading thread that the scheduler has put aside. (A separate reading
@@ -192,7 +251,14 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
     // so no third thread takes turns on two cores, and no record crosses to another core to be
     // stored (docs/benchmarks.md).
     let shared = Shared {
-        source: Mutex::new(Source { chunker, cut: 0 }),
+        source: Mutex::new(Source {
+            open,
+            inputs,
+            current: None,
+            next: 0,
+            spare: Vec::new(),
+            cut: 0,
+        }),
         progress: Progress {
             handed: AtomicU64::new(0),
             stop: AtomicBool::new(false),
@@ -202,11 +268,12 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
         mailbox: Mailbox::new(),
         desk: Mutex::new(Desk {
             records: 0,
+            all_records: 0,
+            failed: None,
             outcome: Ok(()),
             halted: false,
             sink,
         }),
-        parse,
         map,
         window: (threads * WINDOW_PER_THREAD) as u64,
     };
@@ -220,30 +287,72 @@ pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>
         .desk
         .into_inner()
         .map_err(|_| stopped_unexpectedly())?;
-    desk.outcome.map(|()| desk.records)
+    desk.outcome.map(|()| desk.all_records)
 }
 
-/// What the workers of [`run`] share.
-struct Shared<'s, R, B, T> {
-    source: Mutex<Source<R, B>>,
+/// [`run_inputs`] on the caller's thread alone.
+fn run_alone<T>(inputs: usize, open: Open<'_, '_>, map: Map<'_, T>, sink: EventSink<'_, T>) -> u64 {
+    let mut all_records = 0;
+    for i in 0..inputs {
+        let mut input = match open(i) {
+            Ok(input) => input,
+            Err(e) => {
+                if sink(i, Event::End(Err(e))).is_break() {
+                    break;
+                }
+                continue;
+            }
+        };
+        let mut records = 0u64;
+        let mut stop = false;
+        let end = loop {
+            let block = match input.cut.next_block() {
+                Ok(Some(block)) => block,
+                Ok(None) => break input.cut.finish().map(|()| records),
+                Err(e) => break Err(e),
+            };
+            (input.parse)(&block, &mut |item| {
+                if stop {
+                    return;
+                }
+                if matches!(item, Item::Record(_)) {
+                    records += 1;
+                }
+                stop = sink(i, Event::Item(map(item))).is_break();
+            });
+            if stop {
+                break Ok(records);
+            }
+            input.cut.recycle(block.bytes);
+        };
+        all_records += records;
+        if stop || sink(i, Event::End(end.map_err(input.describe))).is_break() {
+            break;
+        }
+    }
+    all_records
+}
+
+/// What the workers of [`run_inputs`] share.
+struct Shared<'s, 'o, 'a, T> {
+    source: Mutex<Source<'o, 'a>>,
     progress: Progress,
     mailbox: Mailbox<T>,
     desk: Mutex<Desk<'s, T>>,
-    parse: Parse<'s>,
     map: Map<'s, T>,
     /// How many blocks may be cut beyond the last one handed out: memory stays flat.
     window: u64,
 }
 
-impl<R: Read, B: Fn(&[u8]) -> Option<usize>, T> Shared<'_, R, B, T> {
-    /// One worker: takes a block, parses it, hands out what is ready; until the input ends or
+impl<'a, T> Shared<'_, '_, 'a, T> {
+    /// One worker: takes a block, parses it, hands out what is ready; until the inputs end or
     /// everything stops.
     fn work(&self) {
         let (source, progress, mailbox) = (&self.source, &self.progress, &self.mailbox);
         // The buffer of the last block parsed, handed back with the next take of the input, and
         // the next block when it was taken while parsing the last one.
         let mut spent: Option<Vec<u8>> = None;
-        let mut ahead: Option<Option<(u64, Block)>> = None;
+        let mut ahead: Option<Option<Taken<'a>>> = None;
         loop {
             let next = match ahead.take() {
                 Some(next) => next,
@@ -260,10 +369,15 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>, T> Shared<'_, R, B, T> {
                     }
                 },
             };
-            let Some((seq, block)) = next else {
-                // The input has ended or failed: a failure was posted under the next number,
-                // and may be the block the sink waits for.
-                self.hand_out();
+            // Taking may have posted the end of an input, which may be what the sink waits for.
+            self.hand_out();
+            let Some(Taken {
+                seq,
+                input,
+                parse,
+                block,
+            }) = next
+            else {
                 return;
             };
             // Once past the first half of its block, the worker takes its next block as soon as
@@ -277,7 +391,7 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>, T> Shared<'_, R, B, T> {
             let mut out = Vec::with_capacity(256);
             let mut count = 0u64;
             let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                (self.parse)(&block, &mut |item| {
+                parse(&block, &mut |item| {
                     let at = item.byte();
                     if matches!(item, Item::Record(_)) {
                         count += 1;
@@ -297,7 +411,7 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>, T> Shared<'_, R, B, T> {
                 Ok(()) => Ok((count, out)),
                 Err(_) => Err(stopped_unexpectedly()),
             };
-            mailbox.post(seq, done);
+            mailbox.post(seq, Letter::Block { input, done });
             spent = Some(block.bytes);
             self.hand_out();
         }
@@ -306,63 +420,118 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>, T> Shared<'_, R, B, T> {
     /// Hands out, in order, the block the sink waits for and every parsed block after it,
     /// unless another worker is doing so (that one then hands out this worker's blocks too).
     fn hand_out(&self) {
-        let Some(mut done) = self.mailbox.take_turn() else {
+        let Some(mut letter) = self.mailbox.take_turn() else {
             return;
         };
         let Ok(mut desk) = self.desk.lock() else {
             return;
         };
         loop {
-            desk.take(done, &self.progress);
+            desk.take(letter, &self.progress);
             let (handed, next) = self.mailbox.next_in_turn();
             self.progress.set_handed(handed);
             match next {
-                Some(next) => done = next,
+                Some(next) => letter = next,
                 None => return,
             }
         }
     }
 }
 
-/// The sink of [`run`] and what has come of handing blocks to it.
+/// A block cut from an input, with its number in the stream of all inputs' blocks.
+struct Taken<'a> {
+    seq: u64,
+    input: usize,
+    parse: Parse<'a>,
+    block: Block,
+}
+
+/// The sink of [`run_inputs`] and what has come of handing blocks to it.
 struct Desk<'s, T> {
+    /// Records handed out of the current input, and of all.
     records: u64,
+    all_records: u64,
+    /// The input whose end has been handed out early, because one of its blocks failed: what
+    /// else comes of it is dropped.
+    failed: Option<usize>,
+    /// Set when a sink panicked.
     outcome: Result<(), LitError>,
     /// Whether the sink has said to stop.
     halted: bool,
-    sink: Sink<'s, T>,
+    sink: EventSink<'s, T>,
 }
 
 impl<T> Desk<'_, T> {
-    /// Hands one parsed block to the sink; after a failure or a stop, blocks are dropped.
-    fn take(&mut self, done: Done<T>, progress: &Progress) {
-        match done {
-            Ok((n, items)) if self.outcome.is_ok() && !self.halted => {
+    /// Hands what one letter holds to the sink.
+    fn take(&mut self, letter: Letter<T>, progress: &Progress) {
+        if self.halted || self.outcome.is_err() {
+            return;
+        }
+        let (input, stop) = match letter {
+            Letter::Block { input, .. } | Letter::End { input, .. }
+                if self.failed == Some(input) =>
+            {
+                return;
+            }
+            Letter::Block {
+                input,
+                done: Ok((n, items)),
+            } => {
                 self.records += n;
+                self.all_records += n;
                 let sink = &mut self.sink;
                 let stop = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    items.into_iter().any(|item| sink(item).is_break())
+                    items
+                        .into_iter()
+                        .any(|item| sink(input, Event::Item(item)).is_break())
                 }));
-                match stop {
-                    Ok(false) => return,
-                    Ok(true) => self.halted = true,
-                    Err(_) => self.outcome = Err(stopped_unexpectedly()),
-                }
+                (input, stop)
             }
-            Ok(_) => return,
-            Err(e) => {
-                if self.outcome.is_ok() {
-                    self.outcome = Err(e);
-                }
+            Letter::Block {
+                input,
+                done: Err(e),
+            } => {
+                self.failed = Some(input);
+                (input, self.end(input, Err(e)))
             }
+            Letter::End { input, result } => {
+                let records = self.records;
+                (input, self.end(input, result.map(|()| records)))
+            }
+        };
+        let _ = input;
+        match stop {
+            Ok(false) => return,
+            Ok(true) => self.halted = true,
+            Err(_) => self.outcome = Err(stopped_unexpectedly()),
         }
         // No more blocks are cut, and those already parsed are dropped.
         progress.stop.store(true, Ordering::Release);
     }
+
+    /// Hands the end of an input to the sink; the next input's records count from zero.
+    fn end(&mut self, input: usize, result: Result<u64, LitError>) -> std::thread::Result<bool> {
+        self.records = 0;
+        let sink = &mut self.sink;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sink(input, Event::End(result)).is_break()
+        }))
+    }
 }
 
-/// A parsed block as a worker leaves it to be handed out: its record count and items, or why it
-/// could not be read.
+/// A parsed block (its record count and items, or why it could not be read) or the end of an
+/// input, as workers leave them to be handed out.
+enum Letter<T> {
+    Block {
+        input: usize,
+        done: Done<T>,
+    },
+    End {
+        input: usize,
+        result: Result<(), LitError>,
+    },
+}
+
 type Done<T> = Result<(u64, Vec<T>), LitError>;
 
 /// Where workers leave parsed blocks, by number, until they can be handed out in order.
@@ -373,10 +542,10 @@ struct Mailbox<T> {
 }
 
 struct Letters<T> {
-    early: std::collections::BTreeMap<u64, Done<T>>,
-    /// Blocks handed out so far: the number the sink waits for.
+    early: std::collections::BTreeMap<u64, Letter<T>>,
+    /// Letters handed out so far: the number the sink waits for.
     handed: u64,
-    /// Whether a worker is handing blocks out.
+    /// Whether a worker is handing letters out.
     busy: bool,
 }
 
@@ -391,30 +560,30 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// Leaves block number `seq`.
-    fn post(&self, seq: u64, done: Done<T>) {
+    /// Leaves letter number `seq`.
+    fn post(&self, seq: u64, letter: Letter<T>) {
         if let Ok(mut letters) = self.state.lock() {
-            letters.early.insert(seq, done);
+            letters.early.insert(seq, letter);
         }
     }
 
-    /// The block the sink waits for, when it has arrived and no other worker is handing out;
+    /// The letter the sink waits for, when it has arrived and no other worker is handing out;
     /// the caller then hands out until [`Mailbox::next_in_turn`] says the turn is over.
-    fn take_turn(&self) -> Option<Done<T>> {
+    fn take_turn(&self) -> Option<Letter<T>> {
         let mut letters = self.state.lock().ok()?;
         if letters.busy {
             return None;
         }
         let handed = letters.handed;
-        let done = letters.early.remove(&handed)?;
+        let letter = letters.early.remove(&handed)?;
         letters.busy = true;
-        Some(done)
+        Some(letter)
     }
 
-    /// Counts the block just handed out; returns how many are out and the next block if it has
-    /// arrived, or ends the turn. Posting takes the same lock, so a block posted after the turn
-    /// ends finds no one handing out, and its worker hands it out itself.
-    fn next_in_turn(&self) -> (u64, Option<Done<T>>) {
+    /// Counts the letter just handed out; returns how many are out and the next letter if it
+    /// has arrived, or ends the turn. Posting takes the same lock, so a letter posted after the
+    /// turn ends finds no one handing out, and its worker hands it out itself.
+    fn next_in_turn(&self) -> (u64, Option<Letter<T>>) {
         let Ok(mut letters) = self.state.lock() else {
             return (0, None);
         };
@@ -432,50 +601,90 @@ fn stopped_unexpectedly() -> LitError {
     LitError::Format("a parsing thread stopped unexpectedly".into())
 }
 
-/// The input side shared by the workers of [`run`]: whoever holds it reads (and inflates) the
-/// next block.
-struct Source<R, B> {
-    chunker: Chunker<R, B>,
-    /// Blocks cut so far (the next block's number).
+/// The input side shared by the workers of [`run_inputs`]: whoever holds it reads (and inflates)
+/// the next block, opening the next input when one ends.
+struct Source<'o, 'a> {
+    open: Open<'o, 'a>,
+    inputs: usize,
+    /// The input being cut, with its number.
+    current: Option<(usize, Input<'a>)>,
+    /// The number of the next input to open.
+    next: usize,
+    /// Buffers given back while no input is open.
+    spare: Vec<Vec<u8>>,
+    /// Letters numbered so far (the next one's number): blocks and ends of inputs.
     cut: u64,
 }
 
-impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Source<R, B> {
+impl<'a> Source<'_, 'a> {
     /// Takes back the buffer of a worker's last parsed block, if it has one.
     fn give_back(&mut self, spent: &mut Option<Vec<u8>>) {
         if let Some(buffer) = spent.take() {
-            self.chunker.recycle(buffer);
+            match &mut self.current {
+                Some((_, input)) => input.cut.recycle(buffer),
+                None if self.spare.len() < 4 => self.spare.push(buffer),
+                None => {}
+            }
         }
     }
 
-    /// Cuts the next block, with its number; None at the end, after a stop, or when the reading
-    /// fails (the error is then posted under the failing number, to reach the sink after every
-    /// block before it, and everything stops).
-    fn take<T>(&mut self, progress: &Progress, mailbox: &Mailbox<T>) -> Option<(u64, Block)> {
-        if progress.stopped() {
-            return None;
-        }
-        match self.chunker.next_block() {
-            Ok(Some(block)) => {
-                self.cut += 1;
-                Some((self.cut - 1, block))
+    /// Cuts the next block, with its number; None when every input has ended, or after a stop.
+    /// The end of each input (with its error, if it could not be opened or read) is posted
+    /// under its own number, to reach the sink after every block of the input.
+    fn take<T>(&mut self, progress: &Progress, mailbox: &Mailbox<T>) -> Option<Taken<'a>> {
+        loop {
+            if progress.stopped() {
+                return None;
             }
-            Ok(None) => None,
-            Err(e) => {
-                progress.stop.store(true, Ordering::Release);
-                mailbox.post(self.cut, Err(e));
-                None
-            }
+            let Some((i, input)) = &mut self.current else {
+                if self.next == self.inputs {
+                    return None;
+                }
+                let i = self.next;
+                self.next += 1;
+                match (self.open)(i) {
+                    Ok(mut input) => {
+                        for buffer in self.spare.drain(..) {
+                            input.cut.recycle(buffer);
+                        }
+                        self.current = Some((i, input));
+                    }
+                    Err(e) => self.post_end(mailbox, i, Err(e)),
+                }
+                continue;
+            };
+            let i = *i;
+            let end = match input.cut.next_block() {
+                Ok(Some(block)) => {
+                    self.cut += 1;
+                    return Some(Taken {
+                        seq: self.cut - 1,
+                        input: i,
+                        parse: input.parse,
+                        block,
+                    });
+                }
+                Ok(None) => input.cut.finish(),
+                Err(e) => Err(e),
+            };
+            let end = end.map_err(input.describe);
+            self.current = None;
+            self.post_end(mailbox, i, end);
         }
+    }
+
+    fn post_end<T>(&mut self, mailbox: &Mailbox<T>, input: usize, result: Result<(), LitError>) {
+        mailbox.post(self.cut, Letter::End { input, result });
+        self.cut += 1;
     }
 }
 
-/// How far the handing out of [`run`] has come, kept apart from the input's lock so that handing
-/// out never waits for a worker that is inflating.
+/// How far the handing out of [`run_inputs`] has come, kept apart from the input's lock so that
+/// handing out never waits for a worker that is inflating.
 struct Progress {
-    /// Blocks handed to the sink so far.
+    /// Letters handed to the sink so far.
     handed: AtomicU64,
-    /// Set when reading or parsing failed or the sink said to stop: no more blocks are cut.
+    /// Set when a sink panicked or said to stop: no more blocks are cut.
     stop: AtomicBool,
     /// Guards waiting for `handed` to move, so that no wake-up is lost.
     gate: Mutex<()>,
@@ -487,12 +696,12 @@ impl Progress {
         self.stop.load(Ordering::Acquire)
     }
 
-    /// Whether block number `cut` may be cut: at most `window` blocks ahead of the sink.
+    /// Whether letter number `cut` may be cut: at most `window` ahead of the sink.
     fn has_room(&self, cut: u64, window: u64) -> bool {
         cut < self.handed.load(Ordering::Acquire) + window
     }
 
-    /// Waits until block number `cut` may be cut or everything stops; false when the lock is
+    /// Waits until letter number `cut` may be cut or everything stops; false when the lock is
     /// poisoned.
     fn wait_for_room(&self, cut: u64, window: u64) -> bool {
         let Ok(mut gate) = self.gate.lock() else {
@@ -507,7 +716,7 @@ impl Progress {
         true
     }
 
-    /// Records that `handed` blocks are out and wakes the workers (also those to be told of a
+    /// Records that `handed` letters are out and wakes the workers (also those to be told of a
     /// stop, which is set before). Turns end and begin on different workers, so a late call may
     /// bring an older count: the count only grows.
     fn set_handed(&self, handed: u64) {

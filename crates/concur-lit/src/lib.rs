@@ -58,6 +58,15 @@ pub enum LitError {
     Format(String),
 }
 
+/// What the sink of [`read_files_mapped`] gets, with the file's number: each item of the file, in
+/// order, then the file's end.
+pub enum Event<T> {
+    Item(T),
+    /// The file has been read: its record count, or why it could not be read (whole blocks
+    /// before the failure have been handed out).
+    End(Result<u64, LitError>),
+}
+
 /// Input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -248,6 +257,97 @@ fn open(path: &Path) -> Result<(Box<dyn BufRead + Send>, bool), LitError> {
     Ok((input, gz))
 }
 
+/// A reading error of a gzip stream: the stream is damaged.
+fn gzip_damage(e: LitError) -> LitError {
+    match e {
+        LitError::Io(io) => {
+            LitError::Format(format!("the gzip data is corrupt or truncated: {io}"))
+        }
+        other => other,
+    }
+}
+
+/// Whether a format is read in blocks on several threads (the others are read on one).
+fn in_blocks(format: Format) -> bool {
+    !matches!(format, Format::Csv | Format::Tsv | Format::Jsonl)
+}
+
+/// Opens a file of a block-read format as an input of [`chunk::run_inputs`].
+fn open_input(path: &Path, format: Format) -> Result<chunk::Input<'static>, LitError> {
+    let (reader, gz) = open(path)?;
+    let mut input = match format {
+        Format::PubmedXml => pubmed::input(reader),
+        Format::Medline => tagged::input(reader, Tagged::Medline),
+        Format::Ris => tagged::input(reader, Tagged::Ris),
+        Format::WebOfScience => tagged::input(reader, Tagged::WebOfScience),
+        Format::Ovid => tagged::input(reader, Tagged::Ovid),
+        Format::Csv | Format::Tsv | Format::Jsonl => {
+            return Err(LitError::Format(format!(
+                "{} is not read in blocks",
+                format.name()
+            )))
+        }
+    };
+    if gz {
+        input.describe = gzip_damage;
+    }
+    Ok(input)
+}
+
+/// Reads several files of known formats one after another, with `map` applied to every item on
+/// the parsing threads (see [`read_mapped`]), and hands `sink` each file's items and then its
+/// end, with the file's number, in order. Consecutive files read in blocks are read as one
+/// stream: the next file's first blocks are parsed while the last records of the one before
+/// are still being handed out (and stored, by an import), so the cores do not wait at the
+/// boundary. A file that cannot be read ends with its error, and the next one is read. Returns
+/// the number of records handed out; fails only when a thread stopped unexpectedly. When
+/// `sink` says [`ControlFlow::Break`], nothing more is read or handed out.
+pub fn read_files_mapped<T: Send>(
+    files: &[(&Path, Format)],
+    threads: usize,
+    map: &(dyn Fn(Item) -> T + Sync),
+    sink: &mut (dyn FnMut(usize, Event<T>) -> ControlFlow<()> + Send),
+) -> Result<u64, LitError> {
+    let mut records = 0;
+    let mut first = 0;
+    while first < files.len() {
+        let mut halted = false;
+        let (path, format) = files[first];
+        if !in_blocks(format) {
+            let read = read_file_mapped(path, Some(format), threads, map, &mut |item| {
+                let flow = sink(first, Event::Item(item));
+                halted = flow.is_break();
+                flow
+            });
+            if halted {
+                break;
+            }
+            let read = read.map(|(_, n)| n);
+            records += read.as_ref().map_or(0, |n| *n);
+            if sink(first, Event::End(read)).is_break() {
+                break;
+            }
+            first += 1;
+            continue;
+        }
+        let end = (first..files.len())
+            .find(|&i| !in_blocks(files[i].1))
+            .unwrap_or(files.len());
+        let group = &files[first..end];
+        let mut open = |i: usize| open_input(group[i].0, group[i].1);
+        records += chunk::run_inputs(group.len(), &mut open, map, threads, &mut |i, event| {
+            let flow = sink(first + i, event);
+            halted = flow.is_break();
+            flow
+        })?;
+        if halted {
+            break;
+        }
+        first = end;
+    }
+    Ok(records)
+}
+
 fn detect_head(input: &mut dyn BufRead) -> Result<Format, LitError> {
     let head = input.fill_buf()?;
     if head.is_empty() {
@@ -300,11 +400,9 @@ pub fn read_file_mapped<T: Send>(
         Some(f) => f,
         None => detect_head(&mut input)?,
     };
-    let count = read_mapped(&mut input, format, threads, map, sink).map_err(|e| match e {
-        LitError::Io(io) if gz => {
-            LitError::Format(format!("the gzip data is corrupt or truncated: {io}"))
-        }
-        other => other,
+    let count = read_mapped(&mut input, format, threads, map, sink).map_err(|e| match gz {
+        true => gzip_damage(e),
+        false => e,
     })?;
     // Read whatever the reader left unread, so that a truncated gzip stream is noticed.
     let mut rest = Vec::new();

@@ -321,6 +321,15 @@ pub(crate) fn boundary(bytes: &[u8]) -> Option<usize> {
     }
 }
 
+/// A PubMed XML stream as an input of [`chunk::run_inputs`].
+pub(crate) fn input<'a, R: Read + Send + 'a>(reader: R) -> chunk::Input<'a> {
+    chunk::Input {
+        cut: Box::new(Chunker::new(reader, boundary)),
+        parse: &parse_block,
+        describe: |e| e,
+    }
+}
+
 /// Reads every item of a PubMed XML stream, calling `sink` for each, in file order, until the
 /// end or until `sink` says to stop.
 pub fn read_pubmed_xml<R: Read + Send, T: Send>(

@@ -102,6 +102,34 @@ pub fn read_tagged<R: Read + Send, T: Send>(
     chunk::run(Chunker::new(input, boundary), &parse, map, threads, sink)
 }
 
+/// A tagged stream as an input of [`chunk::run_inputs`].
+pub(crate) fn input<'a, R: Read + Send + 'a>(reader: R, format: Tagged) -> chunk::Input<'a> {
+    fn medline(b: &Block, emit: &mut dyn FnMut(Item)) {
+        parse_block(b, Tagged::Medline, emit)
+    }
+    fn ris(b: &Block, emit: &mut dyn FnMut(Item)) {
+        parse_block(b, Tagged::Ris, emit)
+    }
+    fn web_of_science(b: &Block, emit: &mut dyn FnMut(Item)) {
+        parse_block(b, Tagged::WebOfScience, emit)
+    }
+    fn ovid(b: &Block, emit: &mut dyn FnMut(Item)) {
+        parse_block(b, Tagged::Ovid, emit)
+    }
+    let boundary =
+        move |b: &[u8]| chunk::before_last_line_starting(b, |line| starts_record(format, line));
+    chunk::Input {
+        cut: Box::new(Chunker::new(reader, boundary)),
+        parse: match format {
+            Tagged::Medline => &medline,
+            Tagged::Ris => &ris,
+            Tagged::WebOfScience => &web_of_science,
+            Tagged::Ovid => &ovid,
+        },
+        describe: |e| e,
+    }
+}
+
 /// Parses one block that starts at a record start (or the file start), handing each item to
 /// `emit` as soon as it is read.
 fn parse_block(block: &Block, format: Tagged, emit: &mut dyn FnMut(Item)) {

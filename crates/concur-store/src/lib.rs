@@ -364,16 +364,12 @@ impl Workspace {
         // From here on, dropping `import` (an error below, say) rolls the batch back.
         let mut import = Import {
             conn: &mut self.conn,
-            bulk,
             open: true,
-            batch: 0,
-            records: 0,
-            rejected: 0,
-            repaired: 0,
-            deletions: 0,
-            deleted: 0,
-            hashed: false,
-            writeback,
+            state: Suspended {
+                bulk,
+                writeback,
+                ..Suspended::default()
+            },
         };
         // An unhashed file's batch holds an empty hash until `set_file_hash`; the write lock
         // held from BEGIN IMMEDIATE to COMMIT keeps any other batch from seeing or clashing with it.
@@ -382,9 +378,18 @@ impl Workspace {
              VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
             params![source, file.file_name, file.hash, file.bytes as i64, format],
         )?;
-        import.batch = import.conn.last_insert_rowid();
-        import.hashed = !file.hash.is_empty();
+        import.state.batch = import.conn.last_insert_rowid();
+        import.state.hashed = !file.hash.is_empty();
         Ok(import)
+    }
+
+    /// Takes up a batch set aside with [`Import::suspend`].
+    pub fn resume_import(&mut self, batch: Suspended) -> Import<'_> {
+        Import {
+            conn: &mut self.conn,
+            open: true,
+            state: batch,
+        }
     }
 
     /// Switches to a rollback journal for one import batch, when no other connection has the
@@ -559,10 +564,19 @@ pub struct Import<'c> {
     /// Held exclusively, which makes the batch `Send`: records can be stored from whichever
     /// thread parsed them (one at a time).
     conn: &'c mut Connection,
-    /// Whether the batch runs with the rollback journal (see `Workspace::bulk_journal`).
-    bulk: bool,
     /// Whether the transaction is still open (rolled back on drop).
     open: bool,
+    state: Suspended,
+}
+
+/// An import batch set aside with [`Import::suspend`], its transaction still open, so that a
+/// caller can keep it between calls without borrowing the workspace; [`Workspace::resume_import`]
+/// takes it up again. Dropped without being resumed, it leaves the transaction open until the
+/// workspace closes, which rolls it back.
+#[derive(Default)]
+pub struct Suspended {
+    /// Whether the batch runs with the rollback journal (see `Workspace::bulk_journal`).
+    bulk: bool,
     batch: i64,
     records: i64,
     rejected: i64,
@@ -693,6 +707,12 @@ fn write_json(out: &mut Vec<u8>, r: &Record) -> Result<()> {
 }
 
 impl Import<'_> {
+    /// Sets the batch aside without ending it (see [`Suspended`]).
+    pub fn suspend(mut self) -> Suspended {
+        self.open = false;
+        std::mem::take(&mut self.state)
+    }
+
     /// Stores one item of the file.
     pub fn add(&mut self, item: Item) -> Result<()> {
         match item {
@@ -709,7 +729,7 @@ impl Import<'_> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
         stmt.execute(params![
-            self.batch,
+            self.state.batch,
             p.byte as i64,
             p.line as i64,
             p.field(PMID),
@@ -724,9 +744,9 @@ impl Import<'_> {
             p.version.map(Version::name),
             SqlText(Some(p.json())),
         ])?;
-        self.records += 1;
-        if self.records % writeback::EVERY == 0 {
-            self.writeback.start();
+        self.state.records += 1;
+        if self.state.records % writeback::EVERY == 0 {
+            self.state.writeback.start();
         }
         Ok(())
     }
@@ -740,17 +760,18 @@ impl Import<'_> {
                      WHERE pmid = ?2 AND deleted_by IS NULL AND batch_id <> ?1",
                 )?;
                 for pmid in &pmids {
-                    self.deleted += stmt.execute(params![self.batch, pmid.trim()])? as i64;
+                    self.state.deleted +=
+                        stmt.execute(params![self.state.batch, pmid.trim()])? as i64;
                 }
-                self.deletions += pmids.len() as i64;
+                self.state.deletions += pmids.len() as i64;
             }
             Item::Rejected(p) => {
                 self.add_problem("rejected", &p)?;
-                self.rejected += 1;
+                self.state.rejected += 1;
             }
             Item::Repaired(p) => {
                 self.add_problem("repaired", &p)?;
-                self.repaired += 1;
+                self.state.repaired += 1;
             }
         }
         Ok(())
@@ -763,7 +784,7 @@ impl Import<'_> {
                 "INSERT INTO {table} (batch_id, byte, line, reason) VALUES (?1, ?2, ?3, ?4)"
             ))?
             .execute(params![
-                self.batch,
+                self.state.batch,
                 p.position.byte as i64,
                 p.position.line as i64,
                 p.reason
@@ -773,7 +794,7 @@ impl Import<'_> {
 
     /// Records so far.
     pub fn records(&self) -> i64 {
-        self.records
+        self.state.records
     }
 
     /// Sets the hash of a file begun with [`FileInfo::unhashed`]. If another batch, committed
@@ -784,16 +805,16 @@ impl Import<'_> {
             .conn
             .query_row(
                 &format!("{BATCH_SELECT} WHERE file_hash = ?1 AND id <> ?2"),
-                params![hash, self.batch],
+                params![hash, self.state.batch],
                 batch_row,
             )
             .optional()?;
         if earlier.is_none() {
             self.conn.execute(
                 "UPDATE batch SET file_hash = ?2 WHERE id = ?1",
-                params![self.batch, hash],
+                params![self.state.batch, hash],
             )?;
-            self.hashed = true;
+            self.state.hashed = true;
         }
         Ok(earlier)
     }
@@ -801,7 +822,7 @@ impl Import<'_> {
     /// Finishes the batch: counts and an audit-log entry written, transaction committed. A batch
     /// of an unhashed file needs [`Import::set_file_hash`] first.
     pub fn commit(mut self) -> Result<Batch> {
-        if !self.hashed {
+        if !self.state.hashed {
             return Err(StoreError::Invalid(
                 "an import batch cannot be committed before its file's hash is known".into(),
             ));
@@ -810,17 +831,17 @@ impl Import<'_> {
             "UPDATE batch SET record_count = ?2, rejected_count = ?3, deletion_count = ?4,
                  deleted_count = ?5, repaired_count = ?6 WHERE id = ?1",
             params![
-                self.batch,
-                self.records,
-                self.rejected,
-                self.deletions,
-                self.deleted,
-                self.repaired
+                self.state.batch,
+                self.state.records,
+                self.state.rejected,
+                self.state.deletions,
+                self.state.deleted,
+                self.state.repaired
             ],
         )?;
         let batch = self.conn.query_row(
             &format!("{BATCH_SELECT} WHERE id = ?1"),
-            [self.batch],
+            [self.state.batch],
             batch_row,
         )?;
         // The audit entry commits with the batch: one transaction (and one sync) fewer, and no
@@ -849,7 +870,7 @@ impl Import<'_> {
     /// Back to WAL after a bulk batch (see `Workspace::bulk_journal`); if another command holds
     /// the database just now, the next open of the workspace does it.
     fn end_bulk(&self) {
-        if self.bulk {
+        if self.state.bulk {
             switch_journal(self.conn, "wal");
         }
     }

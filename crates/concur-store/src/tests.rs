@@ -218,6 +218,41 @@ fn a_batch_can_be_filled_from_several_threads_in_turn() {
     assert_eq!(ws.records(&Filter::default()).unwrap().len(), 100);
 }
 
+#[test]
+fn a_suspended_batch_goes_on_where_it_stopped_and_still_rolls_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut kept = None;
+    for i in 0..3 {
+        let mut batch = match kept.take() {
+            None => ws.begin_import(&file("a.ris"), "scopus", "ris").unwrap(),
+            Some(s) => ws.resume_import(s),
+        };
+        batch
+            .add(record(Some(&format!("{i}")), &format!("Record {i}"), 2020))
+            .unwrap();
+        kept = Some(batch.suspend());
+    }
+    // Dropped after resuming: the whole batch goes, not only the last part.
+    drop(ws.resume_import(kept.take().unwrap()));
+    assert!(ws.records(&Filter::default()).unwrap().is_empty());
+    assert!(ws.batches().unwrap().is_empty());
+    let mut kept = ws
+        .begin_import(&file("a.ris"), "scopus", "ris")
+        .unwrap()
+        .suspend();
+    for i in 0..3 {
+        let mut batch = ws.resume_import(kept);
+        batch
+            .add(record(Some(&format!("{i}")), &format!("Record {i}"), 2020))
+            .unwrap();
+        kept = batch.suspend();
+    }
+    let batch = ws.resume_import(kept).commit().unwrap();
+    assert_eq!(batch.records, 3);
+    assert_eq!(ws.records(&Filter::default()).unwrap().len(), 3);
+}
+
 fn journal_mode(conn: &Connection) -> String {
     conn.pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap()
@@ -229,7 +264,7 @@ fn a_batch_alone_uses_the_rollback_journal_and_the_workspace_returns_to_wal() {
     let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
     assert_eq!(journal_mode(&ws.conn), "wal");
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
-    assert!(import.bulk);
+    assert!(import.state.bulk);
     assert_eq!(journal_mode(import.conn), "delete");
     import.add(record(Some("1"), "One", 2020)).unwrap();
     import.commit().unwrap();
@@ -250,7 +285,7 @@ fn with_another_connection_open_a_batch_goes_through_the_wal() {
     assert_eq!(reader.records(&Filter::default()).unwrap().len(), 0);
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
     assert!(
-        !import.bulk,
+        !import.state.bulk,
         "the switch is refused while another connection is open"
     );
     import.add(record(Some("1"), "One", 2020)).unwrap();
@@ -264,7 +299,7 @@ fn a_command_opened_during_a_bulk_batch_reads_what_is_committed() {
     let dir = tempfile::tempdir().unwrap();
     let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
-    assert!(import.bulk);
+    assert!(import.state.bulk);
     import.add(record(Some("1"), "One", 2020)).unwrap();
     // Opening does not wait for the batch, and sees only what was committed before it.
     let other = Workspace::open(dir.path()).unwrap();

@@ -15,6 +15,7 @@ use std::path::Path;
 pub(crate) const EVERY: i64 = 1024;
 
 /// The database file and its WAL, opened for reading only: enough to name them to the kernel.
+#[derive(Default)]
 pub(crate) struct Writeback {
     files: Vec<File>,
 }

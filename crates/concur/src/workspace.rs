@@ -3,8 +3,9 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use concur_lit::{Format, Item, OutFormat};
+use concur_lit::{Event, Format, Item, OutFormat};
 use concur_store::{Config, FileInfo, Filter, Status, StoredRecord, Workspace};
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -353,8 +354,21 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
         })
         .collect();
     let mut progress = Progress::new(!args.quiet && !args.json && std::io::stderr().is_terminal());
-    let mut outcome = Vec::new();
-    let mut failed = false;
+    // What became of each file, in the command's order; the files to read, in the same order.
+    let mut outcomes: Vec<Option<FileOutcome>> = Vec::with_capacity(files.len());
+    let mut to_read = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        outcomes.push(match (&known[i], &formats[i], &infos[i]) {
+            (Some(batch), _, _) => Some(FileOutcome::skipped(file, batch)),
+            // Settled once its twin earlier in the list has been imported (or has failed).
+            _ if repeated[i] => None,
+            (None, Ok(format), Ok(_)) => {
+                to_read.push((i, *format));
+                None
+            }
+            (None, Err(e), _) | (None, _, Err(e)) => Some(FileOutcome::failed(file, e)),
+        });
+    }
     std::thread::scope(|scope| -> Result<()> {
         // The files read before their hash is known are hashed here, in file order.
         let (hash_tx, hash_rx) = std::sync::mpsc::channel();
@@ -367,142 +381,116 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                 }
             }
         });
-        for (i, file) in files.iter().enumerate() {
-            if let Some(batch) = &known[i] {
-                outcome.push(FileOutcome::skipped(file, batch));
-                continue;
-            }
-            if repeated[i] {
-                // Its twin earlier in the list has been imported by now, or has failed.
-                let hash = infos[i]
-                    .as_ref()
-                    .map(|info| info.hash.as_str())
-                    .unwrap_or("");
-                match ws.batch_with_hash(hash)? {
-                    Some(batch) => outcome.push(FileOutcome::skipped(file, &batch)),
+        // Records are prepared for storage (duplicate keys, JSON) as they are parsed.
+        let prepare = |item| match item {
+            Item::Record(r) => match concur_store::Prepared::new(&r) {
+                Ok(p) => Entry::Record(p),
+                Err(e) => Entry::Other(Item::Rejected(concur_lit::Problem {
+                    position: r.position,
+                    reason: format!("cannot store the record: {e}"),
+                })),
+            },
+            other => Entry::Other(other),
+        };
+        // The files are read as one stream: the next file's first blocks are parsed while the
+        // last records of the one before are stored and its batch commits (each batch still
+        // one transaction, committed in file order). The sink runs on the parsing threads, one
+        // at a time, and keeps the open batch set aside between calls.
+        let list: Vec<(&Path, Format)> = to_read
+            .iter()
+            .map(|&(i, format)| (files[i].as_path(), format))
+            .collect();
+        let mut open: Option<concur_store::Suspended> = None;
+        let mut problems = Vec::new();
+        let mut stored: Result<()> = Ok(());
+        let ws = &mut ws;
+        let mut hashes = Hashes {
+            rx: hash_rx,
+            early: HashMap::new(),
+        };
+        concur_lit::read_files_mapped(&list, threads, &prepare, &mut |k, event| {
+            let (i, format) = to_read[k];
+            let file = &files[i];
+            let step = (|| -> Result<()> {
+                let mut batch = match open.take() {
+                    Some(batch) => ws.resume_import(batch),
                     None => {
-                        failed = true;
-                        outcome.push(FileOutcome::failed(
-                            file,
-                            "the same bytes as an earlier file of this command, which failed",
-                        ));
+                        progress.start(file);
+                        let source = args
+                            .source
+                            .clone()
+                            .unwrap_or_else(|| default_source(format).to_string());
+                        let info = infos[i].as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+                        ws.begin_import(info, &source, format.name())?
                     }
-                }
-                continue;
-            }
-            let (format, info) = match (&formats[i], &infos[i]) {
-                (Ok(f), Ok(info)) => (*f, info),
-                (Err(e), _) | (_, Err(e)) => {
-                    failed = true;
-                    outcome.push(FileOutcome::failed(file, e));
-                    continue;
-                }
-            };
-            let source = args
-                .source
-                .clone()
-                .unwrap_or_else(|| default_source(format).to_string());
-            let mut batch = ws.begin_import(info, &source, format.name())?;
-            let mut problems = Vec::new();
-            progress.start(file);
-            // Records are prepared for storage (duplicate keys, JSON) as they are parsed.
-            let prepare = |item| match item {
-                Item::Record(r) => match concur_store::Prepared::new(&r) {
-                    Ok(p) => Entry::Record(p),
-                    Err(e) => Entry::Other(Item::Rejected(concur_lit::Problem {
-                        position: r.position,
-                        reason: format!("cannot store the record: {e}"),
-                    })),
-                },
-                other => Entry::Other(other),
-            };
-            let mut stored = Ok(());
-            let read =
-                concur_lit::read_file_mapped(file, Some(format), threads, &prepare, &mut |entry| {
-                    let result = match entry {
-                        Entry::Record(p) => batch.add_prepared(p),
-                        Entry::Other(item) => {
-                            if let Item::Rejected(p) | Item::Repaired(p) = &item {
-                                problems.push(p.to_string());
-                            }
-                            batch.add(item)
+                };
+                match event {
+                    Event::Item(Entry::Record(p)) => {
+                        batch.add_prepared(p)?;
+                        if batch.records() % PROGRESS_EVERY == 0 {
+                            progress.set(batch.records());
                         }
-                    };
-                    if batch.records() % PROGRESS_EVERY == 0 {
-                        progress.set(batch.records());
                     }
-                    // A database error ends the command: nothing more is read.
-                    stored = result;
-                    if stored.is_ok() {
-                        ControlFlow::Continue(())
-                    } else {
-                        ControlFlow::Break(())
+                    Event::Item(Entry::Other(item)) => {
+                        if let Item::Rejected(p) | Item::Repaired(p) = &item {
+                            problems.push(p.to_string());
+                        }
+                        batch.add(item)?;
                     }
-                });
-            // The batch is dropped with the error: its transaction rolls back.
-            stored?;
-            progress.finish();
-            if let Err(e) = read {
-                // The batch is dropped: its transaction rolls back, nothing of the file stays.
-                drop(batch);
-                failed = true;
-                outcome.push(FileOutcome::failed(file, &e.to_string()));
-                continue;
-            }
-            if args.strict && !problems.is_empty() {
-                drop(batch);
-                failed = true;
-                let mut o = FileOutcome::failed(
-                    file,
-                    &format!(
-                        "{} record(s) could not be read and --strict is set; nothing of this file was imported",
-                        problems.len()
-                    ),
-                );
-                o.problems = problems;
-                outcome.push(o);
-                continue;
-            }
-            if info.hash.is_empty() {
-                // Hashes come in file order; those of files that failed before are passed over.
-                let hash = loop {
-                    match hash_rx.recv() {
-                        Ok((j, hash)) if j == i => break hash.map_err(|e| e.to_string()),
-                        Ok(_) => continue,
-                        Err(_) => break Err("hashing the file failed".to_string()),
-                    }
-                };
-                let earlier = match hash {
-                    Ok(hash) => batch.set_file_hash(&hash)?,
-                    Err(e) => {
-                        drop(batch);
-                        failed = true;
-                        outcome.push(FileOutcome::failed(
+                    Event::End(read) => {
+                        progress.finish();
+                        let problems = std::mem::take(&mut problems);
+                        let hash = &mut hashes;
+                        outcomes[i] = Some(finish_file(
+                            batch,
+                            i,
                             file,
-                            &format!("cannot read the file: {e}"),
-                        ));
-                        continue;
+                            &infos[i],
+                            read,
+                            problems,
+                            args.strict,
+                            hash,
+                            &progress,
+                        )?);
+                        return Ok(());
                     }
-                };
-                if let Some(earlier) = earlier {
-                    // Imported by another command while this one read it: nothing changes.
-                    drop(batch);
-                    outcome.push(FileOutcome::skipped(file, &earlier));
-                    continue;
+                }
+                open = Some(batch.suspend());
+                Ok(())
+            })();
+            match step {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    // A database error ends the command: nothing more is read, and the open
+                    // batch rolls back.
+                    stored = Err(e);
+                    ControlFlow::Break(())
                 }
             }
-            let done = batch.commit()?;
-            outcome.push(FileOutcome {
-                file: file.display().to_string(),
-                batch: Some(done),
-                skipped: false,
-                error: None,
-                problems,
-                seconds: progress.elapsed(),
+        })?;
+        if let Some(batch) = open {
+            drop(ws.resume_import(batch));
+        }
+        stored
+    })?;
+    for (i, file) in files.iter().enumerate() {
+        if outcomes[i].is_none() && repeated[i] {
+            // Its twin earlier in the list has been imported by now, or has failed.
+            let hash = infos[i]
+                .as_ref()
+                .map(|info| info.hash.as_str())
+                .unwrap_or("");
+            outcomes[i] = Some(match ws.batch_with_hash(hash)? {
+                Some(batch) => FileOutcome::skipped(file, &batch),
+                None => FileOutcome::failed(
+                    file,
+                    "the same bytes as an earlier file of this command, which failed",
+                ),
             });
         }
-        Ok(())
-    })?;
+    }
+    let outcome: Vec<FileOutcome> = outcomes.into_iter().flatten().collect();
+    let failed = outcome.iter().any(|o| o.error.is_some());
     if args.json {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
     } else {
@@ -511,6 +499,87 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
         }
     }
     Ok(if failed { crate::exit::INPUT } else { 0 })
+}
+
+/// Hashes of the files read before their hash was known, as the hashing thread sends them (in
+/// file order).
+struct Hashes {
+    rx: std::sync::mpsc::Receiver<(usize, std::result::Result<String, concur_store::StoreError>)>,
+    early: HashMap<usize, std::result::Result<String, concur_store::StoreError>>,
+}
+
+impl Hashes {
+    /// The hash of file `i`, waiting for it.
+    fn of(&mut self, i: usize) -> std::result::Result<String, String> {
+        if let Some(hash) = self.early.remove(&i) {
+            return hash.map_err(|e| e.to_string());
+        }
+        loop {
+            match self.rx.recv() {
+                Ok((j, hash)) if j == i => return hash.map_err(|e| e.to_string()),
+                Ok((j, hash)) => {
+                    self.early.insert(j, hash);
+                }
+                Err(_) => return Err("hashing the file failed".to_string()),
+            }
+        }
+    }
+}
+
+/// Ends a file's batch once the file has been read: rolled back when the reading failed (or
+/// left problems under `--strict`) or when another command imported the same file meanwhile,
+/// committed otherwise.
+#[allow(clippy::too_many_arguments)]
+fn finish_file(
+    mut batch: concur_store::Import<'_>,
+    index: usize,
+    file: &Path,
+    info: &std::result::Result<FileInfo, String>,
+    read: std::result::Result<u64, concur_lit::LitError>,
+    problems: Vec<String>,
+    strict: bool,
+    hashes: &mut Hashes,
+    progress: &Progress,
+) -> Result<FileOutcome> {
+    // A batch dropped below rolls back: nothing of the file stays.
+    if let Err(e) = read {
+        return Ok(FileOutcome::failed(file, &e.to_string()));
+    }
+    if strict && !problems.is_empty() {
+        let mut o = FileOutcome::failed(
+            file,
+            &format!(
+                "{} record(s) could not be read and --strict is set; nothing of this file was imported",
+                problems.len()
+            ),
+        );
+        o.problems = problems;
+        return Ok(o);
+    }
+    if info.as_ref().is_ok_and(|info| info.hash.is_empty()) {
+        let earlier = match hashes.of(index) {
+            Ok(hash) => batch.set_file_hash(&hash)?,
+            Err(e) => {
+                return Ok(FileOutcome::failed(
+                    file,
+                    &format!("cannot read the file: {e}"),
+                ))
+            }
+        };
+        if let Some(earlier) = earlier {
+            // Imported by another command while this one read it: nothing changes.
+            return Ok(FileOutcome::skipped(file, &earlier));
+        }
+    }
+    let done = batch.commit()?;
+    Ok(FileOutcome {
+        file: file.display().to_string(),
+        batch: Some(done),
+        skipped: false,
+        error: None,
+        problems,
+        seconds: progress.elapsed(),
+    })
 }
 
 fn default_source(format: Format) -> &'static str {
