@@ -243,10 +243,41 @@ pub fn read_file(
 
 /// Opens a file for reading: gzip (by its magic bytes, whatever the extension) is inflated.
 fn open(path: &Path) -> Result<(Box<dyn BufRead + Send>, bool), LitError> {
+    open_tapped(path, None)
+}
+
+/// Sees every byte of a file as it is read from disk, in order: for a checksum of the file
+/// without reading it twice.
+pub type Tap<'t> = &'t (dyn Fn(usize, &[u8]) + Sync);
+
+/// The file's reader, handing what it reads to the tap with the file's number.
+struct Tapped<'t> {
+    file: std::fs::File,
+    number: usize,
+    tap: Tap<'t>,
+}
+
+impl Read for Tapped<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        (self.tap)(self.number, &buf[..n]);
+        Ok(n)
+    }
+}
+
+/// [`open`], with every byte read from the file (before inflating) handed to the tap.
+fn open_tapped<'t>(
+    path: &Path,
+    tap: Option<(usize, Tap<'t>)>,
+) -> Result<(Box<dyn BufRead + Send + 't>, bool), LitError> {
     let file = std::fs::File::open(path)?;
-    let mut raw = BufReader::with_capacity(1 << 16, file);
+    let raw: Box<dyn Read + Send + 't> = match tap {
+        Some((number, tap)) => Box::new(Tapped { file, number, tap }),
+        None => Box::new(file),
+    };
+    let mut raw = BufReader::with_capacity(1 << 16, raw);
     let gz = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let input: Box<dyn BufRead + Send> = if gz {
+    let input: Box<dyn BufRead + Send + 't> = if gz {
         Box::new(BufReader::with_capacity(
             1 << 16,
             flate2::bufread::MultiGzDecoder::new(raw),
@@ -273,8 +304,12 @@ fn in_blocks(format: Format) -> bool {
 }
 
 /// Opens a file of a block-read format as an input of [`chunk::run_inputs`].
-fn open_input(path: &Path, format: Format) -> Result<chunk::Input<'static>, LitError> {
-    let (reader, gz) = open(path)?;
+fn open_input<'t>(
+    path: &Path,
+    format: Format,
+    tap: (usize, Tap<'t>),
+) -> Result<chunk::Input<'t>, LitError> {
+    let (reader, gz) = open_tapped(path, Some(tap))?;
     let mut input = match format {
         Format::PubmedXml => pubmed::input(reader),
         Format::Medline => tagged::input(reader, Tagged::Medline),
@@ -299,13 +334,16 @@ fn open_input(path: &Path, format: Format) -> Result<chunk::Input<'static>, LitE
 /// end, with the file's number, in order. Consecutive files read in blocks are read as one
 /// stream: the next file's first blocks are parsed while the last records of the one before
 /// are still being handed out (and stored, by an import), so the cores do not wait at the
-/// boundary. A file that cannot be read ends with its error, and the next one is read. Returns
-/// the number of records handed out; fails only when a thread stopped unexpectedly. When
-/// `sink` says [`ControlFlow::Break`], nothing more is read or handed out.
+/// boundary. A file that cannot be read ends with its error, and the next one is read. `tap`
+/// sees every byte of each file as it is read from disk (before inflating), in order, with the
+/// file's number: a file read to its end has passed whole through it. Returns the number of
+/// records handed out; fails only when a thread stopped unexpectedly. When `sink` says
+/// [`ControlFlow::Break`], nothing more is read or handed out.
 pub fn read_files_mapped<T: Send>(
     files: &[(&Path, Format)],
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
+    tap: Tap<'_>,
     sink: &mut (dyn FnMut(usize, Event<T>) -> ControlFlow<()> + Send),
 ) -> Result<u64, LitError> {
     let mut records = 0;
@@ -314,11 +352,13 @@ pub fn read_files_mapped<T: Send>(
         let mut halted = false;
         let (path, format) = files[first];
         if !in_blocks(format) {
-            let read = read_file_mapped(path, Some(format), threads, map, &mut |item| {
+            let mut each = |item| {
                 let flow = sink(first, Event::Item(item));
                 halted = flow.is_break();
                 flow
-            });
+            };
+            let tap = Some((first, tap));
+            let read = read_file_tapped(path, Some(format), threads, map, &mut each, tap);
             if halted {
                 break;
             }
@@ -334,7 +374,7 @@ pub fn read_files_mapped<T: Send>(
             .find(|&i| !in_blocks(files[i].1))
             .unwrap_or(files.len());
         let group = &files[first..end];
-        let mut open = |i: usize| open_input(group[i].0, group[i].1);
+        let mut open = |i: usize| open_input(group[i].0, group[i].1, (first + i, tap));
         records += chunk::run_inputs(group.len(), &mut open, map, threads, &mut |i, event| {
             let flow = sink(first + i, event);
             halted = flow.is_break();
@@ -395,7 +435,19 @@ pub fn read_file_mapped<T: Send>(
     map: &(dyn Fn(Item) -> T + Sync),
     sink: &mut (dyn FnMut(T) -> ControlFlow<()> + Send),
 ) -> Result<(Format, u64), LitError> {
-    let (mut input, gz) = open(path)?;
+    read_file_tapped(path, format, threads, map, sink, None)
+}
+
+/// [`read_file_mapped`], with every byte read from the file handed to `tap`.
+fn read_file_tapped<T: Send>(
+    path: &Path,
+    format: Option<Format>,
+    threads: usize,
+    map: &(dyn Fn(Item) -> T + Sync),
+    sink: &mut (dyn FnMut(T) -> ControlFlow<()> + Send),
+    tap: Option<(usize, Tap<'_>)>,
+) -> Result<(Format, u64), LitError> {
+    let (mut input, gz) = open_tapped(path, tap)?;
     let format = match format {
         Some(f) => f,
         None => detect_head(&mut input)?,

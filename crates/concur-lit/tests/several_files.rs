@@ -63,9 +63,11 @@ fn item_text(item: Item) -> String {
     }
 }
 
-/// Reads `files` together, checking that events come in file order and that nothing of a file
-/// comes after its end.
+/// Reads `files` together, checking that events come in file order, that nothing of a file
+/// comes after its end, and that a file that ends well has passed whole through the tap.
 fn read_together(files: &[(&Path, Format)], threads: usize) -> Vec<Seen> {
+    let tapped: Vec<std::sync::Mutex<Vec<u8>>> = files.iter().map(|_| Default::default()).collect();
+    let tap = |i: usize, bytes: &[u8]| tapped[i].lock().unwrap().extend_from_slice(bytes);
     let mut seen: Vec<Seen> = files
         .iter()
         .map(|_| Seen {
@@ -74,7 +76,7 @@ fn read_together(files: &[(&Path, Format)], threads: usize) -> Vec<Seen> {
         })
         .collect();
     let mut last = 0;
-    let total = read_files_mapped(files, threads, &item_text, &mut |i, event| {
+    let total = read_files_mapped(files, threads, &item_text, &tap, &mut |i, event| {
         assert!(i >= last, "file {i} after file {last}");
         last = i;
         assert!(seen[i].end.is_none(), "file {i} went on after its end");
@@ -176,7 +178,7 @@ fn a_sink_that_says_stop_ends_every_file() {
     for threads in [1, 2] {
         let mut events = 0;
         let mut after_stop = 0;
-        read_files_mapped(&list, threads, &item_text, &mut |i, _| {
+        read_files_mapped(&list, threads, &item_text, &|_, _| {}, &mut |i, _| {
             events += 1;
             if events > 5000 {
                 after_stop += 1;

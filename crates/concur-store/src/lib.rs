@@ -161,9 +161,31 @@ impl FileInfo {
 
 /// The BLAKE3 hash of a file's bytes, in hex.
 pub fn hash_file(path: &Path) -> Result<String> {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(std::fs::File::open(path)?)?;
-    Ok(hasher.finalize().to_hex().to_string())
+    let mut hasher = FileHasher::new();
+    hasher.0.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finish())
+}
+
+/// A file's hash (as [`hash_file`] gives it) computed from its bytes as they pass, so that a file
+/// being read anyway is not read a second time for its hash.
+#[derive(Default)]
+pub struct FileHasher(blake3::Hasher);
+
+impl FileHasher {
+    /// A hasher that has seen no bytes yet.
+    pub fn new() -> FileHasher {
+        FileHasher::default()
+    }
+
+    /// The next bytes of the file.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The hash in hex.
+    pub fn finish(&self) -> String {
+        self.0.finalize().to_hex().to_string()
+    }
 }
 
 /// A record's duplicate status.

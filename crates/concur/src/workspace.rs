@@ -5,10 +5,10 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use concur_lit::{Event, Format, Item, OutFormat};
 use concur_store::{Config, FileInfo, Filter, Status, StoredRecord, Workspace};
-use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Arguments of `concur init`.
 #[derive(Args)]
@@ -260,19 +260,19 @@ const PROGRESS_EVERY: i64 = 256;
 pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
     let mut ws = open(workspace)?;
     let files = args.files.clone();
-    // Files are read one after another, each with every core. The parsing threads store the
-    // records themselves, each the blocks it parsed, in file order (see `concur_lit::read_mapped`):
-    // a database thread of its own made three busy threads on two cores, and every record
-    // crossed to another core to be stored (docs/benchmarks.md). (Reading several files at
-    // once, one core each, was slower: a batch's writes cannot start before the previous batch
-    // commits, so the last file's writes were left to run alone at the end.)
+    // Files are read one after another as one stream, with every core. The parsing threads store
+    // the records themselves, each the blocks it parsed, in file order (see
+    // `concur_lit::read_files_mapped`): a database thread of its own made three busy threads on
+    // two cores, and every record crossed to another core to be stored (docs/benchmarks.md).
+    // (Reading several files at once, one core each, was slower: a batch's writes cannot start
+    // before the previous batch commits, so the last file's writes were left to run alone at
+    // the end.)
     let threads = concur_lit::default_threads();
     // Files already imported (same bytes) are skipped before any reading; a file that cannot be
     // opened is reported with the others' results, not instead of them. Only a file of a size
     // that some batch or another file of this command has can be one already imported: such
-    // files are hashed first, on every core. The others are read at once and hashed alongside,
-    // as the hash is needed only when their batch commits (a single 300 MB PubMed file:
-    // 0.66 -> 0.65 s; docs/benchmarks.md).
+    // files are hashed first, on every core. The others are read at once and hashed from the
+    // bytes as the reading passes them on, as the hash is needed only when their batch commits.
     let sizes: Vec<Option<u64>> = files
         .iter()
         .map(|f| {
@@ -323,7 +323,6 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
             })
             .collect()
     });
-    let unhashed: Vec<usize> = (0..files.len()).filter(|&i| !hash_first[i]).collect();
     let known: Vec<Option<concur_store::Batch>> = infos
         .iter()
         .map(|i| match i {
@@ -369,18 +368,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
             (None, Err(e), _) | (None, _, Err(e)) => Some(FileOutcome::failed(file, e)),
         });
     }
-    std::thread::scope(|scope| -> Result<()> {
-        // The files read before their hash is known are hashed here, in file order.
-        let (hash_tx, hash_rx) = std::sync::mpsc::channel();
-        let files_to_hash = &files;
-        scope.spawn(move || {
-            for i in unhashed {
-                let hash = concur_store::hash_file(&files_to_hash[i]);
-                if hash_tx.send((i, hash)).is_err() {
-                    return;
-                }
-            }
-        });
+    {
         // Records are prepared for storage (duplicate keys, JSON) as they are parsed.
         let prepare = |item| match item {
             Item::Record(r) => match concur_store::Prepared::new(&r) {
@@ -404,11 +392,23 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
         let mut problems = Vec::new();
         let mut stored: Result<()> = Ok(());
         let ws = &mut ws;
-        let mut hashes = Hashes {
-            rx: hash_rx,
-            early: HashMap::new(),
+        // The files read before their hash is known are hashed from the bytes the reading passes
+        // on, instead of being read a second time by a thread of their own (docs/benchmarks.md).
+        let hashers: Vec<Mutex<Option<concur_store::FileHasher>>> = to_read
+            .iter()
+            .map(|&(i, _)| {
+                let unhashed = infos[i].as_ref().is_ok_and(|info| info.hash.is_empty());
+                Mutex::new(unhashed.then(concur_store::FileHasher::new))
+            })
+            .collect();
+        let tap = |k: usize, bytes: &[u8]| {
+            if let Ok(mut hasher) = hashers[k].lock() {
+                if let Some(hasher) = hasher.as_mut() {
+                    hasher.update(bytes);
+                }
+            }
         };
-        concur_lit::read_files_mapped(&list, threads, &prepare, &mut |k, event| {
+        concur_lit::read_files_mapped(&list, threads, &prepare, &tap, &mut |k, event| {
             let (i, format) = to_read[k];
             let file = &files[i];
             let step = (|| -> Result<()> {
@@ -440,12 +440,13 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
                     Event::End(read) => {
                         progress.finish();
                         let problems = std::mem::take(&mut problems);
-                        let hash = &mut hashes;
+                        let hash = match hashers[k].lock() {
+                            Ok(mut hasher) => hasher.take().map(|h| h.finish()),
+                            Err(_) => None,
+                        };
                         outcomes[i] = Some(finish_file(
                             batch,
-                            i,
                             file,
-                            &infos[i],
                             read,
                             problems,
                             args.strict,
@@ -471,8 +472,8 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
         if let Some(batch) = open {
             drop(ws.resume_import(batch));
         }
-        stored
-    })?;
+        stored?;
+    }
     for (i, file) in files.iter().enumerate() {
         if outcomes[i].is_none() && repeated[i] {
             // Its twin earlier in the list has been imported by now, or has failed.
@@ -501,44 +502,17 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
     Ok(if failed { crate::exit::INPUT } else { 0 })
 }
 
-/// Hashes of the files read before their hash was known, as the hashing thread sends them (in
-/// file order).
-struct Hashes {
-    rx: std::sync::mpsc::Receiver<(usize, std::result::Result<String, concur_store::StoreError>)>,
-    early: HashMap<usize, std::result::Result<String, concur_store::StoreError>>,
-}
-
-impl Hashes {
-    /// The hash of file `i`, waiting for it.
-    fn of(&mut self, i: usize) -> std::result::Result<String, String> {
-        if let Some(hash) = self.early.remove(&i) {
-            return hash.map_err(|e| e.to_string());
-        }
-        loop {
-            match self.rx.recv() {
-                Ok((j, hash)) if j == i => return hash.map_err(|e| e.to_string()),
-                Ok((j, hash)) => {
-                    self.early.insert(j, hash);
-                }
-                Err(_) => return Err("hashing the file failed".to_string()),
-            }
-        }
-    }
-}
-
 /// Ends a file's batch once the file has been read: rolled back when the reading failed (or
 /// left problems under `--strict`) or when another command imported the same file meanwhile,
 /// committed otherwise.
 #[allow(clippy::too_many_arguments)]
 fn finish_file(
     mut batch: concur_store::Import<'_>,
-    index: usize,
     file: &Path,
-    info: &std::result::Result<FileInfo, String>,
     read: std::result::Result<u64, concur_lit::LitError>,
     problems: Vec<String>,
     strict: bool,
-    hashes: &mut Hashes,
+    hash: Option<String>,
     progress: &Progress,
 ) -> Result<FileOutcome> {
     // A batch dropped below rolls back: nothing of the file stays.
@@ -556,17 +530,9 @@ fn finish_file(
         o.problems = problems;
         return Ok(o);
     }
-    if info.as_ref().is_ok_and(|info| info.hash.is_empty()) {
-        let earlier = match hashes.of(index) {
-            Ok(hash) => batch.set_file_hash(&hash)?,
-            Err(e) => {
-                return Ok(FileOutcome::failed(
-                    file,
-                    &format!("cannot read the file: {e}"),
-                ))
-            }
-        };
-        if let Some(earlier) = earlier {
+    // A file read before its hash was known has passed whole through the hasher by now.
+    if let Some(hash) = hash {
+        if let Some(earlier) = batch.set_file_hash(&hash)? {
             // Imported by another command while this one read it: nothing changes.
             return Ok(FileOutcome::skipped(file, &earlier));
         }
