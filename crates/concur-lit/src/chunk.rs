@@ -9,7 +9,9 @@
 //! through a block, a worker takes its next block as soon as the input is free, so that while
 //! another worker holds the input it still has the rest of its block to parse. Workers stay at
 //! most a few blocks ahead of the sink, and block buffers are reused, so memory stays flat
-//! whatever the file size.
+//! whatever the file size. Several inputs are one stream: the next one is opened when the last
+//! block of the one before has been cut, and an input's end reaches the sink after its last
+//! block, while the next input is already being parsed.
 //!
 //! Hand-written because the job is small and specific: rayon's `par_bridge` loses the order and
 //! a crate for ordered pipelines would add more than these lines.
@@ -248,8 +250,8 @@ pub(crate) fn run_inputs<'a, T: Send>(
     // thread left the cores idle about a tenth of the time; docs/benchmarks.md.) A worker that
     // has parsed the block the sink waits for hands it out itself, and any parsed blocks after
     // it, while its records are still in its core's cache: no thread of its own for the sink,
-    // so no third thread takes turns on two cores, and no record crosses to another core to be
-    // stored (docs/benchmarks.md).
+    // so no third thread takes turns on two cores, and records are mostly stored by the core
+    // that parsed them (docs/benchmarks.md).
     let shared = Shared {
         source: Mutex::new(Source {
             open,
@@ -467,7 +469,7 @@ impl<T> Desk<'_, T> {
         if self.halted || self.outcome.is_err() {
             return;
         }
-        let (input, stop) = match letter {
+        let stop = match letter {
             Letter::Block { input, .. } | Letter::End { input, .. }
                 if self.failed == Some(input) =>
             {
@@ -480,26 +482,24 @@ impl<T> Desk<'_, T> {
                 self.records += n;
                 self.all_records += n;
                 let sink = &mut self.sink;
-                let stop = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     items
                         .into_iter()
                         .any(|item| sink(input, Event::Item(item)).is_break())
-                }));
-                (input, stop)
+                }))
             }
             Letter::Block {
                 input,
                 done: Err(e),
             } => {
                 self.failed = Some(input);
-                (input, self.end(input, Err(e)))
+                self.end(input, Err(e))
             }
             Letter::End { input, result } => {
                 let records = self.records;
-                (input, self.end(input, result.map(|()| records)))
+                self.end(input, result.map(|()| records))
             }
         };
-        let _ = input;
         match stop {
             Ok(false) => return,
             Ok(true) => self.halted = true,

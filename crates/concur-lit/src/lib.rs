@@ -61,6 +61,7 @@ pub enum LitError {
 /// What the sink of [`read_files_mapped`] gets, with the file's number: each item of the file, in
 /// order, then the file's end.
 pub enum Event<T> {
+    /// One item of the file, as `map` made it.
     Item(T),
     /// The file has been read: its record count, or why it could not be read (whole blocks
     /// before the failure have been handed out).

@@ -390,7 +390,7 @@ impl Workspace {
             state: Suspended {
                 bulk,
                 writeback,
-                ..Suspended::default()
+                ..Suspended::none()
             },
         };
         // An unhashed file's batch holds an empty hash until `set_file_hash`; the write lock
@@ -595,7 +595,6 @@ pub struct Import<'c> {
 /// caller can keep it between calls without borrowing the workspace; [`Workspace::resume_import`]
 /// takes it up again. Dropped without being resumed, it leaves the transaction open until the
 /// workspace closes, which rolls it back.
-#[derive(Default)]
 pub struct Suspended {
     /// Whether the batch runs with the rollback journal (see `Workspace::bulk_journal`).
     bulk: bool,
@@ -609,6 +608,24 @@ pub struct Suspended {
     hashed: bool,
     /// Starts the kernel writing stored pages early (see `writeback`).
     writeback: writeback::Writeback,
+}
+
+impl Suspended {
+    /// No batch: what a suspended import leaves in its place (not public, so that no batch can
+    /// be made up outside [`Workspace::begin_import`]).
+    fn none() -> Suspended {
+        Suspended {
+            bulk: false,
+            batch: 0,
+            records: 0,
+            rejected: 0,
+            repaired: 0,
+            deletions: 0,
+            deleted: 0,
+            hashed: false,
+            writeback: writeback::Writeback::default(),
+        }
+    }
 }
 
 /// A record ready to be stored: its matching keys and its JSON, computed wherever the record was
@@ -732,7 +749,7 @@ impl Import<'_> {
     /// Sets the batch aside without ending it (see [`Suspended`]).
     pub fn suspend(mut self) -> Suspended {
         self.open = false;
-        std::mem::take(&mut self.state)
+        std::mem::replace(&mut self.state, Suspended::none())
     }
 
     /// Stores one item of the file.

@@ -505,7 +505,6 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
 /// Ends a file's batch once the file has been read: rolled back when the reading failed (or
 /// left problems under `--strict`) or when another command imported the same file meanwhile,
 /// committed otherwise.
-#[allow(clippy::too_many_arguments)]
 fn finish_file(
     mut batch: concur_store::Import<'_>,
     file: &Path,
