@@ -39,6 +39,17 @@ fn run_json(ws: &Path, args: &[&str]) -> Value {
     })
 }
 
+/// The titles of the workspace's records, in id order.
+fn stored_titles(ws: &Path) -> Vec<String> {
+    let records = run_json(ws, &["records", "--json"]);
+    records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["record"]["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn fixture_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for sub in ["pubmed", "medline", "ris", "ris/other-tagged"] {
@@ -294,13 +305,7 @@ fn bad_files_give_located_errors_and_lose_no_good_record() {
         stderr.contains("truncated.xml.gz: the gzip data is corrupt or truncated"),
         "{stderr}"
     );
-    let records = run_json(d, &["records", "--json"]);
-    let titles: Vec<&str> = records
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["record"]["title"].as_str().unwrap())
-        .collect();
+    let titles = stored_titles(d);
     assert_eq!(
         titles,
         [
@@ -393,19 +398,14 @@ fn a_file_failing_after_many_blocks_rolls_back_alone_among_files_read_as_one_str
         .as_str()
         .unwrap()
         .contains("gzip data is corrupt or truncated"));
-    let stored = run_json(d, &["records", "--json"]);
-    let titles: Vec<&str> = stored
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["record"]["title"].as_str().unwrap())
-        .collect();
+    let titles = stored_titles(d);
     assert_eq!(titles.len(), 6001);
+    let at = |i: usize| titles[i].as_str();
     assert_eq!(
-        (titles[0], titles[2999], titles[3000]),
+        (at(0), at(2999), at(3000)),
         ("first 0", "first 2999", "From a CSV")
     );
-    assert_eq!((titles[3001], titles[6000]), ("last 0", "last 2999"));
+    assert_eq!((at(3001), at(6000)), ("last 0", "last 2999"));
     assert!(!titles.iter().any(|t| t.starts_with("Lost")));
 }
 
