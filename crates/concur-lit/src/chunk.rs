@@ -197,25 +197,21 @@ pub(crate) type EventSink<'s, T> = &'s mut (dyn FnMut(usize, Event<T>) -> Contro
 /// with 4 and 0.707 s with 8 (6 interleaved runs each; docs/benchmarks.md).
 const WINDOW_PER_THREAD: usize = 8;
 
-/// Reads the whole stream through `parse`, turns every item into a `T` with `map` on the same
-/// thread as soon as it is parsed, hands the results to `sink` in file order, and returns the
-/// number of records handed out. With one thread everything runs on the caller's thread. When
-/// `sink` says [`ControlFlow::Break`], nothing more is read or handed out.
-pub(crate) fn run<R: Read + Send, B: Fn(&[u8]) -> Option<usize> + Send, T: Send>(
-    chunker: Chunker<R, B>,
-    parse: Parse<'_>,
+/// Reads the whole input, turns every item into a `T` with `map` on the same thread as soon as it
+/// is parsed, hands the results to `sink` in file order, and returns the number of records handed
+/// out. With one thread everything runs on the caller's thread. When `sink` says
+/// [`ControlFlow::Break`], nothing more is read or handed out.
+pub(crate) fn run<T: Send>(
+    input: Input<'_>,
     map: Map<'_, T>,
     threads: usize,
     sink: Sink<'_, T>,
 ) -> Result<u64, LitError> {
-    let mut chunker = Some(chunker);
-    let mut open = |_| match chunker.take() {
-        Some(chunker) => Ok(Input {
-            cut: Box::new(chunker),
-            parse,
-            describe: |e| e,
-        }),
-        None => Err(LitError::Format("the input is read once".into())),
+    let mut input = Some(input);
+    let mut open = |_| {
+        input
+            .take()
+            .ok_or_else(|| LitError::Format("the input is read once".into()))
     };
     let mut end = Ok(());
     let records = run_inputs(1, &mut open, map, threads, &mut |_, event| match event {
@@ -797,6 +793,15 @@ mod tests {
         }
     }
 
+    /// A [`counted`] stream as an input, parsed by `parse`.
+    fn numbers_input<'a, R: Read + Send + 'a>(reader: R, parse: Parse<'a>) -> Input<'a> {
+        Input {
+            cut: Box::new(Chunker::new(reader, ends_at_x)),
+            parse,
+            describe: |e| e,
+        }
+    }
+
     /// The number of an item of [`numbers`].
     fn number(item: &Item) -> Option<u32> {
         match item {
@@ -812,16 +817,10 @@ mod tests {
         threads: usize,
     ) -> (Result<u64, LitError>, Vec<u32>) {
         let mut seen = Vec::new();
-        let result = run(
-            Chunker::new(input, ends_at_x),
-            parse,
-            &|i| i,
-            threads,
-            &mut |i| {
-                seen.extend(number(&i));
-                ControlFlow::Continue(())
-            },
-        );
+        let result = run(numbers_input(input, parse), &|i| i, threads, &mut |i| {
+            seen.extend(number(&i));
+            ControlFlow::Continue(())
+        });
         (result, seen)
     }
 
@@ -889,20 +888,14 @@ mod tests {
                 read: &read,
             };
             let mut seen = Vec::new();
-            let result = run(
-                Chunker::new(input, ends_at_x),
-                &numbers,
-                &|i| i,
-                threads,
-                &mut |i| {
-                    seen.extend(number(&i));
-                    if seen.len() == 1000 {
-                        ControlFlow::Break(())
-                    } else {
-                        ControlFlow::Continue(())
-                    }
-                },
-            );
+            let result = run(numbers_input(input, &numbers), &|i| i, threads, &mut |i| {
+                seen.extend(number(&i));
+                if seen.len() == 1000 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
             assert!(result.is_ok(), "{threads} threads: {result:?}");
             // Nothing after the stop, and the reading stopped within a few blocks of it.
             assert_eq!(seen, (0..1000).collect::<Vec<_>>(), "{threads} threads");
@@ -940,8 +933,7 @@ mod tests {
     fn a_map_that_panics_is_an_error_not_a_hang() {
         let mut handed = 0;
         let result = run(
-            Chunker::new(counted(300_000).as_slice(), ends_at_x),
-            &numbers,
+            numbers_input(counted(300_000).as_slice(), &numbers),
             &|i| match number(&i) {
                 Some(250_000) => panic!("cannot map"),
                 _ => i,
@@ -964,8 +956,7 @@ mod tests {
         for threads in [2, 3] {
             let mut handed = 0;
             let result = run(
-                Chunker::new(counted(3_000_000).as_slice(), ends_at_x),
-                &numbers,
+                numbers_input(counted(3_000_000).as_slice(), &numbers),
                 &|i| i,
                 threads,
                 &mut |_| {
@@ -995,8 +986,7 @@ mod tests {
         for threads in [2, 3, 4] {
             let mut seen = Vec::new();
             let result = run(
-                Chunker::new(counted(3_000_000).as_slice(), ends_at_x),
-                &parse,
+                numbers_input(counted(3_000_000).as_slice(), &parse),
                 &|i| i,
                 threads,
                 &mut |i| {

@@ -338,13 +338,7 @@ pub fn read_pubmed_xml<R: Read + Send, T: Send>(
     map: chunk::Map<'_, T>,
     sink: crate::chunk::Sink<'_, T>,
 ) -> Result<u64, LitError> {
-    chunk::run(
-        Chunker::new(input, boundary),
-        &parse_block,
-        map,
-        threads,
-        sink,
-    )
+    chunk::run(self::input(input), map, threads, sink)
 }
 
 /// UTF-8 validation with SIMD (the std check was a tenth of the parse time); the slower std check

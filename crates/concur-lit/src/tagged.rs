@@ -96,10 +96,7 @@ pub fn read_tagged<R: Read + Send, T: Send>(
     map: crate::chunk::Map<'_, T>,
     sink: crate::chunk::Sink<'_, T>,
 ) -> Result<u64, LitError> {
-    let boundary =
-        move |b: &[u8]| chunk::before_last_line_starting(b, |line| starts_record(format, line));
-    let parse = |block: &Block, emit: &mut dyn FnMut(Item)| parse_block(block, format, emit);
-    chunk::run(Chunker::new(input, boundary), &parse, map, threads, sink)
+    chunk::run(self::input(input, format), map, threads, sink)
 }
 
 /// A tagged stream as an input of [`chunk::run_inputs`].
