@@ -20,7 +20,7 @@ use crate::record::Item;
 use crate::{Event, LitError};
 use std::io::Read;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 
 /// Target size of one block.
@@ -257,12 +257,7 @@ pub(crate) fn run_inputs<'a, T: Send>(
             spare: Vec::new(),
             cut: 0,
         }),
-        progress: Progress {
-            handed: AtomicU64::new(0),
-            stop: AtomicBool::new(false),
-            gate: Mutex::new(()),
-            handed_out: Condvar::new(),
-        },
+        stop: AtomicBool::new(false),
         mailbox: Mailbox::new(),
         desk: Mutex::new(Desk {
             records: 0,
@@ -334,7 +329,8 @@ fn run_alone<T>(inputs: usize, open: Open<'_, '_>, map: Map<'_, T>, sink: EventS
 /// What the workers of [`run_inputs`] share.
 struct Shared<'s, 'o, 'a, T> {
     source: Mutex<Source<'o, 'a>>,
-    progress: Progress,
+    /// Set when a sink panicked or said to stop: no more blocks are cut.
+    stop: AtomicBool,
     mailbox: Mailbox<T>,
     desk: Mutex<Desk<'s, T>>,
     map: Map<'s, T>,
@@ -346,7 +342,7 @@ impl<'a, T> Shared<'_, '_, 'a, T> {
     /// One worker: takes a block, parses it, hands out what is ready; until the inputs end or
     /// everything stops.
     fn work(&self) {
-        let (source, progress, mailbox) = (&self.source, &self.progress, &self.mailbox);
+        let (source, stop, mailbox) = (&self.source, &self.stop, &self.mailbox);
         // The buffer of the last block parsed, handed back with the next take of the input, and
         // the next block when it was taken while parsing the last one.
         let mut spent: Option<Vec<u8>> = None;
@@ -357,12 +353,12 @@ impl<'a, T> Shared<'_, '_, 'a, T> {
                 None => loop {
                     let Ok(mut src) = source.lock() else { return };
                     src.give_back(&mut spent);
-                    if progress.stopped() || progress.has_room(src.cut, self.window) {
-                        break src.take(progress, mailbox);
+                    if stopped(stop) || mailbox.has_room(src.cut, self.window) {
+                        break src.take(stop, mailbox);
                     }
                     let cut = src.cut;
                     drop(src);
-                    if !progress.wait_for_room(cut, self.window) {
+                    if !mailbox.wait_for_room(cut, self.window, stop) {
                         return;
                     }
                 },
@@ -398,8 +394,8 @@ impl<'a, T> Shared<'_, '_, 'a, T> {
                     if ahead.is_none() && at >= early {
                         if let Ok(mut src) = source.try_lock() {
                             src.give_back(&mut spent);
-                            if progress.stopped() || progress.has_room(src.cut, self.window) {
-                                ahead = Some(src.take(progress, mailbox));
+                            if stopped(stop) || mailbox.has_room(src.cut, self.window) {
+                                ahead = Some(src.take(stop, mailbox));
                             }
                         }
                     }
@@ -425,10 +421,8 @@ impl<'a, T> Shared<'_, '_, 'a, T> {
             return;
         };
         loop {
-            desk.take(letter, &self.progress);
-            let (handed, next) = self.mailbox.next_in_turn();
-            self.progress.set_handed(handed);
-            match next {
+            desk.take(letter, &self.stop);
+            match self.mailbox.next_in_turn() {
                 Some(next) => letter = next,
                 None => return,
             }
@@ -461,11 +455,11 @@ struct Desk<'s, T> {
 
 impl<T> Desk<'_, T> {
     /// Hands what one letter holds to the sink.
-    fn take(&mut self, letter: Letter<T>, progress: &Progress) {
+    fn take(&mut self, letter: Letter<T>, stop: &AtomicBool) {
         if self.halted || self.outcome.is_err() {
             return;
         }
-        let stop = match letter {
+        let said = match letter {
             Letter::Block { input, .. } | Letter::End { input, .. }
                 if self.failed == Some(input) =>
             {
@@ -496,13 +490,15 @@ impl<T> Desk<'_, T> {
                 self.end(input, result.map(|()| records))
             }
         };
-        match stop {
+        // Whether the sink said to stop, or panicked.
+        match said {
             Ok(false) => return,
             Ok(true) => self.halted = true,
             Err(_) => self.outcome = Err(stopped_unexpectedly()),
         }
-        // No more blocks are cut, and those already parsed are dropped.
-        progress.stop.store(true, Ordering::Release);
+        // No more blocks are cut, and those already parsed are dropped; workers waiting for room
+        // are woken when this turn counts the letter.
+        stop.store(true, Ordering::Release);
     }
 
     /// Hands the end of an input to the sink; the next input's records count from zero.
@@ -535,6 +531,8 @@ type Done<T> = Result<(u64, Vec<T>), LitError>;
 /// worker that hands them out is whichever posted the one the sink waits for.
 struct Mailbox<T> {
     state: Mutex<Letters<T>>,
+    /// Wakes workers waiting for room when a letter has been handed out.
+    room: Condvar,
 }
 
 struct Letters<T> {
@@ -553,6 +551,7 @@ impl<T> Mailbox<T> {
                 handed: 0,
                 busy: false,
             }),
+            room: Condvar::new(),
         }
     }
 
@@ -576,20 +575,42 @@ impl<T> Mailbox<T> {
         Some(letter)
     }
 
-    /// Counts the letter just handed out; returns how many are out and the next letter if it
-    /// has arrived, or ends the turn. Posting takes the same lock, so a letter posted after the
-    /// turn ends finds no one handing out, and its worker hands it out itself.
-    fn next_in_turn(&self) -> (u64, Option<Letter<T>>) {
-        let Ok(mut letters) = self.state.lock() else {
-            return (0, None);
-        };
+    /// Counts the letter just handed out (waking workers that wait for room) and returns the
+    /// next letter if it has arrived, or ends the turn. Posting takes the same lock, so a letter
+    /// posted after the turn ends finds no one handing out, and its worker hands it out itself.
+    fn next_in_turn(&self) -> Option<Letter<T>> {
+        let mut letters = self.state.lock().ok()?;
         letters.handed += 1;
         let handed = letters.handed;
         let next = letters.early.remove(&handed);
         if next.is_none() {
             letters.busy = false;
         }
-        (handed, next)
+        drop(letters);
+        self.room.notify_all();
+        next
+    }
+
+    /// Whether letter number `cut` may be cut: at most `window` ahead of the sink.
+    fn has_room(&self, cut: u64, window: u64) -> bool {
+        self.state
+            .lock()
+            .is_ok_and(|letters| cut < letters.handed + window)
+    }
+
+    /// Waits until letter number `cut` may be cut or everything stops; false when the lock is
+    /// poisoned. (A stop is set before the letter that set it is counted, which wakes this.)
+    fn wait_for_room(&self, cut: u64, window: u64, stop: &AtomicBool) -> bool {
+        let Ok(mut letters) = self.state.lock() else {
+            return false;
+        };
+        while !stopped(stop) && cut >= letters.handed + window {
+            letters = match self.room.wait(letters) {
+                Ok(letters) => letters,
+                Err(_) => return false,
+            };
+        }
+        true
     }
 }
 
@@ -627,9 +648,9 @@ impl<'a> Source<'_, 'a> {
     /// Cuts the next block, with its number; None when every input has ended, or after a stop.
     /// The end of each input (with its error, if it could not be opened or read) is posted
     /// under its own number, to reach the sink after every block of the input.
-    fn take<T>(&mut self, progress: &Progress, mailbox: &Mailbox<T>) -> Option<Taken<'a>> {
+    fn take<T>(&mut self, stop: &AtomicBool, mailbox: &Mailbox<T>) -> Option<Taken<'a>> {
         loop {
-            if progress.stopped() {
+            if stopped(stop) {
                 return None;
             }
             let Some((i, input)) = &mut self.current else {
@@ -675,52 +696,8 @@ impl<'a> Source<'_, 'a> {
     }
 }
 
-/// How far the handing out of [`run_inputs`] has come, kept apart from the input's lock so that
-/// handing out never waits for a worker that is inflating.
-struct Progress {
-    /// Letters handed to the sink so far.
-    handed: AtomicU64,
-    /// Set when a sink panicked or said to stop: no more blocks are cut.
-    stop: AtomicBool,
-    /// Guards waiting for `handed` to move, so that no wake-up is lost.
-    gate: Mutex<()>,
-    handed_out: Condvar,
-}
-
-impl Progress {
-    fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Acquire)
-    }
-
-    /// Whether letter number `cut` may be cut: at most `window` ahead of the sink.
-    fn has_room(&self, cut: u64, window: u64) -> bool {
-        cut < self.handed.load(Ordering::Acquire) + window
-    }
-
-    /// Waits until letter number `cut` may be cut or everything stops; false when the lock is
-    /// poisoned.
-    fn wait_for_room(&self, cut: u64, window: u64) -> bool {
-        let Ok(mut gate) = self.gate.lock() else {
-            return false;
-        };
-        while !self.stopped() && !self.has_room(cut, window) {
-            gate = match self.handed_out.wait(gate) {
-                Ok(gate) => gate,
-                Err(_) => return false,
-            };
-        }
-        true
-    }
-
-    /// Records that `handed` letters are out and wakes the workers (also those to be told of a
-    /// stop, which is set before). Turns end and begin on different workers, so a late call may
-    /// bring an older count: the count only grows.
-    fn set_handed(&self, handed: u64) {
-        self.handed.fetch_max(handed, Ordering::AcqRel);
-        // Taking the gate orders this store with a worker between its check and its wait.
-        drop(self.gate.lock());
-        self.handed_out.notify_all();
-    }
+fn stopped(stop: &AtomicBool) -> bool {
+    stop.load(Ordering::Acquire)
 }
 
 /// The end of the last line in `bytes` that is followed by a line for which `starts` holds:
@@ -919,13 +896,13 @@ mod tests {
             numbers(b, emit)
         };
         for threads in [2, 3] {
-            let (result, seen) = collect_numbers(counted(1_000_000).as_slice(), &parse, threads);
+            // More blocks than the window holds (the numbers take at least six bytes each).
+            let n = ((threads * WINDOW_PER_THREAD + 4) * BLOCK / 6) as u32;
+            let text = counted(n);
+            assert!(text.len() > (threads * WINDOW_PER_THREAD + 2) * BLOCK);
+            let (result, seen) = collect_numbers(text.as_slice(), &parse, threads);
             result.unwrap();
-            assert_eq!(
-                seen,
-                (0..1_000_000).collect::<Vec<_>>(),
-                "{threads} threads"
-            );
+            assert_eq!(seen, (0..n).collect::<Vec<_>>(), "{threads} threads");
         }
     }
 
