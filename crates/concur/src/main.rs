@@ -10,8 +10,8 @@ use include_dir::{include_dir, Dir};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// mimalloc instead of the system allocator: records are built on the parsing threads and freed
-/// on the thread that stores them, and readers make many small allocations; reading MEDLINE went
+/// mimalloc instead of the system allocator: records are built and freed on the parsing threads
+/// (not always the same one), and readers make many small allocations; reading MEDLINE went
 /// from 1.12 to 0.75 s with it. Built without transparent huge pages (see Cargo.toml): four RIS
 /// or MEDLINE files import 6-10 % faster on two cores (docs/benchmarks.md).
 #[global_allocator]
