@@ -96,6 +96,9 @@ pub struct Workspace {
     conn: Connection,
     /// The settings from `concur.toml`.
     pub config: Config,
+    /// Whether import batches switched the database to the rollback journal, which it keeps
+    /// until [`Workspace::finish_imports`] (see `Workspace::bulk_journal`).
+    rollback_journal: bool,
 }
 
 /// One import batch: a file as it was imported.
@@ -314,8 +317,8 @@ impl Workspace {
         // ignored for an existing database.
         conn.pragma_update(None, "page_size", 65536)?;
         // Back to WAL if a bulk import batch was killed (its hot journal is rolled back first).
-        // While another command writes a bulk batch the switch is refused at once; that command
-        // switches back itself when its batch ends.
+        // While another command writes bulk batches the switch is refused at once; that command
+        // switches back itself when its imports end.
         switch_journal(&conn, "wal");
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -329,6 +332,7 @@ impl Workspace {
             root: dir.to_path_buf(),
             conn,
             config,
+            rollback_journal: false,
         })
     }
 
@@ -380,7 +384,7 @@ impl Workspace {
         source: &str,
         format: &str,
     ) -> Result<Import<'_>> {
-        let bulk = self.bulk_journal();
+        self.rollback_journal |= self.bulk_journal();
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let writeback = writeback::Writeback::new(self.conn.path().map(Path::new));
         // From here on, dropping `import` (an error below, say) rolls the batch back.
@@ -388,7 +392,6 @@ impl Workspace {
             conn: &mut self.conn,
             open: true,
             state: Suspended {
-                bulk,
                 writeback,
                 ..Suspended::none()
             },
@@ -414,15 +417,27 @@ impl Workspace {
         }
     }
 
-    /// Switches to a rollback journal for one import batch, when no other connection has the
-    /// database open. A batch's pages are then written once, into the database file, instead of
-    /// into the WAL and again by the checkpoint that follows (a 30,000-record PubMed import went
-    /// from 1.00 to 0.79 s; docs/benchmarks.md). The batch stays one transaction either way: a
-    /// killed import leaves a hot journal that the next open rolls back. When another connection
-    /// is open (a running web app, say) the switch is refused at once and the batch goes through
-    /// the WAL. The workspace returns to WAL when the batch ends, or at the next open.
+    /// Switches to a rollback journal for import batches, when no other connection has the
+    /// database open (nothing is done when it is in that journal already). A batch's pages are
+    /// then written once, into the database file, instead of into the WAL and again by the
+    /// checkpoint that follows (a 30,000-record PubMed import went from 1.00 to 0.79 s;
+    /// docs/benchmarks.md). The batch stays one transaction either way: a killed import leaves a
+    /// hot journal that the next open rolls back. When another connection is open (a running web
+    /// app, say) the switch is refused at once and the batch goes through the WAL. The workspace
+    /// stays in the rollback journal from batch to batch, and returns to WAL with
+    /// [`Workspace::finish_imports`], when it is dropped, or at the next open: switching at every
+    /// batch cost two more transactions, six syncs, per file (docs/benchmarks.md).
     fn bulk_journal(&self) -> bool {
         switch_journal(&self.conn, "delete")
+    }
+
+    /// Returns the database to WAL after import batches, so that other commands can read while
+    /// one writes (see `Workspace::bulk_journal`). If another command holds the database just
+    /// now, the next open does it.
+    pub fn finish_imports(&mut self) {
+        if std::mem::take(&mut self.rollback_journal) {
+            switch_journal(&self.conn, "wal");
+        }
     }
 
     /// Records in id order that pass the filter.
@@ -596,8 +611,6 @@ pub struct Import<'c> {
 /// takes it up again. Dropped without being resumed, it leaves the transaction open until the
 /// workspace closes, which rolls it back.
 pub struct Suspended {
-    /// Whether the batch runs with the rollback journal (see `Workspace::bulk_journal`).
-    bulk: bool,
     batch: i64,
     records: i64,
     rejected: i64,
@@ -615,7 +628,6 @@ impl Suspended {
     /// be made up outside [`Workspace::begin_import`]).
     fn none() -> Suspended {
         Suspended {
-            bulk: false,
             batch: 0,
             records: 0,
             rejected: 0,
@@ -902,16 +914,7 @@ impl Import<'_> {
         )?;
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
-        self.end_bulk();
         Ok(batch)
-    }
-
-    /// Back to WAL after a bulk batch (see `Workspace::bulk_journal`); if another command holds
-    /// the database just now, the next open of the workspace does it.
-    fn end_bulk(&self) {
-        if self.state.bulk {
-            switch_journal(self.conn, "wal");
-        }
     }
 }
 
@@ -975,12 +978,18 @@ fn switch_journal(conn: &Connection, mode: &str) -> bool {
     switched
 }
 
+impl Drop for Workspace {
+    /// Back to WAL if import batches left the rollback journal on.
+    fn drop(&mut self) {
+        self.finish_imports();
+    }
+}
+
 impl Drop for Import<'_> {
     /// A batch dropped without [`Import::commit`] is rolled back: nothing of it stays.
     fn drop(&mut self) {
         if self.open {
             let _ = self.conn.execute_batch("ROLLBACK");
-            self.end_bulk();
         }
     }
 }

@@ -258,23 +258,57 @@ fn journal_mode(conn: &Connection) -> String {
         .unwrap()
 }
 
+/// The journal mode the database file's header holds, as a new connection finds it.
+fn stored_journal_mode(dir: &Path) -> String {
+    journal_mode(&Connection::open(dir.join(DATABASE_FILE)).unwrap())
+}
+
 #[test]
-fn a_batch_alone_uses_the_rollback_journal_and_the_workspace_returns_to_wal() {
+fn batches_alone_use_the_rollback_journal_and_the_workspace_returns_to_wal() {
     let dir = tempfile::tempdir().unwrap();
     let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
     assert_eq!(journal_mode(&ws.conn), "wal");
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
-    assert!(import.state.bulk);
     assert_eq!(journal_mode(import.conn), "delete");
     import.add(record(Some("1"), "One", 2020)).unwrap();
     import.commit().unwrap();
-    assert_eq!(journal_mode(&ws.conn), "wal");
-    // A batch dropped without commit rolls back and also returns to WAL.
+    // Kept from batch to batch, whether the batch commits or is dropped (rolled back).
+    assert_eq!(journal_mode(&ws.conn), "delete");
     let mut import = ws.begin_import(&file("b.ris"), "ris", "ris").unwrap();
     import.add(record(Some("2"), "Two", 2020)).unwrap();
     drop(import);
-    assert_eq!(journal_mode(&ws.conn), "wal");
+    assert_eq!(journal_mode(&ws.conn), "delete");
     assert_eq!(ws.records(&Filter::default()).unwrap().len(), 1);
+    ws.finish_imports();
+    assert_eq!(journal_mode(&ws.conn), "wal");
+    // Dropping the workspace also returns to WAL.
+    let mut import = ws.begin_import(&file("c.ris"), "ris", "ris").unwrap();
+    import.add(record(Some("3"), "Three", 2020)).unwrap();
+    import.commit().unwrap();
+    assert_eq!(stored_journal_mode(dir.path()), "delete");
+    drop(ws);
+    assert_eq!(stored_journal_mode(dir.path()), "wal");
+}
+
+#[test]
+fn a_command_opened_between_batches_sends_the_next_batch_through_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
+    import.add(record(Some("1"), "One", 2020)).unwrap();
+    import.commit().unwrap();
+    assert_eq!(journal_mode(&ws.conn), "delete");
+    // Opening returns the database to WAL (no batch holds it just now); the next batch cannot
+    // leave it while the other command is open, and both see every committed record.
+    let other = Workspace::open(dir.path()).unwrap();
+    assert_eq!(other.records(&Filter::default()).unwrap().len(), 1);
+    let mut import = ws.begin_import(&file("b.ris"), "ris", "ris").unwrap();
+    assert_eq!(journal_mode(import.conn), "wal");
+    import.add(record(Some("2"), "Two", 2020)).unwrap();
+    import.commit().unwrap();
+    assert_eq!(other.records(&Filter::default()).unwrap().len(), 2);
+    ws.finish_imports();
+    assert_eq!(journal_mode(&ws.conn), "wal");
 }
 
 #[test]
@@ -284,8 +318,9 @@ fn with_another_connection_open_a_batch_goes_through_the_wal() {
     let reader = Workspace::open(dir.path()).unwrap();
     assert_eq!(reader.records(&Filter::default()).unwrap().len(), 0);
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
-    assert!(
-        !import.state.bulk,
+    assert_eq!(
+        journal_mode(import.conn),
+        "wal",
         "the switch is refused while another connection is open"
     );
     import.add(record(Some("1"), "One", 2020)).unwrap();
@@ -299,13 +334,14 @@ fn a_command_opened_during_a_bulk_batch_reads_what_is_committed() {
     let dir = tempfile::tempdir().unwrap();
     let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
-    assert!(import.state.bulk);
+    assert_eq!(journal_mode(import.conn), "delete");
     import.add(record(Some("1"), "One", 2020)).unwrap();
     // Opening does not wait for the batch, and sees only what was committed before it.
     let other = Workspace::open(dir.path()).unwrap();
     assert_eq!(other.records(&Filter::default()).unwrap().len(), 0);
     import.commit().unwrap();
     assert_eq!(other.records(&Filter::default()).unwrap().len(), 1);
+    ws.finish_imports();
     assert_eq!(journal_mode(&ws.conn), "wal");
 }
 

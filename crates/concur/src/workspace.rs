@@ -472,6 +472,7 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
         if let Some(batch) = open {
             drop(ws.resume_import(batch));
         }
+        ws.finish_imports();
         stored?;
     }
     for (i, file) in files.iter().enumerate() {
