@@ -183,18 +183,18 @@ pub(crate) type Open<'o, 'a> = &'o mut (dyn FnMut(usize) -> Result<Input<'a>, Li
 /// Turns each item into what the caller wants, on the parsing threads.
 pub(crate) type Map<'m, T> = &'m (dyn Fn(Item) -> T + Sync);
 
-/// Takes the items in file order; says [`ControlFlow::Break`] to stop the reading. With several
-/// threads it runs on whichever worker hands out the next block, one worker at a time.
-pub(crate) type Sink<'s, T> = &'s mut (dyn FnMut(T) -> ControlFlow<()> + Send);
+/// Takes the items in file order; says [`ControlFlow::Break`] to stop the reading. It runs on
+/// the caller's thread.
+pub(crate) type Sink<'s, T> = &'s mut dyn FnMut(T) -> ControlFlow<()>;
 
 /// The sink of [`run_inputs`]: every item and then the end of each input, with its number, in
 /// order. Called like a [`Sink`].
-pub(crate) type EventSink<'s, T> = &'s mut (dyn FnMut(usize, Event<T>) -> ControlFlow<()> + Send);
+pub(crate) type EventSink<'s, T> = &'s mut dyn FnMut(usize, Event<T>) -> ControlFlow<()>;
 
-/// Blocks a worker may run ahead of the sink, per thread. With the sink on the workers there is
-/// no queue behind it any more, so this window is the only slack between a worker that parses
-/// and one that is storing: four RIS files on two cores took 0.730 s with 2 a thread, 0.716 s
-/// with 4 and 0.707 s with 8 (6 interleaved runs each; docs/benchmarks.md).
+/// Blocks the workers may run ahead of the sink, per thread: the slack between the workers that
+/// only parse and the caller's thread, which stores and parses. Memory stays flat. (With the
+/// sink taken in turns by the workers, four RIS files on two cores took 0.730 s with 2 a thread,
+/// 0.716 s with 4 and 0.707 s with 8; 6 interleaved runs each, docs/benchmarks.md.)
 const WINDOW_PER_THREAD: usize = 8;
 
 /// Reads the whole input, turns every item into a `T` with `map` on the same thread as soon as it
@@ -243,11 +243,12 @@ pub(crate) fn run_inputs<'a, T: Send>(
     }
     // Every worker reads (and inflates) its next block itself, in turn, then parses it: no
     // thread waits on a reading thread that the scheduler has put aside. (A separate reading
-    // thread left the cores idle about a tenth of the time; docs/benchmarks.md.) A worker that
-    // has parsed the block the sink waits for hands it out itself, and any parsed blocks after
-    // it, while its records are still in its core's cache: no thread of its own for the sink,
-    // so no third thread takes turns on two cores, and records are mostly stored by the core
-    // that parsed them (docs/benchmarks.md).
+    // thread left the cores idle about a tenth of the time; docs/benchmarks.md.) The caller's
+    // thread hands the parsed blocks to the sink, in order, and parses blocks itself whenever
+    // none is ready: no thread of its own for the sink, so no third thread takes turns on two
+    // cores, and the sink's state (an import's SQLite pages and statements) stays in one core's
+    // cache. (When whichever worker had parsed the next block handed it out, the sink moved
+    // between cores and took 10-25 % more time than on one core; docs/benchmarks.md.)
     let shared = Shared {
         source: Mutex::new(Source {
             open,
@@ -259,27 +260,23 @@ pub(crate) fn run_inputs<'a, T: Send>(
         }),
         stop: AtomicBool::new(false),
         mailbox: Mailbox::new(),
-        desk: Mutex::new(Desk {
-            records: 0,
-            all_records: 0,
-            failed: None,
-            outcome: Ok(()),
-            halted: false,
-            sink,
-        }),
         map,
         window: (threads * WINDOW_PER_THREAD) as u64,
     };
+    let mut desk = Desk {
+        records: 0,
+        all_records: 0,
+        failed: None,
+        outcome: Ok(()),
+        halted: false,
+        sink,
+    };
     std::thread::scope(|scope| {
         for _ in 1..threads {
-            scope.spawn(|| shared.work());
+            scope.spawn(|| shared.parse_only());
         }
-        shared.work();
+        shared.store_and_parse(&mut desk);
     });
-    let desk = shared
-        .desk
-        .into_inner()
-        .map_err(|_| stopped_unexpectedly())?;
     desk.outcome.map(|()| desk.all_records)
 }
 
@@ -332,101 +329,124 @@ struct Shared<'s, 'o, 'a, T> {
     /// Set when a sink panicked or said to stop: no more blocks are cut.
     stop: AtomicBool,
     mailbox: Mailbox<T>,
-    desk: Mutex<Desk<'s, T>>,
     map: Map<'s, T>,
     /// How many blocks may be cut beyond the last one handed out: memory stays flat.
     window: u64,
 }
 
 impl<'a, T> Shared<'_, '_, 'a, T> {
-    /// One worker: takes a block, parses it, hands out what is ready; until the inputs end or
+    /// A worker that parses blocks and leaves them in the mailbox, until the inputs end or
     /// everything stops.
-    fn work(&self) {
-        let (source, stop, mailbox) = (&self.source, &self.stop, &self.mailbox);
-        // The buffer of the last block parsed, handed back with the next take of the input, and
-        // the next block when it was taken while parsing the last one.
-        let mut spent: Option<Vec<u8>> = None;
-        let mut ahead: Option<Option<Taken<'a>>> = None;
+    fn parse_only(&self) {
+        let mut spent = None;
+        let mut ahead = None;
         loop {
             let next = match ahead.take() {
                 Some(next) => next,
                 None => loop {
-                    let Ok(mut src) = source.lock() else { return };
+                    let Ok(mut src) = self.source.lock() else {
+                        return;
+                    };
                     src.give_back(&mut spent);
-                    if stopped(stop) || mailbox.has_room(src.cut, self.window) {
-                        break src.take(stop, mailbox);
+                    if stopped(&self.stop) || self.mailbox.has_room(src.cut, self.window) {
+                        break src.take(&self.stop, &self.mailbox);
                     }
                     let cut = src.cut;
                     drop(src);
-                    if !mailbox.wait_for_room(cut, self.window, stop) {
+                    if !self.mailbox.wait_for_room(cut, self.window, &self.stop) {
                         return;
                     }
                 },
             };
-            // Taking may have posted the end of an input, which may be what the sink waits for.
-            self.hand_out();
-            let Some(Taken {
-                seq,
-                input,
-                parse,
-                block,
-            }) = next
-            else {
-                return;
-            };
-            // Once past the first half of its block, the worker takes its next block as soon as
-            // the input is free, and parses the rest of this one after: while another worker
-            // holds the input (inflating), this one still has work. (Past a quarter or three
-            // quarters measured the same; never early was slower; docs/benchmarks.md.) Each
-            // item is turned into a `T` the moment it is parsed, while its record is still in
-            // the cache: turning a whole parsed block later cost about 5 % more CPU with two
-            // threads.
-            let early = block.byte + block.bytes.len() as u64 / 2;
-            let mut out = Vec::with_capacity(256);
-            let mut count = 0u64;
-            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                parse(&block, &mut |item| {
-                    let at = item.byte();
-                    if matches!(item, Item::Record(_)) {
-                        count += 1;
-                    }
-                    out.push((self.map)(item));
-                    if ahead.is_none() && at >= early {
-                        if let Ok(mut src) = source.try_lock() {
-                            src.give_back(&mut spent);
-                            if stopped(stop) || mailbox.has_room(src.cut, self.window) {
-                                ahead = Some(src.take(stop, mailbox));
-                            }
-                        }
-                    }
-                })
-            }));
-            let done = match parsed {
-                Ok(()) => Ok((count, out)),
-                Err(_) => Err(stopped_unexpectedly()),
-            };
-            mailbox.post(seq, Letter::Block { input, done });
-            spent = Some(block.bytes);
-            self.hand_out();
+            let Some(taken) = next else { return };
+            ahead = self.parse(taken, &mut spent);
         }
     }
 
-    /// Hands out, in order, the block the sink waits for and every parsed block after it,
-    /// unless another worker is doing so (that one then hands out this worker's blocks too).
-    fn hand_out(&self) {
-        let Some(mut letter) = self.mailbox.take_turn() else {
-            return;
-        };
-        let Ok(mut desk) = self.desk.lock() else {
-            return;
-        };
+    /// The caller's thread: hands every block that is ready to the sink, in order, and parses a
+    /// block itself whenever none is; then, once every input has been cut, hands out the rest.
+    fn store_and_parse(&self, desk: &mut Desk<'_, T>) {
+        let (source, stop, mailbox) = (&self.source, &self.stop, &self.mailbox);
+        let mut spent = None;
+        let mut ahead = None;
         loop {
-            desk.take(letter, &self.stop);
-            match self.mailbox.next_in_turn() {
-                Some(next) => letter = next,
-                None => return,
+            self.mailbox.hand_out(desk, stop);
+            let next = match ahead.take() {
+                Some(next) => next,
+                None => {
+                    let Ok(mut src) = source.lock() else { return };
+                    src.give_back(&mut spent);
+                    if !stopped(stop) && !mailbox.has_room(src.cut, self.window) {
+                        // The block the sink waits for is being parsed by another worker.
+                        drop(src);
+                        if !mailbox.wait_for_next() {
+                            return;
+                        }
+                        continue;
+                    }
+                    src.take(stop, mailbox)
+                }
+            };
+            let Some(taken) = next else { break };
+            ahead = self.parse(taken, &mut spent);
+        }
+        // Every block has been cut (or everything stops): the last ones arrive from the other
+        // workers.
+        let Ok(cut) = source.lock().map(|src| src.cut) else {
+            return;
+        };
+        while mailbox.hand_out(desk, stop) < cut {
+            if !mailbox.wait_for_next() {
+                return;
             }
         }
+    }
+
+    /// Parses a block, turning each item into a `T` as soon as it is read, and leaves it in the
+    /// mailbox; the block's buffer goes to `spent`. Returns the next block if it was taken while
+    /// parsing this one.
+    fn parse(&self, taken: Taken<'a>, spent: &mut Option<Vec<u8>>) -> Option<Option<Taken<'a>>> {
+        let (source, stop, mailbox) = (&self.source, &self.stop, &self.mailbox);
+        let Taken {
+            seq,
+            input,
+            parse,
+            block,
+        } = taken;
+        let mut ahead = None;
+        // Once past the first half of its block, the worker takes its next block as soon as the
+        // input is free, and parses the rest of this one after: while another worker holds the
+        // input (inflating), this one still has work. (Past a quarter or three quarters measured
+        // the same; never early was slower; docs/benchmarks.md.) Each item is turned into a `T`
+        // the moment it is parsed, while its record is still in the cache: turning a whole
+        // parsed block later cost about 5 % more CPU with two threads.
+        let early = block.byte + block.bytes.len() as u64 / 2;
+        let mut out = Vec::with_capacity(256);
+        let mut count = 0u64;
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parse(&block, &mut |item| {
+                let at = item.byte();
+                if matches!(item, Item::Record(_)) {
+                    count += 1;
+                }
+                out.push((self.map)(item));
+                if ahead.is_none() && at >= early {
+                    if let Ok(mut src) = source.try_lock() {
+                        src.give_back(spent);
+                        if stopped(stop) || mailbox.has_room(src.cut, self.window) {
+                            ahead = Some(src.take(stop, mailbox));
+                        }
+                    }
+                }
+            })
+        }));
+        let done = match parsed {
+            Ok(()) => Ok((count, out)),
+            Err(_) => Err(stopped_unexpectedly()),
+        };
+        mailbox.post(seq, Letter::Block { input, done });
+        *spent = Some(block.bytes);
+        ahead
     }
 }
 
@@ -497,7 +517,7 @@ impl<T> Desk<'_, T> {
             Err(_) => self.outcome = Err(stopped_unexpectedly()),
         }
         // No more blocks are cut, and those already parsed are dropped; workers waiting for room
-        // are woken when this turn counts the letter.
+        // are woken when the letter is counted.
         stop.store(true, Ordering::Release);
     }
 
@@ -526,21 +546,22 @@ enum Letter<T> {
 
 type Done<T> = Result<(u64, Vec<T>), LitError>;
 
-/// Where workers leave parsed blocks, by number, until they can be handed out in order.
-/// Hand-written rather than a channel: blocks arrive out of order and leave in order, and the
-/// worker that hands them out is whichever posted the one the sink waits for.
+/// Where workers leave parsed blocks, by number, until the caller's thread hands them out in
+/// order. Hand-written rather than a channel: blocks arrive out of order and leave in order.
 struct Mailbox<T> {
     state: Mutex<Letters<T>>,
     /// Wakes workers waiting for room when a letter has been handed out.
     room: Condvar,
+    /// Wakes the caller's thread, waiting for the letter the sink waits for, when it arrives.
+    arrived: Condvar,
 }
 
 struct Letters<T> {
     early: std::collections::BTreeMap<u64, Letter<T>>,
     /// Letters handed out so far: the number the sink waits for.
     handed: u64,
-    /// Whether a worker is handing letters out.
-    busy: bool,
+    /// Whether the caller's thread waits for letter number `handed`.
+    waiting: bool,
 }
 
 impl<T> Mailbox<T> {
@@ -549,46 +570,59 @@ impl<T> Mailbox<T> {
             state: Mutex::new(Letters {
                 early: std::collections::BTreeMap::new(),
                 handed: 0,
-                busy: false,
+                waiting: false,
             }),
             room: Condvar::new(),
+            arrived: Condvar::new(),
         }
     }
 
-    /// Leaves letter number `seq`.
+    /// Leaves letter number `seq`, waking the caller's thread if it waits for that one.
     fn post(&self, seq: u64, letter: Letter<T>) {
         if let Ok(mut letters) = self.state.lock() {
             letters.early.insert(seq, letter);
+            if letters.waiting && seq == letters.handed {
+                letters.waiting = false;
+                self.arrived.notify_one();
+            }
         }
     }
 
-    /// The letter the sink waits for, when it has arrived and no other worker is handing out;
-    /// the caller then hands out until [`Mailbox::next_in_turn`] says the turn is over.
-    fn take_turn(&self) -> Option<Letter<T>> {
-        let mut letters = self.state.lock().ok()?;
-        if letters.busy {
-            return None;
+    /// Hands the letters to `desk` in order, as long as the next one has arrived, and returns
+    /// the number handed out so far. Workers waiting for room are woken after each letter.
+    fn hand_out(&self, desk: &mut Desk<'_, T>, stop: &AtomicBool) -> u64 {
+        let Ok(mut letters) = self.state.lock() else {
+            return u64::MAX;
+        };
+        loop {
+            let handed = letters.handed;
+            let Some(letter) = letters.early.remove(&handed) else {
+                return handed;
+            };
+            drop(letters);
+            desk.take(letter, stop);
+            letters = match self.state.lock() {
+                Ok(letters) => letters,
+                Err(_) => return u64::MAX,
+            };
+            letters.handed += 1;
+            self.room.notify_all();
         }
-        let handed = letters.handed;
-        let letter = letters.early.remove(&handed)?;
-        letters.busy = true;
-        Some(letter)
     }
 
-    /// Counts the letter just handed out (waking workers that wait for room) and returns the
-    /// next letter if it has arrived, or ends the turn. Posting takes the same lock, so a letter
-    /// posted after the turn ends finds no one handing out, and its worker hands it out itself.
-    fn next_in_turn(&self) -> Option<Letter<T>> {
-        let mut letters = self.state.lock().ok()?;
-        letters.handed += 1;
-        let handed = letters.handed;
-        let next = letters.early.remove(&handed);
-        if next.is_none() {
-            letters.busy = false;
+    /// Waits until the letter the sink waits for has arrived; false when the lock is poisoned.
+    fn wait_for_next(&self) -> bool {
+        let Ok(mut letters) = self.state.lock() else {
+            return false;
+        };
+        while !letters.early.contains_key(&letters.handed) {
+            letters.waiting = true;
+            letters = match self.arrived.wait(letters) {
+                Ok(letters) => letters,
+                Err(_) => return false,
+            };
         }
-        drop(letters);
-        self.room.notify_all();
-        next
+        true
     }
 
     /// Whether letter number `cut` may be cut: at most `window` ahead of the sink.
@@ -950,10 +984,55 @@ mod tests {
     }
 
     #[test]
+    fn the_sink_runs_on_the_callers_thread() {
+        // An import's SQLite connection then stays on one core; the sink need not be `Send`
+        // (the `Rc` here would not compile otherwise).
+        let caller = std::thread::current().id();
+        for threads in [1, 2, 3] {
+            let seen = std::rc::Rc::new(std::cell::Cell::new(0u32));
+            let on_caller = std::rc::Rc::clone(&seen);
+            let result = run(
+                numbers_input(counted(600_000).as_slice(), &numbers),
+                &|i| i,
+                threads,
+                &mut |i| {
+                    assert_eq!(std::thread::current().id(), caller, "{threads} threads");
+                    assert_eq!(number(&i), Some(on_caller.get()));
+                    on_caller.set(on_caller.get() + 1);
+                    ControlFlow::Continue(())
+                },
+            );
+            assert!(result.is_ok(), "{threads} threads: {result:?}");
+            assert_eq!(seen.get(), 600_000, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn the_caller_waits_at_the_window_for_a_block_another_worker_parses() {
+        // The first block each other worker parses is slow, so the caller parses block after
+        // block until the window is full, and then waits for that block; a lost wake-up when
+        // the block arrives would hang here.
+        let caller = std::thread::current().id();
+        thread_local!(static SLOWED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        let parse = |b: &Block, emit: &mut dyn FnMut(Item)| {
+            if std::thread::current().id() != caller && !SLOWED.replace(true) {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            numbers(b, emit)
+        };
+        for threads in [2, 3] {
+            let n = ((threads * WINDOW_PER_THREAD + 4) * BLOCK / 6) as u32;
+            let (result, seen) = collect_numbers(counted(n).as_slice(), &parse, threads);
+            result.unwrap();
+            assert_eq!(seen, (0..n).collect::<Vec<_>>(), "{threads} threads");
+        }
+    }
+
+    #[test]
     fn every_block_is_handed_out_whichever_worker_parses_or_stores_slowly() {
-        // Blocks that parse slowly or store slowly, at places that differ by thread count, move
-        // the turn of handing out between workers; a block left behind when a turn ends would be
-        // missing here (or hang the run at the window).
+        // Blocks that parse slowly or store slowly, at places that differ by thread count, leave
+        // the caller's thread now storing, now parsing, now waiting; a block left behind would
+        // be missing here (or hang the run at the window).
         let parse = |b: &Block, emit: &mut dyn FnMut(Item)| {
             if (b.byte / BLOCK as u64) % 3 == 1 {
                 std::thread::sleep(std::time::Duration::from_millis(3));

@@ -176,20 +176,20 @@ pub fn default_threads() -> usize {
 pub fn read<R: BufRead + Send>(
     input: R,
     format: Format,
-    sink: &mut (dyn FnMut(Item) + Send),
+    sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
     read_with_threads(input, format, default_threads(), sink)
 }
 
 /// Reads one stream of a known format. PubMed XML and the tagged formats are cut into blocks at
 /// record boundaries and parsed on `threads` threads (1: all on the caller's thread); items reach
-/// `sink` in file order either way. With several threads, `sink` is called on the parsing
-/// threads, one at a time (hence `Send`): a record is handled on the core that parsed it.
+/// `sink` in file order either way, on the caller's thread, which also parses whenever no parsed
+/// block is ready for the sink.
 pub fn read_with_threads<R: BufRead + Send>(
     input: R,
     format: Format,
     threads: usize,
-    sink: &mut (dyn FnMut(Item) + Send),
+    sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
     read_mapped(input, format, threads, &|item| item, &mut |item| {
         sink(item);
@@ -206,7 +206,7 @@ pub fn read_mapped<R: BufRead + Send, T: Send>(
     format: Format,
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
-    sink: &mut (dyn FnMut(T) -> ControlFlow<()> + Send),
+    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
 ) -> Result<u64, LitError> {
     use tagged::read_tagged;
     match format {
@@ -237,7 +237,7 @@ pub fn read_mapped<R: BufRead + Send, T: Send>(
 pub fn read_file(
     path: &Path,
     format: Option<Format>,
-    sink: &mut (dyn FnMut(Item) + Send),
+    sink: &mut dyn FnMut(Item),
 ) -> Result<(Format, u64), LitError> {
     read_file_with_threads(path, format, default_threads(), sink)
 }
@@ -345,7 +345,7 @@ pub fn read_files_mapped<T: Send>(
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
     tap: Tap<'_>,
-    sink: &mut (dyn FnMut(usize, Event<T>) -> ControlFlow<()> + Send),
+    sink: &mut dyn FnMut(usize, Event<T>) -> ControlFlow<()>,
 ) -> Result<u64, LitError> {
     let mut records = 0;
     let mut first = 0;
@@ -419,7 +419,7 @@ pub fn read_file_with_threads(
     path: &Path,
     format: Option<Format>,
     threads: usize,
-    sink: &mut (dyn FnMut(Item) + Send),
+    sink: &mut dyn FnMut(Item),
 ) -> Result<(Format, u64), LitError> {
     read_file_mapped(path, format, threads, &|item| item, &mut |item| {
         sink(item);
@@ -434,7 +434,7 @@ pub fn read_file_mapped<T: Send>(
     format: Option<Format>,
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
-    sink: &mut (dyn FnMut(T) -> ControlFlow<()> + Send),
+    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
 ) -> Result<(Format, u64), LitError> {
     read_file_tapped(path, format, threads, map, sink, None)
 }
@@ -445,7 +445,7 @@ fn read_file_tapped<T: Send>(
     format: Option<Format>,
     threads: usize,
     map: &(dyn Fn(Item) -> T + Sync),
-    sink: &mut (dyn FnMut(T) -> ControlFlow<()> + Send),
+    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
     tap: Option<(usize, Tap<'_>)>,
 ) -> Result<(Format, u64), LitError> {
     let (mut input, gz) = open_tapped(path, tap)?;

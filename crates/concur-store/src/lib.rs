@@ -598,8 +598,8 @@ fn batch_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
 /// An import in progress: one transaction. Dropping it without [`Import::commit`] rolls the
 /// whole batch back.
 pub struct Import<'c> {
-    /// Held exclusively, which makes the batch `Send`: records can be stored from whichever
-    /// thread parsed them (one at a time).
+    /// Held exclusively: nothing else uses the connection while the batch is open, and the batch
+    /// may be filled from any thread.
     conn: &'c mut Connection,
     /// Whether the transaction is still open (rolled back on drop).
     open: bool,
@@ -644,7 +644,7 @@ impl Suspended {
 /// read (so that the thread writing the database does nothing else).
 ///
 /// Every text lives in one buffer: the short fields one after another, then the JSON. Records
-/// are built on the parsing threads and freed on the database thread, and nine strings each
+/// are built on the parsing threads and freed on the storing thread, and nine strings each
 /// meant nine frees from another thread and nine allocations (docs/benchmarks.md).
 pub struct Prepared {
     text: Box<[u8]>,

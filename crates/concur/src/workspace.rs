@@ -260,10 +260,11 @@ const PROGRESS_EVERY: i64 = 256;
 pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
     let mut ws = open(workspace)?;
     let files = args.files.clone();
-    // Files are read one after another as one stream, with every core. The parsing threads store
-    // the records themselves, each the blocks it parsed, in file order (see
+    // Files are read one after another as one stream, with every core. This thread stores the
+    // records in file order and parses blocks whenever none is ready to store (see
     // `concur_lit::read_files_mapped`): a database thread of its own made three busy threads on
-    // two cores, and every record crossed to another core to be stored (docs/benchmarks.md).
+    // two cores, and storing from whichever thread had parsed the block moved SQLite's pages
+    // from core to core (docs/benchmarks.md).
     // (Reading several files at once, one core each, was slower: a batch's writes cannot start
     // before the previous batch commits, so the last file's writes were left to run alone at
     // the end.)
@@ -382,8 +383,8 @@ pub fn import(args: ImportArgs, workspace: Option<&Path>) -> Result<u8> {
         };
         // The files are read as one stream: the next file's first blocks are parsed while the
         // last records of the one before are stored and its batch commits (each batch still
-        // one transaction, committed in file order). The sink runs on the parsing threads, one
-        // at a time, and keeps the open batch set aside between calls.
+        // one transaction, committed in file order). The sink keeps the open batch set aside
+        // between calls.
         let list: Vec<(&Path, Format)> = to_read
             .iter()
             .map(|&(i, format)| (files[i].as_path(), format))
