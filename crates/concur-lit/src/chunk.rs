@@ -3,11 +3,11 @@
 //! A stream is cut into blocks of about [`BLOCK`] bytes that end exactly between two records, so
 //! each block can be parsed on its own, on any thread, from a borrowed slice (no copy per event).
 //! Each worker takes the next block itself (reading and inflating it while it holds the input),
-//! parses it, turning each item into the caller's type as soon as it is read, and hands the
-//! results to the sink in file order when its block is the one the sink waits for (one worker at
-//! a time; a worker that finds another handing out leaves its block to that one). Halfway
-//! through a block, a worker takes its next block as soon as the input is free, so that while
-//! another worker holds the input it still has the rest of its block to parse. Workers stay at
+//! parses it, turning each item into the caller's type as soon as it is read, and leaves the
+//! results in a mailbox. The caller's thread is one of the workers: it hands the parsed blocks
+//! to the sink in file order as they become ready, and parses a block itself whenever none is.
+//! Halfway through a block, a worker takes its next block as soon as the input is free, so that
+//! while another worker holds the input it still has the rest of its block to parse. Workers stay at
 //! most a few blocks ahead of the sink, and block buffers are reused, so memory stays flat
 //! whatever the file size. Several inputs are one stream: the next one is opened when the last
 //! block of the one before has been cut, and an input's end reaches the sink after its last
@@ -199,7 +199,7 @@ const WINDOW_PER_THREAD: usize = 8;
 
 /// Reads the whole input, turns every item into a `T` with `map` on the same thread as soon as it
 /// is parsed, hands the results to `sink` in file order, and returns the number of records handed
-/// out. With one thread everything runs on the caller's thread. When `sink` says
+/// out. The sink runs on the caller's thread; with one thread, everything does. When `sink` says
 /// [`ControlFlow::Break`], nothing more is read or handed out.
 pub(crate) fn run<T: Send>(
     input: Input<'_>,
@@ -228,9 +228,9 @@ pub(crate) fn run<T: Send>(
 /// blocks are parsed while the last ones of the input before are still being handed out), turns
 /// every item into a `T` with `map` on the parsing thread, and hands the items and then each
 /// input's end to `sink`, in order. An input that cannot be opened or read ends with its error,
-/// and the next one is read. Returns the number of records handed out; fails only when a
-/// thread stopped unexpectedly in the sink. When `sink` says [`ControlFlow::Break`], nothing
-/// more is read or handed out.
+/// and the next one is read. The sink runs on the caller's thread. Returns the number of records
+/// handed out; fails only when a parser, `map` or `sink` panicked. When `sink` says
+/// [`ControlFlow::Break`], nothing more is read or handed out.
 pub(crate) fn run_inputs<'a, T: Send>(
     inputs: usize,
     open: Open<'_, 'a>,
