@@ -7,9 +7,9 @@
 //! results in a mailbox. The caller's thread is one of the workers: it hands the parsed blocks
 //! to the sink in file order as they become ready, and parses a block itself whenever none is.
 //! Halfway through a block, a worker takes its next block as soon as the input is free, so that
-//! while another worker holds the input it still has the rest of its block to parse. Workers stay at
-//! most a few blocks ahead of the sink, and block buffers are reused, so memory stays flat
-//! whatever the file size. Several inputs are one stream: the next one is opened when the last
+//! while another worker holds the input it still has the rest of its block to parse. Workers
+//! stay at most a few blocks ahead of the sink, and block buffers are reused, so memory stays
+//! flat whatever the file size. Several inputs are one stream: the next one is opened when the last
 //! block of the one before has been cut, and an input's end reaches the sink after its last
 //! block, while the next input is already being parsed.
 //!
@@ -247,8 +247,9 @@ pub(crate) fn run_inputs<'a, T: Send>(
     // thread hands the parsed blocks to the sink, in order, and parses blocks itself whenever
     // none is ready: no thread of its own for the sink, so no third thread takes turns on two
     // cores, and the sink's state (an import's SQLite pages and statements) stays in one core's
-    // cache. (When whichever worker had parsed the next block handed it out, the sink moved
-    // between cores and took 10-25 % more time than on one core; docs/benchmarks.md.)
+    // cache. (When whichever worker had parsed the next block handed it out, the sink took
+    // 10-20 % longer on two cores than on one; storing on one thread measured the same for RIS
+    // and MEDLINE and 2-5 % faster for PubMed XML; docs/benchmarks.md.)
     let shared = Shared {
         source: Mutex::new(Source {
             open,
