@@ -208,27 +208,24 @@ pub fn read_mapped<R: BufRead + Send, T: Send>(
     map: &(dyn Fn(Item) -> T + Sync),
     sink: &mut dyn FnMut(T) -> ControlFlow<()>,
 ) -> Result<u64, LitError> {
-    use tagged::read_tagged;
-    match format {
-        Format::PubmedXml => pubmed::read_pubmed_xml(input, threads, map, sink),
-        Format::Medline => read_tagged(input, Tagged::Medline, threads, map, sink),
-        Format::Ris => read_tagged(input, Tagged::Ris, threads, map, sink),
-        Format::WebOfScience => read_tagged(input, Tagged::WebOfScience, threads, map, sink),
-        Format::Ovid => read_tagged(input, Tagged::Ovid, threads, map, sink),
-        // These read on the calling thread, to the end; after a stop, nothing is handed out.
-        Format::Csv | Format::Tsv | Format::Jsonl => {
-            let mut stopped = false;
-            let mut each = |item| {
-                if !stopped {
-                    stopped = sink(map(item)).is_break();
-                }
-            };
-            match format {
-                Format::Csv => csv_in::read_csv(input, b',', &mut each),
-                Format::Tsv => csv_in::read_csv(input, b'\t', &mut each),
-                _ => write::read_jsonl(input, &mut each),
-            }
+    if let Some(make) = block_reader(format) {
+        return chunk::run(make(input), map, threads, sink);
+    }
+    // The others read on the calling thread, to the end; after a stop, nothing is handed out.
+    let mut stopped = false;
+    let mut each = |item| {
+        if !stopped {
+            stopped = sink(map(item)).is_break();
         }
+    };
+    match format {
+        Format::Csv => csv_in::read_csv(input, b',', &mut each),
+        Format::Tsv => csv_in::read_csv(input, b'\t', &mut each),
+        Format::Jsonl => write::read_jsonl(input, &mut each),
+        other => Err(LitError::Format(format!(
+            "{} has no reader on one thread",
+            other.name()
+        ))),
     }
 }
 
@@ -299,9 +296,24 @@ fn gzip_damage(e: LitError) -> LitError {
     }
 }
 
+/// How a format is read in blocks on several threads: what makes a reader into a block input of
+/// [`chunk::run_inputs`]. None for the formats read on one thread (CSV, TSV, JSON Lines), which
+/// cannot be cut at record boundaries. The one list of block-read formats.
+fn block_reader<'a, R: Read + Send + 'a>(format: Format) -> Option<fn(R) -> chunk::Input<'a>> {
+    let make: fn(R) -> chunk::Input<'a> = match format {
+        Format::PubmedXml => pubmed::input,
+        Format::Medline => |r| tagged::input(r, Tagged::Medline),
+        Format::Ris => |r| tagged::input(r, Tagged::Ris),
+        Format::WebOfScience => |r| tagged::input(r, Tagged::WebOfScience),
+        Format::Ovid => |r| tagged::input(r, Tagged::Ovid),
+        Format::Csv | Format::Tsv | Format::Jsonl => return None,
+    };
+    Some(make)
+}
+
 /// Whether a format is read in blocks on several threads (the others are read on one).
 fn in_blocks(format: Format) -> bool {
-    !matches!(format, Format::Csv | Format::Tsv | Format::Jsonl)
+    block_reader::<std::io::Empty>(format).is_some()
 }
 
 /// Opens a file of a block-read format as an input of [`chunk::run_inputs`].
@@ -310,20 +322,10 @@ fn open_input<'t>(
     format: Format,
     tap: (usize, Tap<'t>),
 ) -> Result<chunk::Input<'t>, LitError> {
+    let make = block_reader(format)
+        .ok_or_else(|| LitError::Format(format!("{} is not read in blocks", format.name())))?;
     let (reader, gz) = open_tapped(path, Some(tap))?;
-    let mut input = match format {
-        Format::PubmedXml => pubmed::input(reader),
-        Format::Medline => tagged::input(reader, Tagged::Medline),
-        Format::Ris => tagged::input(reader, Tagged::Ris),
-        Format::WebOfScience => tagged::input(reader, Tagged::WebOfScience),
-        Format::Ovid => tagged::input(reader, Tagged::Ovid),
-        Format::Csv | Format::Tsv | Format::Jsonl => {
-            return Err(LitError::Format(format!(
-                "{} is not read in blocks",
-                format.name()
-            )))
-        }
-    };
+    let mut input = make(reader);
     if gz {
         input.describe = gzip_damage;
     }

@@ -8,7 +8,7 @@
 use crate::chunk::{self, Block, Chunker};
 use crate::record::{squash, year_in, Author, Item, Mesh, Position, Record, Section};
 use crate::xml::{attribute, decode_into, Scanner, Token};
-use crate::{LitError, Problem};
+use crate::Problem;
 use memchr::memmem;
 use std::borrow::Cow;
 use std::io::Read;
@@ -328,17 +328,6 @@ pub(crate) fn input<'a, R: Read + Send + 'a>(reader: R) -> chunk::Input<'a> {
         parse: &parse_block,
         describe: |e| e,
     }
-}
-
-/// Reads every item of a PubMed XML stream, calling `sink` for each, in file order, until the
-/// end or until `sink` says to stop.
-pub fn read_pubmed_xml<R: Read + Send, T: Send>(
-    input: R,
-    threads: usize,
-    map: chunk::Map<'_, T>,
-    sink: crate::chunk::Sink<'_, T>,
-) -> Result<u64, LitError> {
-    chunk::run(self::input(input), map, threads, sink)
 }
 
 /// UTF-8 validation with SIMD (the std check was a tenth of the parse time); the slower std check

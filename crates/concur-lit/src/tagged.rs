@@ -8,7 +8,7 @@
 
 use crate::chunk::{self, Block, Chunker};
 use crate::record::{squash, year_in, Author, Item, Mesh, Position, Record, Section};
-use crate::{LitError, Problem};
+use crate::Problem;
 use std::io::Read;
 
 /// Which tagged format.
@@ -85,18 +85,6 @@ fn starts_record(format: Tagged, line: &[u8]) -> bool {
         Tagged::WebOfScience => line.starts_with(b"PT "),
         Tagged::Ovid => std::str::from_utf8(line).is_ok_and(is_ovid_start),
     }
-}
-
-/// Reads a tagged stream, calling `sink` for each record or problem, until the end or until
-/// `sink` says to stop. Returns the record count.
-pub fn read_tagged<R: Read + Send, T: Send>(
-    input: R,
-    format: Tagged,
-    threads: usize,
-    map: crate::chunk::Map<'_, T>,
-    sink: crate::chunk::Sink<'_, T>,
-) -> Result<u64, LitError> {
-    chunk::run(self::input(input, format), map, threads, sink)
 }
 
 /// A tagged stream as an input of [`chunk::run_inputs`].
@@ -516,7 +504,7 @@ mod tests {
 
     fn read(text: &str, f: Tagged) -> Vec<Item> {
         let mut items = Vec::new();
-        read_tagged(text.as_bytes(), f, 1, &|i| i, &mut |i| {
+        chunk::run(input(text.as_bytes(), f), &|i| i, 1, &mut |i| {
             items.push(i);
             std::ops::ControlFlow::Continue(())
         })
