@@ -2,6 +2,7 @@
 //! bad input, --strict, kill and rerun), dedup (dry run, apply, undo, keep apart), records.
 
 use crate::common::concur;
+use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -23,13 +24,15 @@ fn workspace() -> tempfile::TempDir {
     dir
 }
 
+/// `concur --workspace WS`, to which a test adds the command.
+fn in_workspace(ws: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = concur();
+    command.arg("--workspace").arg(ws);
+    command
+}
+
 fn run_json(ws: &Path, args: &[&str]) -> Value {
-    let out = concur()
-        .arg("--workspace")
-        .arg(ws)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = in_workspace(ws).args(args).output().unwrap();
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{args:?}: {e}\nstdout: {}\nstderr: {}",
@@ -216,9 +219,7 @@ fn update_files_apply_their_deletions() {
         ),
     )
     .unwrap();
-    concur()
-        .arg("--workspace")
-        .arg(ws.path())
+    in_workspace(ws.path())
         .arg("import")
         .arg(&earlier)
         .assert()
@@ -265,9 +266,7 @@ fn bad_files_give_located_errors_and_lose_no_good_record() {
     std::io::Write::write_all(&mut gz, good.as_bytes()).unwrap();
     let gz = gz.finish().unwrap();
     std::fs::write(d.join("truncated.xml.gz"), &gz[..gz.len() - 10]).unwrap();
-    let out = concur()
-        .arg("--workspace")
-        .arg(d)
+    let out = in_workspace(d)
         .args([
             "import",
             "malformed.xml",
@@ -364,9 +363,7 @@ fn a_file_failing_after_many_blocks_rolls_back_alone_among_files_read_as_one_str
     let gz = gz.finish().unwrap();
     std::fs::write(d.join("c.xml.gz"), &gz[..gz.len() * 3 / 4]).unwrap();
     std::fs::write(d.join("d.ris"), ris("last", 3000)).unwrap();
-    let out = concur()
-        .arg("--workspace")
-        .arg(d)
+    let out = in_workspace(d)
         .args(["import", "--json", "a.ris", "b.csv", "c.xml.gz", "d.ris"])
         .env("CONCUR_THREADS", "2")
         .current_dir(d)
@@ -418,9 +415,7 @@ fn strict_refuses_a_file_with_unreadable_records() {
         "TY  - JOUR\nTI  - Good\nER  - \nTY  - JOUR\nTI  - No end\n",
     )
     .unwrap();
-    let out = concur()
-        .arg("--workspace")
-        .arg(ws.path())
+    let out = in_workspace(ws.path())
         .args(["import", "--strict"])
         .arg(&file)
         .output()
@@ -435,9 +430,7 @@ fn strict_refuses_a_file_with_unreadable_records() {
         0
     );
     // Without --strict the same file imports, with the problem reported and stored.
-    concur()
-        .arg("--workspace")
-        .arg(ws.path())
+    in_workspace(ws.path())
         .arg("import")
         .arg(&file)
         .assert()
@@ -460,9 +453,7 @@ fn a_killed_import_leaves_the_workspace_as_before_and_rerunning_completes_it() {
     std::fs::write(&big, ris.repeat(copies)).unwrap();
     let small = ws.path().join("small.ris");
     std::fs::write(&small, &ris).unwrap();
-    concur()
-        .arg("--workspace")
-        .arg(ws.path())
+    in_workspace(ws.path())
         .arg("import")
         .arg(&small)
         .assert()
@@ -510,9 +501,7 @@ fn a_killed_import_leaves_the_workspace_as_before_and_rerunning_completes_it() {
             "the killed batch left no trace"
         );
     }
-    concur()
-        .arg("--workspace")
-        .arg(ws.path())
+    in_workspace(ws.path())
         .arg("import")
         .arg(&big)
         .assert()
@@ -535,9 +524,7 @@ fn dedup_dry_run_apply_undo_and_keep_apart() {
         "title,authors,year,doi\n\"RADIONECROSIS AFTER STEREOTACTIC RADIOSURGERY WITH TRASTUZUMAB EMTANSINE.\",\"Stümpf, P\",2019,\n\"Something unrelated to the review at all\",\"Doe, J\",2020,https://doi.org/10.1000/EXAMPLE.9\n",
     )
     .unwrap();
-    concur()
-        .arg("--workspace")
-        .arg(d)
+    in_workspace(d)
         .args(["import", "a.ris", "b.csv"])
         .current_dir(d)
         .assert()
@@ -562,9 +549,7 @@ fn dedup_dry_run_apply_undo_and_keep_apart() {
         (Some("duplicate"), Some(1))
     );
     // Export leaves the duplicate out by default.
-    let out = concur()
-        .arg("--workspace")
-        .arg(d)
+    let out = in_workspace(d)
         .args(["records", "export", "--format", "ris"])
         .output()
         .unwrap();
@@ -598,9 +583,7 @@ fn dedup_dry_run_apply_undo_and_keep_apart() {
         same["clusters"][0]["duplicates"][0][1],
         "a person's decision"
     );
-    concur()
-        .arg("--workspace")
-        .arg(d)
+    in_workspace(d)
         .args(["dedup", "--same", "3", "1", "--dry-run"])
         .assert()
         .failure();
@@ -608,9 +591,7 @@ fn dedup_dry_run_apply_undo_and_keep_apart() {
     let different = run_json(d, &["dedup", "--different", "1", "2", "--json"]);
     assert_eq!(different["records"], serde_json::json!([1, 3]));
     assert_eq!(different["kept_apart_from"], serde_json::json!([2]));
-    concur()
-        .arg("--workspace")
-        .arg(d)
+    in_workspace(d)
         .args(["dedup", "--different", "1", "3"])
         .assert()
         .failure()
@@ -622,9 +603,7 @@ fn exported_records_import_again_unchanged() {
     let Some(dir) = fixtures() else { return };
     let ws = workspace();
     let source = dir.join("pubmed/biomedquery_efetch_sample.xml");
-    concur()
-        .arg("--workspace")
-        .arg(ws.path())
+    in_workspace(ws.path())
         .arg("import")
         .arg(&source)
         .assert()
@@ -632,17 +611,13 @@ fn exported_records_import_again_unchanged() {
     let original = run_json(ws.path(), &["records", "--json"]);
     for format in ["jsonl", "ris", "csv"] {
         let file = ws.path().join(format!("export.{format}"));
-        concur()
-            .arg("--workspace")
-            .arg(ws.path())
+        in_workspace(ws.path())
             .args(["records", "export", "--format", format, "--out"])
             .arg(&file)
             .assert()
             .success();
         let other = workspace();
-        concur()
-            .arg("--workspace")
-            .arg(other.path())
+        in_workspace(other.path())
             .arg("import")
             .arg(&file)
             .assert()
@@ -696,23 +671,14 @@ fn report_reads_prisma_counts_from_the_workspace() {
          TY  - JOUR\nTI  - Bone metastases irradiated during trastuzumab emtansine treatment\nPY  - 2016\nER  - \n",
     )
     .unwrap();
-    concur()
-        .arg("--workspace")
-        .arg(d)
+    in_workspace(d)
         .args(["import", "--source", "embase", "a.ris"])
         .current_dir(d)
         .assert()
         .success();
-    concur()
-        .arg("--workspace")
-        .arg(d)
-        .arg("dedup")
-        .assert()
-        .success();
+    in_workspace(d).arg("dedup").assert().success();
     let out = d.join("report");
-    concur()
-        .arg("--workspace")
-        .arg(d)
+    in_workspace(d)
         .arg("report")
         .arg("--out")
         .arg(&out)
