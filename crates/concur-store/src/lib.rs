@@ -426,7 +426,9 @@ impl Workspace {
     /// app, say) the switch is refused at once and the batch goes through the WAL. The workspace
     /// stays in the rollback journal from batch to batch, and returns to WAL with
     /// [`Workspace::finish_imports`], when it is dropped, or at the next open: switching at every
-    /// batch cost two more transactions, six syncs, per file (docs/benchmarks.md).
+    /// batch cost two more transactions, six syncs, per file (docs/benchmarks.md). The price: a
+    /// connection opened during a batch (which could not return the database to WAL) is idle
+    /// and unseen when the next batch starts, so it may wait on that batch's writes too.
     fn bulk_journal(&self) -> bool {
         switch_journal(&self.conn, "delete")
     }
