@@ -31,6 +31,13 @@ fn in_workspace(ws: impl AsRef<std::ffi::OsStr>) -> Command {
     command
 }
 
+/// `bytes` as a gzip stream.
+fn gzipped(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, bytes).unwrap();
+    gz.finish().unwrap()
+}
+
 fn run_json(ws: &Path, args: &[&str]) -> Value {
     let out = in_workspace(ws).args(args).output().unwrap();
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -262,9 +269,7 @@ fn bad_files_give_located_errors_and_lose_no_good_record() {
         "TY  - JOUR\nTI  - Wrong extension\nER  - \n",
     )
     .unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, good.as_bytes()).unwrap();
-    let gz = gz.finish().unwrap();
+    let gz = gzipped(good.as_bytes());
     std::fs::write(d.join("truncated.xml.gz"), &gz[..gz.len() - 10]).unwrap();
     let out = in_workspace(d)
         .args([
@@ -354,13 +359,7 @@ fn a_file_failing_after_many_blocks_rolls_back_alone_among_files_read_as_one_str
     let articles: String = (0..4000)
         .map(|i| format!("<PubmedArticle><MedlineCitation><PMID>{}</PMID><Article><ArticleTitle>Lost {i}</ArticleTitle><Abstract><AbstractText>{}</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>\n", i + 1, "words ".repeat(150)))
         .collect();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(
-        &mut gz,
-        format!("<PubmedArticleSet>\n{articles}</PubmedArticleSet>\n").as_bytes(),
-    )
-    .unwrap();
-    let gz = gz.finish().unwrap();
+    let gz = gzipped(format!("<PubmedArticleSet>\n{articles}</PubmedArticleSet>\n").as_bytes());
     std::fs::write(d.join("c.xml.gz"), &gz[..gz.len() * 3 / 4]).unwrap();
     std::fs::write(d.join("d.ris"), ris("last", 3000)).unwrap();
     let out = in_workspace(d)
