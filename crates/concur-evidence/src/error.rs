@@ -54,6 +54,14 @@ pub enum EvidenceError {
     /// The folder is not a review (no `review.toml`).
     #[error("{0} is not a review folder: it has no review.toml")]
     NotAReview(String),
+    /// An edition the review does not declare.
+    #[error("unknown edition `{id}`; the review declares: {}", known.join(", "))]
+    UnknownEdition {
+        /// The edition asked for.
+        id: String,
+        /// The editions declared, oldest first.
+        known: Vec<String>,
+    },
     /// The review has problems; all of them are listed.
     #[error("{} problem{} in the review:\n{}", .0.len(), if .0.len() == 1 { "" } else { "s" }, list(.0))]
     Invalid(Vec<Problem>),

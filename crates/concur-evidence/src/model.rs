@@ -63,14 +63,14 @@ impl Review {
     }
 
     /// The review as it stood at an edition: only the studies, statements, analyses and analysis
-    /// rows that are evidence from that edition or earlier.
-    pub fn at_edition(&self, id: &str) -> Result<Review, String> {
+    /// rows that are evidence from that edition or earlier. Acknowledgements of audit findings are
+    /// kept as they are (which of them an edition needs is for whoever runs the audit).
+    pub fn at_edition(&self, id: &str) -> Result<Review, crate::EvidenceError> {
         let Some(limit) = self.edition_index(id) else {
-            let known: Vec<&str> = self.meta.editions.iter().map(|e| e.id.as_str()).collect();
-            return Err(format!(
-                "unknown edition `{id}`; the review declares: {}",
-                known.join(", ")
-            ));
+            return Err(crate::EvidenceError::UnknownEdition {
+                id: id.to_string(),
+                known: self.meta.editions.iter().map(|e| e.id.clone()).collect(),
+            });
         };
         let within = |since: Option<&str>| {
             since
@@ -96,15 +96,6 @@ impl Review {
             g.studies.retain(|s| present.contains(s));
         }
         review.meta.editions.truncate(limit + 1);
-        // Drop the acknowledgements of findings that only later editions produce; keep those that
-        // no edition produces, so that a stale entry in audit.toml is still reported as stale.
-        let here = crate::audit(&review);
-        let everywhere = crate::audit(self);
-        let exists =
-            |report: &crate::AuditReport, id: &str| report.findings.iter().any(|f| f.id == id);
-        review
-            .acknowledgements
-            .retain(|a| exists(&here, &a.finding) || !exists(&everywhere, &a.finding));
         Ok(review)
     }
 

@@ -56,6 +56,9 @@ pub enum LitError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Format(String),
+    /// The content is none of the formats read.
+    #[error("unknown format: expected PubMed XML, MEDLINE (PMID- ), RIS (TY  - ), Web of Science, Ovid, CSV or JSON Lines; name the format if the file is one of these")]
+    UnknownFormat,
 }
 
 /// What the sink of [`read_files_mapped`] gets, with the file's number: each item of the file, in
@@ -402,9 +405,7 @@ fn detect_head(input: &mut dyn BufRead) -> Result<Format, LitError> {
             "the file is binary, not a bibliographic export (it contains NUL bytes)".into(),
         ));
     }
-    detect(&head).ok_or_else(|| {
-        LitError::Format("unknown format: expected PubMed XML, MEDLINE (PMID- ), RIS (TY  - ), Web of Science, Ovid, CSV or JSON Lines; use --format to say which".into())
-    })
+    detect(&head).ok_or(LitError::UnknownFormat)
 }
 
 /// The format of a file, from its content (inflating gzip first).

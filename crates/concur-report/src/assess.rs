@@ -1,419 +1,15 @@
-//! `concur assess`: the answer to a clinician's question (drug, site, technique, timing, planned
-//! schedule) from the review's studies, analyses and guidance, every number with its locator.
+//! `concur assess` rendered: the answer to a clinician's question as Markdown (and terminal text)
+//! and JSON, every number with its locator.
 
-use crate::analyses::AnalysisRun;
-use crate::dose::{range_text, schedule_doses};
-use crate::render::{estimate_text, natural_name, pooled_json, prediction_text};
-use crate::DISCLAIMER;
-use concur_evidence::{
-    Drug, OutcomeKind, Review, Site, Stance, Statement, Statistic, Study, Technique, TimingMode,
+use crate::render::{certainty_json, estimate_text, natural_name, pooled_json, prediction_text};
+use crate::words::{
+    caveat_text, class_text, derivation_text, disagreement_text, nearness_text, range_text,
+    reason_text, window_text,
 };
-use concur_stats::dose::Schedule;
+use crate::DISCLAIMER;
+use concur_evidence::{AnalysisKind, OutcomeKind, Review, Statistic, Study};
+use concur_synthesis::{schedule_doses, Answer};
 use serde_json::{json, Value};
-
-/// The question.
-#[derive(Debug, Clone)]
-pub struct Query {
-    /// Drug name or synonym as typed.
-    pub drug: String,
-    /// Site to irradiate.
-    pub site: Site,
-    /// Planned technique.
-    pub technique: Option<Technique>,
-    /// `None` means any timing.
-    pub timing: Option<TimingMode>,
-    /// Planned total dose (Gy).
-    pub dose_gy: Option<f64>,
-    /// Planned number of fractions.
-    pub fractions: Option<f64>,
-    /// Planned gap in days between a drug dose and radiotherapy.
-    pub interval_days: Option<u32>,
-}
-
-/// Why a question cannot be answered as asked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryError(pub String);
-
-impl std::fmt::Display for QueryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for QueryError {}
-
-/// The answer, as data; rendered by [`answer_json`] and [`answer_markdown`].
-pub struct Answer<'a> {
-    /// The question as asked.
-    pub query: Query,
-    /// The drug it resolved to.
-    pub drug: &'a Drug,
-    /// Studies with the drug, site, technique and timing.
-    pub studies: Vec<&'a Study>,
-    /// Analyses of the drug at the site.
-    pub analyses: Vec<&'a AnalysisRun<'a>>,
-    /// Guidance statements that apply.
-    pub guidance: Vec<&'a Statement>,
-    /// Studies shown because nothing matched exactly, with how they relate.
-    pub nearest: Vec<(&'a Study, String)>,
-    /// Studies of other drugs sharing a class with the asked drug, at the site: class-level evidence.
-    pub class_level: Vec<(&'a Study, String)>,
-    /// For a planned interval: studies whose concurrency window contains it, and those whose does not.
-    pub windows: Vec<(&'a Study, bool, String)>,
-    /// For a planned interval: statements with a hold, and whether the plan meets it.
-    pub holds: Vec<(&'a Statement, bool)>,
-    /// Where statements disagree with each other or with the studies' definitions.
-    pub disagreements: Vec<String>,
-    /// Caveats drawn from the data.
-    pub caveats: Vec<String>,
-    /// Planned schedule: endpoint, alpha/beta, EQD2.
-    pub planned: Vec<(String, f64, f64)>,
-}
-
-fn timing_matches(study: &Study, wanted: Option<TimingMode>) -> bool {
-    let Some(wanted) = wanted else { return true };
-    match study
-        .timing
-        .as_ref()
-        .map(|t| (t.mode, t.concurrent, t.sequential))
-    {
-        Some((mode, _, _)) if mode == wanted => true,
-        Some((TimingMode::Mixed, c, s)) => match wanted {
-            TimingMode::Concurrent => c.is_none_or(|c| c > 0),
-            TimingMode::Sequential => s.is_none_or(|s| s > 0),
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-fn at_site(study: &Study, site: Site, technique: Option<Technique>) -> bool {
-    study
-        .sites()
-        .iter()
-        .any(|s| site.covers(*s) || s.covers(site))
-        && technique.is_none_or(|t| study.techniques().contains(&t))
-}
-
-/// Answers the question.
-pub fn assess<'a>(
-    review: &'a Review,
-    runs: &'a [AnalysisRun<'a>],
-    query: Query,
-) -> Result<Answer<'a>, QueryError> {
-    let drug = review.find_drug(&query.drug).ok_or_else(|| {
-        let mut known: Vec<String> = review
-            .drugs
-            .iter()
-            .map(|d| format!("{} ({})", d.id, d.synonyms.join(", ")))
-            .collect();
-        known.sort();
-        QueryError(format!(
-            "unknown drug `{}`; known drugs and synonyms: {}",
-            query.drug,
-            known.join("; ")
-        ))
-    })?;
-    if query.dose_gy.is_some() != query.fractions.is_some() {
-        return Err(QueryError(
-            "give both --dose-gy and --fractions for the planned schedule".into(),
-        ));
-    }
-    let has_drug = |s: &Study| s.drug_ids().contains(&drug.id.as_str());
-    let studies: Vec<&Study> = review
-        .studies
-        .iter()
-        .filter(|s| {
-            has_drug(s)
-                && at_site(s, query.site, query.technique)
-                && timing_matches(s, query.timing)
-        })
-        .collect();
-    let analyses: Vec<&AnalysisRun<'_>> = runs
-        .iter()
-        .filter(|r| {
-            let d = r.decl;
-            d.drugs.contains(&drug.id)
-                && (query.site.covers(d.site) || d.site.covers(query.site))
-                && query
-                    .technique
-                    .is_none_or(|t| d.techniques.is_empty() || d.techniques.contains(&t))
-        })
-        .collect();
-    let guidance: Vec<&Statement> = review
-        .guidance
-        .iter()
-        .filter(|g| {
-            g.drugs.contains(&drug.id)
-                && g.sites
-                    .iter()
-                    .any(|s| query.site.covers(*s) || s.covers(query.site))
-                && query
-                    .technique
-                    .is_none_or(|t| g.techniques.is_empty() || g.techniques.contains(&t))
-                && query
-                    .timing
-                    .is_none_or(|t| g.timing.is_none_or(|gt| gt == t))
-        })
-        .collect();
-    let shared_class = |s: &Study| -> Option<String> {
-        s.drug_ids()
-            .iter()
-            .filter_map(|id| review.find_drug(id))
-            .filter(|d| d.id != drug.id)
-            .find_map(|d| {
-                d.classes
-                    .iter()
-                    .find(|c| drug.classes.contains(c))
-                    .map(|c| format!("{} ({c})", d.name))
-            })
-    };
-    let class_level: Vec<(&Study, String)> = review
-        .studies
-        .iter()
-        .filter(|s| !has_drug(s) && at_site(s, query.site, query.technique))
-        .filter_map(|s| {
-            shared_class(s).map(|why| (s, format!("class-level: {why}, not {}", drug.name)))
-        })
-        .collect();
-    let mut windows = Vec::new();
-    let mut holds = Vec::new();
-    if let Some(days) = query.interval_days {
-        for s in studies
-            .iter()
-            .copied()
-            .chain(class_level.iter().map(|(s, _)| *s))
-        {
-            if let Some(w) = s.timing.as_ref().and_then(|t| t.window_days) {
-                let inside = days <= w.after || days <= w.before;
-                windows.push((
-                    s,
-                    inside,
-                    format!(
-                        "from {} days before to {} days after a dose",
-                        w.before, w.after
-                    ),
-                ));
-            }
-        }
-        for g in &guidance {
-            if let Some(h) = g.hold_days {
-                holds.push((*g, days >= h));
-            }
-        }
-    }
-    let mut disagreements = Vec::new();
-    let restrictive: Vec<&Statement> = guidance
-        .iter()
-        .copied()
-        .filter(|g| matches!(g.stance, Stance::Avoid | Stance::Caution | Stance::Hold))
-        .collect();
-    let permissive: Vec<&Statement> = guidance
-        .iter()
-        .copied()
-        .filter(|g| matches!(g.stance, Stance::NoHold | Stance::Feasible))
-        .collect();
-    if !restrictive.is_empty() && !permissive.is_empty() {
-        let list = |v: &[&Statement]| {
-            v.iter()
-                .map(|g| {
-                    format!(
-                        "{} ({}: {})",
-                        g.issuer,
-                        g.stance.label().to_lowercase(),
-                        g.id
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        disagreements.push(format!(
-            "Statements point different ways: {} versus {}.",
-            list(&restrictive),
-            list(&permissive)
-        ));
-    }
-    for g in guidance
-        .iter()
-        .filter(|g| g.hold_days.is_some_and(|h| h > 0))
-    {
-        let h = g.hold_days.unwrap_or(0);
-        let wider: Vec<String> = studies
-            .iter()
-            .copied()
-            .chain(class_level.iter().map(|(s, _)| *s))
-            .filter_map(|s| {
-                s.timing
-                    .as_ref()
-                    .and_then(|t| t.window_days)
-                    .filter(|w| w.after > h || w.before > h)
-                    .map(|w| format!("{} (-{}/+{} days)", s.label, w.before, w.after))
-            })
-            .collect();
-        if !wider.is_empty() {
-            disagreements.push(format!(
-                "{} recommends a {h}-day hold, but these studies counted radiotherapy further from a dose as concurrent, so a plan that respects the hold can still fall inside the exposure they studied: {}.",
-                g.issuer,
-                wider.join(", ")
-            ));
-        }
-    }
-    for run in analyses
-        .iter()
-        .filter(|r| r.decl.kind == concur_evidence::AnalysisKind::Proportion)
-    {
-        if let (Some(fit), false) = (run.primary(), permissive.is_empty()) {
-            if let Some(t) = fit.transformed.filter(|t| t.ci_lb > 0.1) {
-                disagreements.push(format!(
-                    "The pooled data ({}: {:.0}%, lower limit {:.0}%) sit uneasily with statements that need no hold or call the combination feasible for this site.",
-                    run.decl.id,
-                    t.estimate * 100.0,
-                    t.ci_lb * 100.0
-                ));
-            }
-        }
-    }
-    let mut nearest = Vec::new();
-    if studies.is_empty() {
-        for s in review.studies.iter().filter(|s| {
-            has_drug(s) && !s.radiotherapy.is_empty() && !at_site(s, query.site, query.technique)
-        }) {
-            let sites: Vec<&str> = s.sites().iter().map(|x| x.label()).collect();
-            nearest.push((
-                s,
-                format!("same drug, other site or technique ({})", sites.join(", ")),
-            ));
-        }
-        for (s, _) in &class_level {
-            if let Some(why) = shared_class(s) {
-                nearest.push((
-                    *s,
-                    format!("same site, another drug of the same class: {why}"),
-                ));
-            }
-        }
-    }
-    let mut caveats = Vec::new();
-    let definitions: Vec<String> = studies
-        .iter()
-        .filter(|s| {
-            s.timing
-                .as_ref()
-                .is_some_and(|t| matches!(t.mode, TimingMode::Concurrent | TimingMode::Mixed))
-        })
-        .map(|s| {
-            let def = s
-                .timing
-                .as_ref()
-                .and_then(|t| t.definition.clone())
-                .unwrap_or_else(|| "not defined in the source".into());
-            format!("{}: {def}", s.label)
-        })
-        .collect();
-    if !definitions.is_empty() {
-        caveats.push(format!(
-            "\"Concurrent\" is defined differently, or not at all: {}.",
-            definitions.join("; ")
-        ));
-    }
-    let small: Vec<&str> = studies
-        .iter()
-        .filter(|s| s.n.as_ref().is_some_and(|n| n.value < 20))
-        .map(|s| s.label.as_str())
-        .collect();
-    if !small.is_empty() {
-        caveats.push(format!(
-            "Small numbers: {} have fewer than 20 patients each.",
-            small.join(", ")
-        ));
-    }
-    if analyses.iter().any(|a| {
-        a.rows.iter().any(|r| {
-            r.group.derivation.is_some()
-                || r.control.as_ref().is_some_and(|c| c.derivation.is_some())
-        })
-    }) {
-        caveats.push("Some counts in the analyses are derived from printed percentages or group sizes; each is marked and explained.".into());
-    }
-    let audit = concur_evidence::audit(review);
-    let flagged: Vec<&str> = audit
-        .findings
-        .iter()
-        .filter(|f| {
-            studies.iter().any(|s| s.id == f.study)
-                && f.severity == concur_evidence::Severity::Error
-        })
-        .map(|f| f.id.as_str())
-        .collect();
-    if !flagged.is_empty() {
-        caveats.push(format!(
-            "The source contradicts itself on {} point(s) for these studies (run `concur audit`): {}.",
-            flagged.len(),
-            flagged.join(", ")
-        ));
-    }
-    if query.technique == Some(Technique::Srs)
-        || studies
-            .iter()
-            .any(|s| s.techniques().contains(&Technique::Srs))
-    {
-        caveats.push("EQD2 for single-fraction radiosurgery uses the linear-quadratic model outside its reliable range; read it as a rough comparison.".into());
-    }
-    let mut planned = Vec::new();
-    if let (Some(total), Some(fractions)) = (query.dose_gy, query.fractions) {
-        let schedule = Schedule::new(total, fractions)
-            .map_err(|e| QueryError(format!("planned schedule: {e}")))?;
-        for se in review
-            .meta
-            .radiobiology
-            .site_endpoints
-            .iter()
-            .filter(|s| s.site == query.site)
-        {
-            for e in &se.endpoints {
-                if let Some(ab) = review.alpha_beta(e) {
-                    let eqd2 = schedule
-                        .eqd2(ab.gy)
-                        .map_err(|e| QueryError(e.to_string()))?;
-                    planned.push((e.clone(), ab.gy, eqd2));
-                }
-            }
-        }
-    }
-    let mixed: Vec<&str> = studies
-        .iter()
-        .filter(|s| s.drug_ids().iter().any(|d| *d != drug.id))
-        .map(|s| s.label.as_str())
-        .collect();
-    if !mixed.is_empty() {
-        caveats.push(format!("Some matching studies also include other drugs, so their results are not specific to {}: {}.", drug.name, mixed.join(", ")));
-    }
-    let unverified: Vec<String> = studies
-        .iter()
-        .filter(|s| !s.unverified.is_empty())
-        .map(|s| format!("{} ({})", s.label, s.unverified.join("; ")))
-        .collect();
-    if !unverified.is_empty() {
-        caveats.push(format!(
-            "Unverified in the sources, so not entered: {}.",
-            unverified.join("; ")
-        ));
-    }
-    Ok(Answer {
-        query,
-        drug,
-        studies,
-        analyses,
-        guidance,
-        nearest,
-        class_level,
-        windows,
-        holds,
-        disagreements,
-        caveats,
-        planned,
-    })
-}
 
 /// What a study reported for the outcomes that matter (toxicity and feasibility rates, including
 /// cumulative incidences), at its first place, with the unit of each rate.
@@ -528,7 +124,7 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
     if !a.disagreements.is_empty() {
         out.push_str("## Where guidance and data disagree\n\n");
         for d in &a.disagreements {
-            out.push_str(&format!("- {d}\n"));
+            out.push_str(&format!("- {}\n", disagreement_text(d)));
         }
         out.push('\n');
     }
@@ -545,12 +141,13 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
                 g.locator
             ));
         }
-        for (s, inside, w) in &a.windows {
+        for w in &a.windows {
             out.push_str(&format!(
-                "- {}: concurrency defined {w}; your plan falls {} it [{}]\n",
-                s.label,
-                if *inside { "inside" } else { "outside" },
-                s.timing.as_ref().map_or("-", |t| t.locator.as_str())
+                "- {}: concurrency defined {}; your plan falls {} it [{}]\n",
+                w.study.label,
+                window_text(&w.window),
+                if w.inside { "inside" } else { "outside" },
+                w.study.timing.as_ref().map_or("-", |t| t.locator.as_str())
             ));
         }
         if a.windows.is_empty() {
@@ -572,7 +169,7 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
                         fit.k,
                         run.total_events(),
                         run.total_patients(),
-                        run.certainty.level,
+                        run.certainty.level.as_str(),
                         run.decl.id
                     ));
                     for r in &run.rows {
@@ -582,7 +179,7 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
                         }
                         line.push_str(&format!(" [{}]", r.group.locator));
                         if let Some(d) = &r.group.derivation {
-                            line.push_str(&format!(" (derived: {d})"));
+                            line.push_str(&format!(" (derived: {})", derivation_text(d)));
                         }
                         out.push_str(&format!("  - {line}\n"));
                     }
@@ -601,12 +198,12 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
                     run.decl.title,
                     run.total_events(),
                     run.total_patients(),
-                    run.certainty.level,
+                    run.certainty.level.as_str(),
                     run.decl.id
                 )),
             }
             for reason in &run.certainty.reasons {
-                out.push_str(&format!("  - certainty: {reason}\n"));
+                out.push_str(&format!("  - certainty: {}\n", reason_text(reason)));
             }
         }
         out.push('\n');
@@ -639,13 +236,15 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
     }
     if !a.class_level.is_empty() {
         out.push_str("## Class-level evidence (other drugs of the same class; not evidence on this drug)\n\n");
-        for (s, why) in &a.class_level {
+        for link in &a.class_level {
+            let s = link.study;
             out.push_str(&format!(
-                "- **{}** ({}; N = {}): {why}\n",
+                "- **{}** ({}; N = {}): {}\n",
                 s.label,
                 s.design.label(),
                 s.n.as_ref()
-                    .map_or("not reported".into(), |n| n.value.to_string())
+                    .map_or("not reported".into(), |n| n.value.to_string()),
+                class_text(link, &a.drug.name)
             ));
             for (what, loc) in happened(s) {
                 out.push_str(&format!("  - {what} [{loc}]\n"));
@@ -656,21 +255,29 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
     if !a.nearest.is_empty() {
         out.push_str("## Nearest evidence (does not match the question; read with care)\n\n");
         for (s, why) in &a.nearest {
-            out.push_str(&format!("- {} ({}): {why}\n", s.label, s.design.label()));
+            out.push_str(&format!(
+                "- {} ({}): {}\n",
+                s.label,
+                s.design.label(),
+                nearness_text(why)
+            ));
         }
         out.push('\n');
     }
     if !a.planned.is_empty() {
         out.push_str("\n## Planned schedule\n\n");
-        for (e, ab, eqd2) in &a.planned {
-            out.push_str(&format!("- EQD2 {eqd2:.1} Gy for {e} (alpha/beta {ab} Gy, a model assumption from review.toml)\n"));
+        for p in &a.planned {
+            out.push_str(&format!(
+                "- EQD2 {:.1} Gy for {} (alpha/beta {} Gy, a model assumption from review.toml)\n",
+                p.eqd2_gy, p.endpoint, p.alpha_beta_gy
+            ));
         }
         out.push_str("- Compare with the EQD2 of the schedules in the matching studies above.\n");
     }
     if !a.caveats.is_empty() {
         out.push_str("\n## Caveats\n\n");
         for c in &a.caveats {
-            out.push_str(&format!("- {c}\n"));
+            out.push_str(&format!("- {}\n", caveat_text(c, &a.drug.name)));
         }
     }
     out.push_str(&format!("\n{DISCLAIMER}\n"));
@@ -701,27 +308,30 @@ pub fn answer_json(review: &Review, a: &Answer<'_>) -> Value {
             }
             v
         }).collect::<Vec<_>>(),
-        "comparisons": a.analyses.iter().filter(|r| r.decl.kind == concur_evidence::AnalysisKind::Comparison).map(|r| r.decl.id.clone()).collect::<Vec<_>>(),
+        "comparisons": a.analyses.iter().filter(|r| r.decl.kind == AnalysisKind::Comparison).map(|r| r.decl.id.clone()).collect::<Vec<_>>(),
         "guidance": a.guidance.iter().map(|g| json!({
             "id": g.id, "kind": g.kind, "issuer": g.issuer, "year": g.year, "stance": g.stance, "hold_days": g.hold_days,
             "text": g.text, "studies": g.studies, "locator": g.locator, "obtained": g.obtained, "unverified": g.unverified,
         })).collect::<Vec<_>>(),
-        "certainty": a.analyses.iter().map(|r| json!({"analysis": r.decl.id, "level": r.certainty.level, "reasons": r.certainty.reasons})).collect::<Vec<_>>(),
+        "certainty": a.analyses.iter().map(|r| {
+            let c = certainty_json(&r.certainty);
+            json!({"analysis": r.decl.id, "level": c["level"], "reasons": c["reasons"]})
+        }).collect::<Vec<_>>(),
         "dose": {
-            "planned": a.planned.iter().map(|(e, ab, eqd2)| json!({"endpoint": e, "alpha_beta_gy": ab, "eqd2_gy": eqd2})).collect::<Vec<_>>(),
+            "planned": a.planned.iter().map(|p| json!({"endpoint": p.endpoint, "alpha_beta_gy": p.alpha_beta_gy, "eqd2_gy": p.eqd2_gy})).collect::<Vec<_>>(),
         },
-        "nearest": a.nearest.iter().map(|(s, why)| json!({"id": s.id, "label": s.label, "relation": why})).collect::<Vec<_>>(),
-        "class_level": a.class_level.iter().map(|(s, why)| json!({
-            "id": s.id, "label": s.label, "design": s.design, "relation": why,
+        "nearest": a.nearest.iter().map(|(s, why)| json!({"id": s.id, "label": s.label, "relation": nearness_text(why)})).collect::<Vec<_>>(),
+        "class_level": a.class_level.iter().map(|link| (link.study, link)).map(|(s, link)| json!({
+            "id": s.id, "label": s.label, "design": s.design, "relation": class_text(link, &a.drug.name),
             "results": happened(s).into_iter().map(|(what, locator)| json!({"result": what, "locator": locator})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "interval": a.query.interval_days.map(|days| json!({
             "days": days,
             "holds": a.holds.iter().map(|(g, met)| json!({"statement": g.id, "issuer": g.issuer, "hold_days": g.hold_days, "met": met, "locator": g.locator})).collect::<Vec<_>>(),
-            "windows": a.windows.iter().map(|(s, inside, w)| json!({"study": s.id, "window": w, "inside": inside, "locator": s.timing.as_ref().map(|t| t.locator.clone())})).collect::<Vec<_>>(),
+            "windows": a.windows.iter().map(|w| json!({"study": w.study.id, "window": window_text(&w.window), "inside": w.inside, "locator": w.study.timing.as_ref().map(|t| t.locator.clone())})).collect::<Vec<_>>(),
         })),
-        "disagreements": a.disagreements,
-        "caveats": a.caveats,
+        "disagreements": a.disagreements.iter().map(disagreement_text).collect::<Vec<_>>(),
+        "caveats": a.caveats.iter().map(|c| caveat_text(c, &a.drug.name)).collect::<Vec<_>>(),
         "disclaimer": DISCLAIMER,
     })
 }

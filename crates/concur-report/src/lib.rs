@@ -3,31 +3,29 @@
 //! audit, and meta-analyses read from CSV (`concur meta`, `concur proportion`).
 #![warn(missing_docs)]
 
-mod analyses;
 mod assess;
 mod audit;
 mod diff;
-mod dose;
 mod meta;
 mod render;
 mod report;
 mod studies;
 mod svg;
 mod table;
+mod words;
 
-pub use analyses::{run_analyses, AnalysisRun, Certainty, Counts, ModelRun, Row};
-pub use assess::{answer_json, answer_markdown, assess, Answer, Query, QueryError};
+pub use assess::{answer_json, answer_markdown};
 pub use audit::{audit_json, audit_text};
-pub use diff::{diff, diff_json, diff_markdown, AnalysisChange, Diff};
-pub use dose::{schedule_doses, DoseRow};
+pub use diff::{diff_json, diff_markdown};
 pub use meta::{
-    analysis_json, analysis_text, leave_one_out_json, proportion_json, proportion_text,
-    read_meta_csv, subgroups_json, CsvProblem, MetaInput,
+    analysis_json, analysis_text, leave_one_out_json, meta_json, meta_text, proportion_json,
+    proportion_text, subgroups_json,
 };
 pub use render::{estimate_text, fmt_natural, natural_name, pooled_json, run_json, run_markdown};
 pub use report::{build_report, Report, ReportFile};
-pub use studies::{
-    study_detail_json, study_detail_text, study_rows_json, study_table, StudyFilter,
+pub use studies::{study_detail_json, study_detail_text, study_rows_json, study_table};
+pub use words::{
+    caveat_text, derivation_text, disagreement_text, problem_text, reason_text, start_text,
 };
 
 /// Printed under every output that could inform a treatment decision.

@@ -1,8 +1,9 @@
 //! Renders analysis runs as Markdown (for report.md, assess and the HTML page) and as JSON.
 
-use crate::analyses::{AnalysisRun, ModelRun, Row};
+use crate::words::{derivation_text, problem_text, reason_text, start_text};
 use concur_evidence::AnalysisKind;
 use concur_stats::{Analysis, Measure};
+use concur_synthesis::{AnalysisRun, Counts, ModelRun, Row};
 use serde_json::{json, Value};
 
 /// What the natural-scale estimate is called.
@@ -66,7 +67,7 @@ pub fn model_name(run: &ModelRun) -> String {
     name
 }
 
-fn counts(c: &crate::analyses::Counts) -> String {
+fn counts(c: &Counts) -> String {
     format!(
         "{}/{}{}",
         c.events,
@@ -123,7 +124,11 @@ pub fn run_markdown(run: &AnalysisRun<'_>, heading: &str) -> String {
         .flat_map(|r| {
             std::iter::once(&r.group)
                 .chain(r.control.iter())
-                .filter_map(move |c| c.derivation.as_ref().map(|d| format!("{}: {d}", r.label)))
+                .filter_map(move |c| {
+                    c.derivation
+                        .as_ref()
+                        .map(|d| format!("{}: {}", r.label, derivation_text(d)))
+                })
         })
         .collect();
     if !derived.is_empty() {
@@ -133,7 +138,7 @@ pub fn run_markdown(run: &AnalysisRun<'_>, heading: &str) -> String {
         }
     }
     for p in &run.problems {
-        out.push_str(&format!("\n> Problem: {p}\n"));
+        out.push_str(&format!("\n> Problem: {}\n", problem_text(p)));
     }
     if !run.models.is_empty() {
         out.push_str("\n| Model | Pooled | Prediction interval | tau² | I² | k |\n|---|---|---|---|---|---|\n");
@@ -185,10 +190,11 @@ pub fn run_markdown(run: &AnalysisRun<'_>, heading: &str) -> String {
     }
     out.push_str(&format!(
         "\nCertainty of evidence: **{}** (start {}).\n",
-        run.certainty.level, run.certainty.start
+        run.certainty.level.as_str(),
+        start_text(run.certainty.start)
     ));
     for r in &run.certainty.reasons {
-        out.push_str(&format!("- {r}\n"));
+        out.push_str(&format!("- {}\n", reason_text(r)));
     }
     if !d.excluded.is_empty() {
         out.push_str("\nNot included:\n");
@@ -234,10 +240,11 @@ pub fn pooled_json(fit: &Analysis) -> Value {
 
 /// One analysis as JSON.
 pub fn run_json(run: &AnalysisRun<'_>) -> Value {
-    let group = |c: &crate::analyses::Counts| {
+    let group = |c: &Counts| {
         json!({
             "events": c.events, "total": c.total, "term": c.term, "locator": c.locator,
-            "basis": if c.derivation.is_some() { "derived" } else { "reported" }, "derivation": c.derivation,
+            "basis": if c.derivation.is_some() { "derived" } else { "reported" },
+            "derivation": c.derivation.as_ref().map(derivation_text),
         })
     };
     json!({
@@ -256,19 +263,28 @@ pub fn run_json(run: &AnalysisRun<'_>) -> Value {
         "pooled": run.primary().map_or(Value::Null, pooled_json),
         "models": run.models.iter().map(|m| json!({
             "model": model_name(m), "primary": m.primary, "why": m.why,
-            "result": m.result.as_ref().map_or_else(|e| json!({"error": e}), pooled_json),
+            "result": m.result.as_ref().map_or_else(|e| json!({"error": e.to_string()}), pooled_json),
         })).collect::<Vec<_>>(),
         "subgroups": match &run.subgroups {
             Some(Ok(s)) => json!({
                 "groups": s.groups.iter().map(|(n, f)| json!({"group": n, "pooled": pooled_json(f)})).collect::<Vec<_>>(),
                 "q_between": num(s.q_between), "q_between_df": s.q_between_df, "q_between_p": num(s.q_between_p),
             }),
-            Some(Err(e)) => json!({"error": e}),
+            Some(Err(e)) => json!({"error": e.to_string()}),
             None => Value::Null,
         },
-        "certainty": {"level": run.certainty.level, "start": run.certainty.start, "reasons": run.certainty.reasons},
+        "certainty": certainty_json(&run.certainty),
         "excluded": run.decl.excluded,
         "note": run.decl.note,
-        "problems": run.problems,
+        "problems": run.problems.iter().map(problem_text).collect::<Vec<_>>(),
+    })
+}
+
+/// A certainty rating as JSON: the level, where it started, and each reason in words.
+pub fn certainty_json(c: &concur_synthesis::Certainty) -> Value {
+    json!({
+        "level": c.level.as_str(),
+        "start": start_text(c.start),
+        "reasons": crate::words::reasons_text(c),
     })
 }

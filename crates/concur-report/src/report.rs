@@ -1,11 +1,11 @@
 //! `concur report`: the whole review regenerated from data, deterministically (same input, same
 //! bytes): report.md, a self-contained index.html, tables/*.csv, analyses.json, figures/*.svg.
 
-use crate::analyses::{run_analyses, AnalysisRun};
 use crate::render::{estimate_text, natural_name, run_json, run_markdown};
 use crate::svg::{escape, forest, prisma};
 use crate::DISCLAIMER;
-use concur_evidence::{AuditReport, OutcomeKind, Review, Site, Statistic, Study};
+use concur_evidence::{OutcomeKind, Review, Site, Statistic, Study};
+use concur_synthesis::{AnalysisRun, Evidence, PrismaFlow};
 use serde_json::Value;
 
 /// A file of the report: path inside the output folder, and its bytes.
@@ -225,10 +225,16 @@ fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<Stri
     }
 }
 
-/// Builds the report.
-/// `what_changed` is the Markdown of `concur diff` from the first edition, for later editions.
-pub fn build_report(review: &Review, audit: &AuditReport, what_changed: Option<&str>) -> Report {
-    let runs = run_analyses(review);
+/// Builds the report from analysed evidence and its PRISMA flow. `what_changed` is the Markdown
+/// of the diff from the first edition, for later editions.
+pub fn build_report(
+    evidence: &Evidence<'_>,
+    flow: &PrismaFlow,
+    what_changed: Option<&str>,
+) -> Report {
+    let review = evidence.review;
+    let audit = &evidence.audit;
+    let runs = &evidence.analyses;
     let mut files = Vec::new();
     let mut md = String::new();
     let meta = &review.meta;
@@ -297,7 +303,7 @@ pub fn build_report(review: &Review, audit: &AuditReport, what_changed: Option<&
     md.push_str("![PRISMA 2020 flow diagram](figures/prisma.svg)\n\n");
     files.push(ReportFile {
         path: "figures/prisma.svg".into(),
-        bytes: prisma(review).into_bytes(),
+        bytes: prisma(flow).into_bytes(),
     });
 
     md.push_str("## Evidence tables\n\n");
@@ -345,7 +351,7 @@ pub fn build_report(review: &Review, audit: &AuditReport, what_changed: Option<&
         .map(String::from),
     );
     let mut sites: Vec<Site> = Vec::new();
-    for r in &runs {
+    for r in runs {
         if !sites.contains(&r.decl.site) {
             sites.push(r.decl.site);
         }
@@ -378,7 +384,11 @@ pub fn build_report(review: &Review, audit: &AuditReport, what_changed: Option<&
                         .as_ref()
                         .map_or(String::new(), |c| c.total.to_string()),
                     r.group.locator.clone(),
-                    r.group.derivation.clone().unwrap_or_default(),
+                    r.group
+                        .derivation
+                        .as_ref()
+                        .map(crate::words::derivation_text)
+                        .unwrap_or_default(),
                 ]));
             }
         }
@@ -462,14 +472,14 @@ pub fn build_report(review: &Review, audit: &AuditReport, what_changed: Option<&
     files.sort_by(|a, b| a.path.cmp(&b.path));
 
     let mut summary = format!("{}: {} studies, {} analyses, {} guidance statements, audit: {} findings ({} unacknowledged errors)\n", meta.id, review.studies.len(), runs.len(), review.guidance.len(), audit.findings.len(), open);
-    for run in &runs {
+    for run in runs {
         if let Some(fit) = run.primary() {
             summary.push_str(&format!(
                 "  {}: {} {} (certainty {})\n",
                 run.decl.id,
                 natural_name(fit.spec.measure),
                 estimate_text(fit),
-                run.certainty.level
+                run.certainty.level.as_str()
             ));
         }
     }

@@ -1,72 +1,10 @@
 //! The study table (`concur studies`) and one study in full (`concur studies show`).
 
-use crate::dose::{range_text, schedule_doses};
 use crate::table;
-use concur_evidence::{
-    fold_name, Design, Grade, Outcome, OutcomeKind, Review, Setting, Site, Statistic, Study,
-    Technique, TimingMode,
-};
+use crate::words::{assumption_text, dose_reported, range_text};
+use concur_evidence::{Grade, Outcome, OutcomeKind, Review, Statistic, Study, TimingMode};
+use concur_synthesis::{schedule_doses, DoseRow};
 use serde_json::{json, Value};
-
-/// Filters of `concur studies`; each set filter must match.
-#[derive(Debug, Clone, Default)]
-pub struct StudyFilter {
-    /// Irradiated site; `breast` covers chest wall and regional nodes too.
-    pub site: Option<Site>,
-    /// Radiotherapy technique.
-    pub technique: Option<Technique>,
-    /// `concurrent` also matches mixed studies with concurrent patients; likewise `sequential`.
-    pub timing: Option<TimingMode>,
-    /// Study design.
-    pub design: Option<Design>,
-    /// A drug id, name, synonym, or drug class (e.g. `her2-adc`).
-    pub drug: Option<String>,
-    /// Disease setting.
-    pub setting: Option<Setting>,
-}
-
-impl StudyFilter {
-    /// Whether the study passes every set filter.
-    pub fn matches(&self, review: &Review, study: &Study) -> bool {
-        self.site
-            .is_none_or(|s| study.sites().iter().any(|x| s.covers(*x)))
-            && self
-                .technique
-                .is_none_or(|t| study.techniques().contains(&t))
-            && self.design.is_none_or(|d| study.design == d)
-            && self.setting.is_none_or(|s| study.setting.contains(&s))
-            && self.timing.is_none_or(|t| timing_matches(study, t))
-            && self
-                .drug
-                .as_deref()
-                .is_none_or(|d| drug_matches(review, study, d))
-    }
-}
-
-fn timing_matches(study: &Study, wanted: TimingMode) -> bool {
-    let Some(t) = &study.timing else {
-        return wanted == TimingMode::NotReported;
-    };
-    match (t.mode, wanted) {
-        (a, b) if a == b => true,
-        (TimingMode::Mixed, TimingMode::Concurrent) => t.concurrent.is_none_or(|c| c > 0),
-        (TimingMode::Mixed, TimingMode::Sequential) => t.sequential.is_none_or(|c| c > 0),
-        _ => false,
-    }
-}
-
-fn drug_matches(review: &Review, study: &Study, wanted: &str) -> bool {
-    let class = fold_name(wanted);
-    let ids = study.drug_ids();
-    match review.find_drug(wanted) {
-        Some(drug) => ids.contains(&drug.id.as_str()),
-        None => ids.iter().any(|id| {
-            review
-                .find_drug(id)
-                .is_some_and(|d| d.classes.iter().any(|c| fold_name(c) == class))
-        }),
-    }
-}
 
 /// A readable timing summary: `concurrent`, `mixed: 16 concurrent, 7 sequential`.
 pub(crate) fn timing_text(study: &Study) -> String {
@@ -429,7 +367,7 @@ pub fn study_detail_text(review: &Review, study: &Study) -> String {
             for d in &doses {
                 out.push_str(&format!(
                     "  {:<20} {:<10} a/b {:>4} Gy   BED {:>12} Gy   EQD2 {:>12} Gy{}\n",
-                    d.reported,
+                    dose_reported(d),
                     d.endpoint,
                     d.alpha_beta_gy,
                     range_text(d.bed_gy),
@@ -437,7 +375,9 @@ pub fn study_detail_text(review: &Review, study: &Study) -> String {
                     if d.assumptions.is_empty() {
                         String::new()
                     } else {
-                        format!("  ({})", d.assumptions.join("; "))
+                        let a: Vec<&str> =
+                            d.assumptions.iter().map(|a| assumption_text(*a)).collect();
+                        format!("  ({})", a.join("; "))
                     }
                 ));
             }
@@ -529,7 +469,25 @@ pub fn study_detail_json(review: &Review, study: &Study) -> Value {
     let mut value = serde_json::to_value(study).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut value {
         map.insert("citation_text".into(), json!(citation_text(review, study)));
-        map.insert("doses".into(), json!(schedule_doses(review, study)));
+        let doses: Vec<Value> = schedule_doses(review, study)
+            .iter()
+            .map(dose_json)
+            .collect();
+        map.insert("doses".into(), Value::Array(doses));
     }
     value
+}
+
+/// One normalised schedule as JSON, with the schedule and the assumptions in words.
+fn dose_json(d: &DoseRow) -> Value {
+    json!({
+        "schedule": d.schedule,
+        "reported": dose_reported(d),
+        "locator": d.locator,
+        "endpoint": d.endpoint,
+        "alpha_beta_gy": d.alpha_beta_gy,
+        "bed_gy": d.bed_gy,
+        "eqd2_gy": d.eqd2_gy,
+        "assumptions": d.assumptions.iter().map(|a| assumption_text(*a)).collect::<Vec<_>>(),
+    })
 }

@@ -1,11 +1,11 @@
 //! SVG figures: forest plots and the PRISMA 2020 flow diagram. Hand-written: the layouts are
 //! fixed and small, and a plotting crate would add weight for two figures.
 
-use crate::analyses::AnalysisRun;
 use crate::render::fmt_natural;
-use concur_evidence::{AnalysisKind, Review};
+use concur_evidence::AnalysisKind;
 use concur_stats::effect::{study_interval, z_crit};
 use concur_stats::Measure;
+use concur_synthesis::{AnalysisRun, PrismaFlow};
 
 /// Escapes text for SVG and HTML.
 pub fn escape(text: &str) -> String {
@@ -272,23 +272,17 @@ pub fn forest(run: &AnalysisRun<'_>) -> Option<String> {
     Some(svg)
 }
 
-/// The PRISMA 2020 flow diagram from what the review records (unknown counts are shown as not
-/// reported, never invented).
-pub fn prisma(review: &Review) -> String {
-    let p = review.meta.prisma.clone().unwrap_or_default();
-    let count = |v: Option<u32>| v.map_or("not reported".to_string(), |n| n.to_string());
-    let clinical = review
-        .studies
-        .iter()
-        .filter(|s| !s.design.is_preclinical())
-        .count();
-    let preclinical = review.studies.len() - clinical;
+/// The PRISMA 2020 flow diagram (unknown counts are shown as not reported, never invented).
+pub fn prisma(p: &PrismaFlow) -> String {
+    let count = |v: Option<u64>| v.map_or("not reported".to_string(), |n| n.to_string());
+    let (clinical, preclinical) = (p.included_clinical, p.included_preclinical);
+    let note = crate::words::prisma_note(p);
     let boxes = [
         (
             "Identification",
             format!(
                 "Records identified ({}): {}",
-                review.meta.search.databases.join(", "),
+                p.databases.join(", "),
                 count(p.records_identified)
             ),
             format!("Duplicates removed: {}", count(p.duplicates_removed)),
@@ -310,7 +304,7 @@ pub fn prisma(review: &Review) -> String {
             "Included",
             format!(
                 "Publications included: {} ({clinical} clinical, {preclinical} preclinical)",
-                review.studies.len()
+                p.included()
             ),
             String::new(),
         ),
@@ -351,15 +345,15 @@ pub fn prisma(review: &Review) -> String {
         395.0,
         "start",
         "normal",
-        &p.note.chars().take(150).collect::<String>(),
+        &note.chars().take(150).collect::<String>(),
     ));
-    if p.note.chars().count() > 150 {
+    if note.chars().count() > 150 {
         svg.push_str(&text(
             10.0,
             412.0,
             "start",
             "normal",
-            &p.note.chars().skip(150).take(150).collect::<String>(),
+            &note.chars().skip(150).take(150).collect::<String>(),
         ));
     }
     svg.push_str("</svg>\n");

@@ -1,7 +1,7 @@
 //! Schema migrations: each step runs once, in order, in a transaction; `PRAGMA user_version`
 //! says how many have run. A database from a newer concur is refused rather than damaged.
 
-use crate::{Result, StoreError};
+use crate::error::{Result, StoreError};
 use rusqlite::Connection;
 
 /// The migrations, oldest first. Never edit a published step; add a new one.

@@ -10,8 +10,10 @@ use serde::Serialize;
 pub struct DoseRow {
     /// Index of the radiotherapy entry in the study.
     pub schedule: usize,
-    /// The schedule as reported, e.g. `30 Gy / 10 fx`.
-    pub reported: String,
+    /// Total dose as reported (Gy).
+    pub total_gy: Amount,
+    /// Fractions as reported.
+    pub fractions: Option<Amount>,
     /// Where it is printed.
     pub locator: String,
     /// Endpoint whose α/β was used, e.g. `late-cns`.
@@ -23,7 +25,18 @@ pub struct DoseRow {
     /// EQD2 in Gy: a value or `[low, high]` for a dose range.
     pub eqd2_gy: [f64; 2],
     /// Assumptions made to compute it (e.g. SRS taken as one fraction).
-    pub assumptions: Vec<String>,
+    pub assumptions: Vec<DoseAssumption>,
+}
+
+/// An assumption needed to normalise a schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DoseAssumption {
+    /// Fractions = total dose / dose per fraction.
+    FractionsFromDosePerFraction,
+    /// Radiosurgery taken as a single fraction (fractions not reported), where the LQ model is
+    /// least reliable.
+    RadiosurgerySingleFraction,
 }
 
 /// Computes BED/EQD2 for every schedule of the study with a known total dose.
@@ -37,22 +50,15 @@ pub fn schedule_doses(review: &Review, study: &Study) -> Vec<DoseRow> {
         let fractions = match (rt.fractions, rt.dose_per_fraction_gy) {
             (Some(f), _) => f,
             (None, Some(d)) => {
-                assumptions.push("fractions = total dose / dose per fraction".to_string());
+                assumptions.push(DoseAssumption::FractionsFromDosePerFraction);
                 Amount::Value(total.min() / d.min())
             }
             (None, None) if rt.techniques.contains(&Technique::Srs) => {
-                assumptions.push(
-                    "radiosurgery taken as a single fraction (fractions not reported); the LQ model is least reliable at these doses"
-                        .to_string(),
-                );
+                assumptions.push(DoseAssumption::RadiosurgerySingleFraction);
                 Amount::Value(1.0)
             }
             (None, None) => continue,
         };
-        let reported = format!(
-            "{total} Gy{}",
-            rt.fractions.map_or(String::new(), |f| format!(" / {f} fx"))
-        );
         let mut endpoints: Vec<&str> = Vec::new();
         for site in &rt.sites {
             for se in review
@@ -84,7 +90,8 @@ pub fn schedule_doses(review: &Review, study: &Study) -> Vec<DoseRow> {
             };
             rows.push(DoseRow {
                 schedule: i,
-                reported: reported.clone(),
+                total_gy: total,
+                fractions: rt.fractions,
                 locator: rt.locator.clone(),
                 endpoint: endpoint.to_string(),
                 alpha_beta_gy: ab.gy,
@@ -95,13 +102,4 @@ pub fn schedule_doses(review: &Review, study: &Study) -> Vec<DoseRow> {
         }
     }
     rows
-}
-
-/// `32.5` or `128.0-288.0`, one decimal.
-pub fn range_text(v: [f64; 2]) -> String {
-    if (v[0] - v[1]).abs() < 1e-9 {
-        format!("{:.1}", v[0])
-    } else {
-        format!("{:.1}-{:.1}", v[0], v[1])
-    }
 }

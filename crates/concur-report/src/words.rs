@@ -1,0 +1,425 @@
+//! The sentences for the synthesis's typed results: one place words each kind of finding, so
+//! that every output format says the same thing the same way.
+
+use crate::render::{estimate_text, natural_name};
+use concur_evidence::{Statement, Study};
+use concur_synthesis::{
+    AnalysisState, Basis, Caveat, Certainty, ClassLink, Concern, Derivation, Disagreement, Domain,
+    DoseAssumption, DoseRow, GroupSize, Nearness, PrismaFlow, PrismaSource, Reason, RowProblem,
+    SettingChange, Start, Width,
+};
+
+/// `1 study`, `2 studies`.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Where the certainty rating started: `low: single-group (observational) data`.
+pub fn start_text(start: Start) -> &'static str {
+    match start {
+        Start::Randomised => "high: randomised comparison",
+        Start::NonRandomisedComparison => "low: the groups compared were not randomised",
+        Start::SingleGroup => "low: single-group (observational) data",
+    }
+}
+
+fn width_text(w: Width) -> String {
+    match w {
+        Width::Ratio(r) => format!("upper/lower limit ratio {r:.1}"),
+        Width::Points(p) => format!("interval width {p:.0} percentage points"),
+    }
+}
+
+/// One domain's rating: `imprecision, serious (-1): 14 events in total, interval width 31
+/// percentage points`.
+pub fn reason_text(r: &Reason) -> String {
+    let domain = match r.domain {
+        Domain::RiskOfBias => "risk of bias",
+        Domain::Imprecision => "imprecision",
+        Domain::Inconsistency => "inconsistency",
+        Domain::Indirectness => "indirectness",
+    };
+    let concern = match r.concern {
+        Concern::NotSerious => ", not serious".to_string(),
+        Concern::Serious => ", serious (-1)".to_string(),
+        Concern::VerySerious => ", very serious (-2)".to_string(),
+        Concern::NotAssessable => String::new(),
+    };
+    let basis = match &r.basis {
+        Basis::WeakDesigns { studies } => format!(
+            "case reports, case series or retrospective cohorts ({})",
+            studies.join(", ")
+        ),
+        Basis::Precision { events, width } if r.concern == Concern::NotSerious => {
+            format!("{events} events, {}", width_text(*width))
+        }
+        Basis::Precision { events, width } => {
+            format!("{events} events in total, {}", width_text(*width))
+        }
+        Basis::NotPooled { events, patients } => {
+            format!("{events} events in {patients} patients, not pooled")
+        }
+        Basis::OneStudy => "not assessable (one study)".to_string(),
+        Basis::Heterogeneity { i2 } => format!("I² = {i2:.0}%"),
+        Basis::Indirect {
+            terms,
+            mixed_timing,
+        } => {
+            let mut parts = Vec::new();
+            if !terms.is_empty() {
+                parts.push(format!("outcome definitions differ ({})", terms.join("; ")));
+            }
+            if !mixed_timing.is_empty() {
+                parts.push(format!(
+                    "concurrent and sequential patients pooled together ({})",
+                    mixed_timing.join(", ")
+                ));
+            }
+            parts.join("; ")
+        }
+    };
+    format!("{domain}{concern}: {basis}")
+}
+
+/// Every reason of a rating, in order.
+pub fn reasons_text(c: &Certainty) -> Vec<String> {
+    c.reasons.iter().map(reason_text).collect()
+}
+
+fn size_text(size: &GroupSize) -> String {
+    match size {
+        GroupSize::Timing {
+            count,
+            mode,
+            locator,
+        } => format!("{count} {mode} patients ({locator})"),
+        GroupSize::Arm { n, arm, locator } => format!("{n} patients in `{arm}` ({locator})"),
+        GroupSize::Stated { n } => format!("stated denominator {n}"),
+    }
+}
+
+/// How a count was derived, with its arithmetic.
+pub fn derivation_text(d: &Derivation) -> String {
+    match d {
+        Derivation::Recorded { text } => text.clone(),
+        Derivation::Denominator { size } => format!("denominator = {}", size_text(size)),
+        Derivation::FromPercent {
+            percent,
+            size,
+            exact,
+            events,
+        } => {
+            let mut how = format!(
+                "events = {percent}% x {} = {exact:.2}, rounded to {events} (N: {})",
+                size.n(),
+                size_text(size)
+            );
+            if d.uneven() {
+                how.push_str(
+                    "; the percent is not a whole number of patients out of N, see the audit",
+                );
+            }
+            how
+        }
+    }
+}
+
+/// Why a declared row or model of an analysis could not be used.
+pub fn problem_text(p: &RowProblem) -> String {
+    match p {
+        RowProblem::UnknownStudy { study } => format!("unknown study {study}"),
+        RowProblem::NoRecord {
+            study,
+            outcome_kind,
+            arm,
+            timing,
+            terms,
+            grade,
+            prefer,
+        } => format!(
+            "{study}: no {outcome_kind} record for {}{} with terms {terms:?}{}{}",
+            arm.as_deref()
+                .map_or("the whole study".to_string(), |a| format!("arm `{a}`")),
+            timing.map_or(String::new(), |t| format!(", timing {t}")),
+            grade
+                .as_deref()
+                .map_or(String::new(), |g| format!(", grade {g}")),
+            prefer
+                .as_deref()
+                .map_or(String::new(), |p| format!(" printed at `{p}`")),
+        ),
+        RowProblem::BadModel {
+            analysis,
+            what,
+            value,
+        } => format!("{analysis}: unknown {what} `{value}`"),
+    }
+}
+
+/// `30 Gy / 10 fx`, the schedule as reported.
+pub fn dose_reported(d: &DoseRow) -> String {
+    format!(
+        "{} Gy{}",
+        d.total_gy,
+        d.fractions.map_or(String::new(), |f| format!(" / {f} fx"))
+    )
+}
+
+/// An assumption made to normalise a schedule.
+pub fn assumption_text(a: DoseAssumption) -> &'static str {
+    match a {
+        DoseAssumption::FractionsFromDosePerFraction => {
+            "fractions = total dose / dose per fraction"
+        }
+        DoseAssumption::RadiosurgerySingleFraction => {
+            "radiosurgery taken as a single fraction (fractions not reported); the LQ model is least reliable at these doses"
+        }
+    }
+}
+
+/// `32.5` or `128.0-288.0`, one decimal, lower value first.
+pub fn range_text(v: [f64; 2]) -> String {
+    let (lo, hi) = (v[0].min(v[1]), v[0].max(v[1]));
+    if (hi - lo).abs() < 1e-9 {
+        format!("{lo:.1}")
+    } else {
+        format!("{lo:.1}-{hi:.1}")
+    }
+}
+
+/// A caveat as a sentence.
+pub fn caveat_text(c: &Caveat<'_>, drug_name: &str) -> String {
+    let labels = |v: &[&Study]| {
+        v.iter()
+            .map(|s| s.label.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match c {
+        Caveat::ConcurrentDefinitions(defs) => format!(
+            "\"Concurrent\" is defined differently, or not at all: {}.",
+            defs.iter()
+                .map(|(s, d)| format!(
+                    "{}: {}",
+                    s.label,
+                    d.as_deref().unwrap_or("not defined in the source")
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Caveat::SmallStudies(v) => format!(
+            "Small numbers: {} have fewer than 20 patients each.",
+            labels(v)
+        ),
+        Caveat::DerivedCounts => "Some counts in the analyses are derived from printed percentages or group sizes; each is marked and explained.".into(),
+        Caveat::SourceContradictions(ids) => format!(
+            "The source contradicts itself on {} point(s) for these studies (see the audit): {}.",
+            ids.len(),
+            ids.join(", ")
+        ),
+        Caveat::RadiosurgeryEqd2 => "EQD2 for single-fraction radiosurgery uses the linear-quadratic model outside its reliable range; read it as a rough comparison.".into(),
+        Caveat::OtherDrugs(v) => format!(
+            "Some matching studies also include other drugs, so their results are not specific to {drug_name}: {}.",
+            labels(v)
+        ),
+        Caveat::Unverified(v) => format!(
+            "Unverified in the sources, so not entered: {}.",
+            v.iter()
+                .map(|s| format!("{} ({})", s.label, s.unverified.join("; ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
+/// Where guidance and data disagree, as a sentence.
+pub fn disagreement_text(d: &Disagreement<'_>) -> String {
+    match d {
+        Disagreement::StatementsDiffer {
+            restrictive,
+            permissive,
+        } => {
+            let list = |v: &[&Statement]| {
+                v.iter()
+                    .map(|g| {
+                        format!(
+                            "{} ({}: {})",
+                            g.issuer,
+                            g.stance.label().to_lowercase(),
+                            g.id
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            format!(
+                "Statements point different ways: {} versus {}.",
+                list(restrictive),
+                list(permissive)
+            )
+        }
+        Disagreement::HoldInsideStudiedWindows {
+            statement,
+            hold_days,
+            studies,
+        } => format!(
+            "{} recommends a {hold_days}-day hold, but these studies counted radiotherapy further from a dose as concurrent, so a plan that respects the hold can still fall inside the exposure they studied: {}.",
+            statement.issuer,
+            studies
+                .iter()
+                .map(|(s, w)| format!("{} (-{}/+{} days)", s.label, w.before, w.after))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Disagreement::PooledAgainstPermissive {
+            analysis,
+            estimate,
+            lower,
+        } => format!(
+            "The pooled data ({analysis}: {:.0}%, lower limit {:.0}%) sit uneasily with statements that need no hold or call the combination feasible for this site.",
+            estimate * 100.0,
+            lower * 100.0
+        ),
+    }
+}
+
+/// `class-level: Trastuzumab deruxtecan (her2-adc), not T-DM1`.
+pub fn class_text(link: &ClassLink<'_>, drug_name: &str) -> String {
+    format!(
+        "class-level: {} ({}), not {drug_name}",
+        link.drug.name, link.class
+    )
+}
+
+/// Why a study that does not match the question is shown.
+pub fn nearness_text(n: &Nearness<'_>) -> String {
+    match n {
+        Nearness::OtherSite { sites } => format!(
+            "same drug, other site or technique ({})",
+            sites
+                .iter()
+                .map(|s| s.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Nearness::SameClass(link) => format!(
+            "same site, another drug of the same class: {} ({})",
+            link.drug.name, link.class
+        ),
+    }
+}
+
+/// `from 7 days before to 21 days after a dose`.
+pub fn window_text(w: &concur_evidence::Window) -> String {
+    format!(
+        "from {} days before to {} days after a dose",
+        w.before, w.after
+    )
+}
+
+/// An analysis as one edition has it: `proportion 39.1% [...]` or `not pooled (...)`.
+pub fn state_text(s: &AnalysisState) -> String {
+    match &s.pooled {
+        Some(f) => format!("{} {}", natural_name(f.spec.measure), estimate_text(f)),
+        None => format!(
+            "not pooled ({} events in {} patients)",
+            s.events, s.patients
+        ),
+    }
+}
+
+/// The plain-language paragraph of what changed in one setting, assembled from the numbers.
+pub fn setting_paragraph(c: &SettingChange, from: &str, to: &str) -> String {
+    let site = c.site;
+    let mut p = format!(
+        "{}: the {from} edition held {} with {} radiotherapy",
+        site.label(),
+        count(c.studies_before, "study", "studies"),
+        site.label().to_lowercase()
+    );
+    if c.added.is_empty() {
+        p.push_str(&format!("; the {to} edition adds none."));
+    } else {
+        p.push_str(&format!(
+            "; the {to} edition adds {}: {}.",
+            c.added.len(),
+            c.added
+                .iter()
+                .map(|s| format!("{} ({})", s.label, s.drugs.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    for change in &c.analyses {
+        match (&change.before, &change.after) {
+            (Some(x), Some(y)) if x.same_as(y) => p.push_str(&format!(
+                " {} is unchanged: {} from {}, certainty {}.",
+                change.title,
+                state_text(y),
+                count(y.rows, "row", "rows"),
+                y.certainty.as_str()
+            )),
+            (Some(x), Some(y)) => p.push_str(&format!(
+                " {} moves from {} ({}, certainty {}) to {} ({}, certainty {}).",
+                change.title,
+                state_text(x),
+                count(x.rows, "row", "rows"),
+                x.certainty.as_str(),
+                state_text(y),
+                count(y.rows, "row", "rows"),
+                y.certainty.as_str()
+            )),
+            (None, Some(y)) => p.push_str(&format!(
+                " New analysis — {}: {}, certainty {}.",
+                change.title,
+                state_text(y),
+                y.certainty.as_str()
+            )),
+            (Some(x), None) => p.push_str(&format!(
+                " {} is no longer analysed (was {}).",
+                change.title,
+                state_text(x)
+            )),
+            (None, None) => {}
+        }
+    }
+    let new_guidance: Vec<String> = c
+        .new_guidance
+        .iter()
+        .map(|g| {
+            let hold = match g.hold_days {
+                Some(0) => " (no hold)".to_string(),
+                Some(h) => format!(" (hold {h} days)"),
+                None => String::new(),
+            };
+            format!(
+                "{} {}{hold}: {}",
+                g.issuer,
+                g.stance.label().to_lowercase(),
+                g.text
+            )
+        })
+        .collect();
+    if !new_guidance.is_empty() {
+        p.push_str(&format!(" New statements: {}", new_guidance.join(" ")));
+    }
+    p
+}
+
+/// Where a PRISMA flow's counts come from, in words.
+pub fn prisma_note(flow: &PrismaFlow) -> String {
+    match &flow.source {
+        PrismaSource::Review { note } => note.clone(),
+        PrismaSource::Workspace {
+            identified,
+            deleted,
+        } => format!(
+            "Counts from the workspace: identified {}; duplicates removed by concur dedup; {deleted} deleted by PubMed update files. Screening decisions are not recorded yet.",
+            identified
+                .iter()
+                .map(|(source, k)| format!("{source} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -1,0 +1,69 @@
+//! The store's errors: what went wrong, in words a person can act on.
+
+use std::path::PathBuf;
+
+use crate::workspace::CONFIG_FILE;
+
+/// Errors of the workspace.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No workspace where one was looked for.
+    #[error("no concur workspace in {0} or its parents (no {CONFIG_FILE}); create one first")]
+    NotFound(PathBuf),
+    /// A review folder named for a new workspace that does not exist.
+    #[error("the review folder {0} does not exist")]
+    NoReview(PathBuf),
+    /// `init` on a folder that already is a workspace.
+    #[error("{0} is already a concur workspace")]
+    Exists(PathBuf),
+    /// The settings file could not be read.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database was written by a newer concur.
+    #[error("the workspace database is at schema version {found}, newer than this concur knows ({known}); update concur")]
+    NewerSchema {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: i64,
+    },
+    /// A request that the workspace's state does not allow.
+    #[error("{0}")]
+    Invalid(String),
+    /// Another command held the workspace's write lock for longer than the busy timeout.
+    #[error("the workspace is busy: another concur command (an import?) is writing to it; run this again when it has finished")]
+    Busy,
+    /// SQLite.
+    #[error("database: {0}")]
+    Sql(#[source] rusqlite::Error),
+    /// Files.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Reading the files to import stopped.
+    #[error("reading the files stopped: {0}")]
+    Read(#[from] concur_lit::LitError),
+    /// Record (de)serialisation.
+    #[error("record data: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A record that could not be written as JSON.
+    #[error("record data: {0}")]
+    JsonWrite(#[from] sonic_rs::Error),
+}
+
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy
+            }
+            _ => StoreError::Sql(e),
+        }
+    }
+}

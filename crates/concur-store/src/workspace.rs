@@ -1,0 +1,185 @@
+//! The workspace: a folder with `concur.toml` and a SQLite database; opening, creating and
+//! finding it, its settings and its audit log.
+
+use crate::error::{Result, StoreError};
+use crate::schema;
+use rusqlite::{params, Connection};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// How long a command waits for another connection's write lock before giving up.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The workspace's settings file.
+pub const CONFIG_FILE: &str = "concur.toml";
+/// The workspace's database file.
+pub const DATABASE_FILE: &str = "concur.db";
+
+/// What `concur.toml` holds.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+pub struct Config {
+    /// The review this workspace belongs to: a folder path (relative to the workspace) or empty
+    /// for the review built into concur.
+    #[serde(default)]
+    pub review: Option<String>,
+}
+
+impl Config {
+    /// Settings for a workspace in `workspace` that serves the review folder `review`, stored
+    /// relative to the workspace when it is inside it, so that the folder can move.
+    pub fn for_review(workspace: &Path, review: &Path) -> Result<Config> {
+        let absolute = std::fs::canonicalize(review)
+            .map_err(|_| StoreError::NoReview(review.to_path_buf()))?;
+        std::fs::create_dir_all(workspace)?;
+        let root = std::fs::canonicalize(workspace)?;
+        Ok(Config {
+            review: Some(
+                absolute
+                    .strip_prefix(&root)
+                    .map(Path::to_path_buf)
+                    .unwrap_or(absolute)
+                    .display()
+                    .to_string(),
+            ),
+        })
+    }
+}
+
+/// An open workspace.
+pub struct Workspace {
+    root: PathBuf,
+    pub(crate) conn: Connection,
+    /// The settings from `concur.toml`.
+    pub config: Config,
+    /// Whether import batches switched the database to the rollback journal, which it keeps
+    /// until [`Workspace::finish_imports`] (see `Workspace::bulk_journal`).
+    pub(crate) rollback_journal: bool,
+}
+
+impl Workspace {
+    /// Creates a workspace in `dir` (created if missing).
+    pub fn init(dir: &Path, config: Config) -> Result<Workspace> {
+        std::fs::create_dir_all(dir)?;
+        let config_path = dir.join(CONFIG_FILE);
+        if config_path.exists() {
+            return Err(StoreError::Exists(dir.to_path_buf()));
+        }
+        let text = format!(
+            "# concur workspace: the records live in {DATABASE_FILE} (SQLite)\n{}",
+            toml::to_string(&config).map_err(|e| StoreError::Config {
+                path: config_path.clone(),
+                message: e.to_string(),
+            })?
+        );
+        std::fs::write(&config_path, text)?;
+        let ws = Workspace::open(dir)?;
+        ws.log("init", &format!("schema {}", ws.schema_version()?))?;
+        Ok(ws)
+    }
+
+    /// Finds the workspace at `start` or in one of its parents.
+    pub fn find(start: &Path) -> Result<PathBuf> {
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            if d.join(CONFIG_FILE).is_file() {
+                return Ok(d.to_path_buf());
+            }
+            dir = d.parent();
+        }
+        Err(StoreError::NotFound(start.to_path_buf()))
+    }
+
+    /// Opens the workspace in `dir`, migrating its database to the current schema.
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let config_path = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&config_path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                StoreError::NotFound(dir.to_path_buf())
+            } else {
+                StoreError::Io(e)
+            }
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| StoreError::Config {
+            path: config_path,
+            message: e.to_string(),
+        })?;
+        let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
+        // The largest pages SQLite allows: records of about 4 KB of JSON pack into fewer, fuller
+        // pages, so imports write less (XML 0.76 -> 0.73 s, RIS 1.17 -> 1.09 s, and the
+        // database 11 % smaller than with 16 KB pages). Set before the first table exists;
+        // ignored for an existing database.
+        conn.pragma_update(None, "page_size", 65536)?;
+        // Back to WAL if a bulk import batch was killed (its hot journal is rolled back first).
+        // While another command writes bulk batches the switch is refused at once; that command
+        // switches back itself when its imports end.
+        switch_journal(&conn, "wal");
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A 4 MB page cache. A 64 MB one made imports slower, not faster (XML 0.87 -> 0.79 s,
+        // RIS 1.14 -> 1.09 s, medians of interleaved runs): its pages are faulted in one by one,
+        // and a batch's pages then go to the file at commit, when nothing else runs.
+        conn.pragma_update(None, "cache_size", -4096)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        schema::migrate(&mut conn)?;
+        Ok(Workspace {
+            root: dir.to_path_buf(),
+            conn,
+            config,
+            rollback_journal: false,
+        })
+    }
+
+    /// The workspace folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The schema version of the database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Appends to the audit log.
+    pub fn log(&self, command: &str, detail: &str) -> Result<()> {
+        log(&self.conn, command, detail)
+    }
+
+    /// The audit log, oldest first: (time, command, detail).
+    pub fn audit_log(&self) -> Result<Vec<(String, String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, command, detail FROM audit_log ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+/// Appends to the audit log on a connection (inside the caller's transaction, if one is open).
+pub(crate) fn log(conn: &Connection, command: &str, detail: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit_log (at, command, detail)
+         VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?1, ?2)",
+        params![command, detail],
+    )?;
+    Ok(())
+}
+
+/// Sets the journal mode if no other connection stands in the way, without waiting for one;
+/// whether the database is now in `mode`.
+pub(crate) fn switch_journal(conn: &Connection, mode: &str) -> bool {
+    let switched = conn.busy_timeout(std::time::Duration::ZERO).is_ok()
+        && conn
+            .pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
+            .is_ok_and(|now| now.eq_ignore_ascii_case(mode));
+    let _ = conn.busy_timeout(BUSY_TIMEOUT);
+    switched
+}
+
+impl Drop for Workspace {
+    /// Back to WAL if import batches left the rollback journal on.
+    fn drop(&mut self) {
+        self.finish_imports();
+    }
+}

@@ -1,0 +1,448 @@
+//! The answer to a clinician's question (drug, site, technique, timing, planned schedule) from
+//! the review's studies, analyses and guidance, as data with references into the review.
+
+use crate::analyses::AnalysisRun;
+use crate::evidence::Evidence;
+use crate::SynthesisError;
+use concur_evidence::{
+    AnalysisKind, Drug, Severity, Site, Stance, Statement, Study, Technique, TimingMode, Window,
+};
+use concur_stats::dose::Schedule;
+
+/// The question.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Drug name or synonym as typed.
+    pub drug: String,
+    /// Site to irradiate.
+    pub site: Site,
+    /// Planned technique.
+    pub technique: Option<Technique>,
+    /// `None` means any timing.
+    pub timing: Option<TimingMode>,
+    /// Planned total dose (Gy).
+    pub dose_gy: Option<f64>,
+    /// Planned number of fractions.
+    pub fractions: Option<f64>,
+    /// Planned gap in days between a drug dose and radiotherapy.
+    pub interval_days: Option<u32>,
+}
+
+/// A study of another drug that shares a class with the asked drug.
+#[derive(Debug, Clone)]
+pub struct ClassLink<'a> {
+    /// The study.
+    pub study: &'a Study,
+    /// Its drug that shares the class.
+    pub drug: &'a Drug,
+    /// The class shared.
+    pub class: String,
+}
+
+/// Why a study is shown although it does not match the question.
+#[derive(Debug, Clone)]
+pub enum Nearness<'a> {
+    /// The same drug at another site or with another technique.
+    OtherSite {
+        /// The sites the study irradiated.
+        sites: Vec<Site>,
+    },
+    /// Another drug of the same class at the same site.
+    SameClass(ClassLink<'a>),
+}
+
+/// A study's concurrency window set against the planned interval.
+#[derive(Debug, Clone)]
+pub struct WindowCheck<'a> {
+    /// The study.
+    pub study: &'a Study,
+    /// Whether the planned interval falls inside the window.
+    pub inside: bool,
+    /// The window (days before and after a dose).
+    pub window: Window,
+}
+
+/// Where statements disagree with each other or with the data.
+#[derive(Debug, Clone)]
+pub enum Disagreement<'a> {
+    /// Some statements advise caution, a hold or avoidance; others need no hold or call the
+    /// combination feasible.
+    StatementsDiffer {
+        /// Avoid, caution or hold.
+        restrictive: Vec<&'a Statement>,
+        /// No hold or feasible.
+        permissive: Vec<&'a Statement>,
+    },
+    /// A statement's hold is shorter than the windows within which studies counted radiotherapy
+    /// as concurrent.
+    HoldInsideStudiedWindows {
+        /// The statement.
+        statement: &'a Statement,
+        /// Its hold in days.
+        hold_days: u32,
+        /// Studies with a wider window.
+        studies: Vec<(&'a Study, Window)>,
+    },
+    /// A pooled toxicity proportion whose lower limit is above 10 % set against statements that
+    /// need no hold or call the combination feasible.
+    PooledAgainstPermissive {
+        /// The analysis id.
+        analysis: String,
+        /// The pooled proportion.
+        estimate: f64,
+        /// Its lower confidence limit.
+        lower: f64,
+    },
+}
+
+/// A caveat drawn from the data.
+#[derive(Debug, Clone)]
+pub enum Caveat<'a> {
+    /// "Concurrent" is defined differently or not at all: each study with its definition.
+    ConcurrentDefinitions(Vec<(&'a Study, Option<String>)>),
+    /// Studies with fewer than 20 patients.
+    SmallStudies(Vec<&'a Study>),
+    /// Some counts in the analyses are derived (each is marked and explained).
+    DerivedCounts,
+    /// The audit finds the source contradicting itself for these studies: finding ids.
+    SourceContradictions(Vec<String>),
+    /// EQD2 of single-fraction radiosurgery is outside the LQ model's reliable range.
+    RadiosurgeryEqd2,
+    /// Matching studies that include other drugs too.
+    OtherDrugs(Vec<&'a Study>),
+    /// Studies with facts the sources do not verify (not entered).
+    Unverified(Vec<&'a Study>),
+}
+
+/// The planned schedule's EQD2 for one endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedDose {
+    /// The endpoint, e.g. `late-cns`.
+    pub endpoint: String,
+    /// Its α/β (Gy).
+    pub alpha_beta_gy: f64,
+    /// EQD2 of the planned schedule (Gy).
+    pub eqd2_gy: f64,
+}
+
+/// The answer, as data.
+pub struct Answer<'a> {
+    /// The question as asked.
+    pub query: Query,
+    /// The drug it resolved to.
+    pub drug: &'a Drug,
+    /// Studies with the drug, site, technique and timing.
+    pub studies: Vec<&'a Study>,
+    /// Analyses of the drug at the site.
+    pub analyses: Vec<&'a AnalysisRun<'a>>,
+    /// Guidance statements that apply.
+    pub guidance: Vec<&'a Statement>,
+    /// Studies shown because nothing matched exactly, with how they relate.
+    pub nearest: Vec<(&'a Study, Nearness<'a>)>,
+    /// Studies of other drugs sharing a class with the asked drug, at the site: class-level evidence.
+    pub class_level: Vec<ClassLink<'a>>,
+    /// For a planned interval: studies whose concurrency window contains it, and those whose does not.
+    pub windows: Vec<WindowCheck<'a>>,
+    /// For a planned interval: statements with a hold, and whether the plan meets it.
+    pub holds: Vec<(&'a Statement, bool)>,
+    /// Where statements disagree with each other or with the studies' definitions.
+    pub disagreements: Vec<Disagreement<'a>>,
+    /// Caveats drawn from the data.
+    pub caveats: Vec<Caveat<'a>>,
+    /// The planned schedule's EQD2 per endpoint.
+    pub planned: Vec<PlannedDose>,
+}
+
+fn timing_matches(study: &Study, wanted: Option<TimingMode>) -> bool {
+    let Some(wanted) = wanted else { return true };
+    match study
+        .timing
+        .as_ref()
+        .map(|t| (t.mode, t.concurrent, t.sequential))
+    {
+        Some((mode, _, _)) if mode == wanted => true,
+        Some((TimingMode::Mixed, c, s)) => match wanted {
+            TimingMode::Concurrent => c.is_none_or(|c| c > 0),
+            TimingMode::Sequential => s.is_none_or(|s| s > 0),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn at_site(study: &Study, site: Site, technique: Option<Technique>) -> bool {
+    study
+        .sites()
+        .iter()
+        .any(|s| site.covers(*s) || s.covers(site))
+        && technique.is_none_or(|t| study.techniques().contains(&t))
+}
+
+/// Answers the question from analysed evidence.
+pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>, SynthesisError> {
+    let review = evidence.review;
+    let runs = &evidence.analyses;
+    let drug = review.find_drug(&query.drug).ok_or_else(|| {
+        let mut known: Vec<String> = review
+            .drugs
+            .iter()
+            .map(|d| format!("{} ({})", d.id, d.synonyms.join(", ")))
+            .collect();
+        known.sort();
+        SynthesisError::UnknownDrug {
+            name: query.drug.clone(),
+            known,
+        }
+    })?;
+    if query.dose_gy.is_some() != query.fractions.is_some() {
+        return Err(SynthesisError::IncompleteSchedule);
+    }
+    let has_drug = |s: &Study| s.drug_ids().contains(&drug.id.as_str());
+    let studies: Vec<&Study> = review
+        .studies
+        .iter()
+        .filter(|s| {
+            has_drug(s)
+                && at_site(s, query.site, query.technique)
+                && timing_matches(s, query.timing)
+        })
+        .collect();
+    let analyses: Vec<&AnalysisRun<'_>> = runs
+        .iter()
+        .filter(|r| {
+            let d = r.decl;
+            d.drugs.contains(&drug.id)
+                && (query.site.covers(d.site) || d.site.covers(query.site))
+                && query
+                    .technique
+                    .is_none_or(|t| d.techniques.is_empty() || d.techniques.contains(&t))
+        })
+        .collect();
+    let guidance: Vec<&Statement> = review
+        .guidance
+        .iter()
+        .filter(|g| {
+            g.drugs.contains(&drug.id)
+                && g.sites
+                    .iter()
+                    .any(|s| query.site.covers(*s) || s.covers(query.site))
+                && query
+                    .technique
+                    .is_none_or(|t| g.techniques.is_empty() || g.techniques.contains(&t))
+                && query
+                    .timing
+                    .is_none_or(|t| g.timing.is_none_or(|gt| gt == t))
+        })
+        .collect();
+    let shared_class = |s: &'a Study| -> Option<ClassLink<'a>> {
+        s.drug_ids()
+            .iter()
+            .filter_map(|id| review.find_drug(id))
+            .filter(|d| d.id != drug.id)
+            .find_map(|d| {
+                d.classes
+                    .iter()
+                    .find(|c| drug.classes.contains(c))
+                    .map(|c| ClassLink {
+                        study: s,
+                        drug: d,
+                        class: c.clone(),
+                    })
+            })
+    };
+    let class_level: Vec<ClassLink<'a>> = review
+        .studies
+        .iter()
+        .filter(|s| !has_drug(s) && at_site(s, query.site, query.technique))
+        .filter_map(shared_class)
+        .collect();
+    let mut windows = Vec::new();
+    let mut holds = Vec::new();
+    if let Some(days) = query.interval_days {
+        for s in studies
+            .iter()
+            .copied()
+            .chain(class_level.iter().map(|c| c.study))
+        {
+            if let Some(w) = s.timing.as_ref().and_then(|t| t.window_days) {
+                windows.push(WindowCheck {
+                    study: s,
+                    inside: days <= w.after || days <= w.before,
+                    window: w,
+                });
+            }
+        }
+        for g in &guidance {
+            if let Some(h) = g.hold_days {
+                holds.push((*g, days >= h));
+            }
+        }
+    }
+    let mut disagreements = Vec::new();
+    let restrictive: Vec<&Statement> = guidance
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.stance, Stance::Avoid | Stance::Caution | Stance::Hold))
+        .collect();
+    let permissive: Vec<&Statement> = guidance
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.stance, Stance::NoHold | Stance::Feasible))
+        .collect();
+    let has_permissive = !permissive.is_empty();
+    if !restrictive.is_empty() && has_permissive {
+        disagreements.push(Disagreement::StatementsDiffer {
+            restrictive,
+            permissive,
+        });
+    }
+    for g in guidance.iter().copied() {
+        let Some(hold_days) = g.hold_days.filter(|h| *h > 0) else {
+            continue;
+        };
+        let wider: Vec<(&Study, Window)> = studies
+            .iter()
+            .copied()
+            .chain(class_level.iter().map(|c| c.study))
+            .filter_map(|s| {
+                s.timing
+                    .as_ref()
+                    .and_then(|t| t.window_days)
+                    .filter(|w| w.after > hold_days || w.before > hold_days)
+                    .map(|w| (s, w))
+            })
+            .collect();
+        if !wider.is_empty() {
+            disagreements.push(Disagreement::HoldInsideStudiedWindows {
+                statement: g,
+                hold_days,
+                studies: wider,
+            });
+        }
+    }
+    for run in analyses
+        .iter()
+        .filter(|r| r.decl.kind == AnalysisKind::Proportion)
+    {
+        if let (Some(fit), true) = (run.primary(), has_permissive) {
+            if let Some(t) = fit.transformed.filter(|t| t.ci_lb > 0.1) {
+                disagreements.push(Disagreement::PooledAgainstPermissive {
+                    analysis: run.decl.id.clone(),
+                    estimate: t.estimate,
+                    lower: t.ci_lb,
+                });
+            }
+        }
+    }
+    let mut nearest = Vec::new();
+    if studies.is_empty() {
+        for s in review.studies.iter().filter(|s| {
+            has_drug(s) && !s.radiotherapy.is_empty() && !at_site(s, query.site, query.technique)
+        }) {
+            nearest.push((s, Nearness::OtherSite { sites: s.sites() }));
+        }
+        for link in &class_level {
+            nearest.push((link.study, Nearness::SameClass(link.clone())));
+        }
+    }
+    let mut caveats = Vec::new();
+    let definitions: Vec<(&Study, Option<String>)> = studies
+        .iter()
+        .filter_map(|s| {
+            s.timing
+                .as_ref()
+                .filter(|t| matches!(t.mode, TimingMode::Concurrent | TimingMode::Mixed))
+                .map(|t| (*s, t.definition.clone()))
+        })
+        .collect();
+    if !definitions.is_empty() {
+        caveats.push(Caveat::ConcurrentDefinitions(definitions));
+    }
+    let small: Vec<&Study> = studies
+        .iter()
+        .copied()
+        .filter(|s| s.n.as_ref().is_some_and(|n| n.value < 20))
+        .collect();
+    if !small.is_empty() {
+        caveats.push(Caveat::SmallStudies(small));
+    }
+    if analyses.iter().any(|a| {
+        a.rows.iter().any(|r| {
+            r.group.derivation.is_some()
+                || r.control.as_ref().is_some_and(|c| c.derivation.is_some())
+        })
+    }) {
+        caveats.push(Caveat::DerivedCounts);
+    }
+    let flagged: Vec<String> = evidence
+        .audit
+        .findings
+        .iter()
+        .filter(|f| studies.iter().any(|s| s.id == f.study) && f.severity == Severity::Error)
+        .map(|f| f.id.clone())
+        .collect();
+    if !flagged.is_empty() {
+        caveats.push(Caveat::SourceContradictions(flagged));
+    }
+    if query.technique == Some(Technique::Srs)
+        || studies
+            .iter()
+            .any(|s| s.techniques().contains(&Technique::Srs))
+    {
+        caveats.push(Caveat::RadiosurgeryEqd2);
+    }
+    let mut planned = Vec::new();
+    if let (Some(total), Some(fractions)) = (query.dose_gy, query.fractions) {
+        let schedule = Schedule::new(total, fractions).map_err(SynthesisError::PlannedSchedule)?;
+        for se in review
+            .meta
+            .radiobiology
+            .site_endpoints
+            .iter()
+            .filter(|s| s.site == query.site)
+        {
+            for e in &se.endpoints {
+                if let Some(ab) = review.alpha_beta(e) {
+                    let eqd2_gy = schedule
+                        .eqd2(ab.gy)
+                        .map_err(SynthesisError::PlannedSchedule)?;
+                    planned.push(PlannedDose {
+                        endpoint: e.clone(),
+                        alpha_beta_gy: ab.gy,
+                        eqd2_gy,
+                    });
+                }
+            }
+        }
+    }
+    let mixed: Vec<&Study> = studies
+        .iter()
+        .copied()
+        .filter(|s| s.drug_ids().iter().any(|d| *d != drug.id))
+        .collect();
+    if !mixed.is_empty() {
+        caveats.push(Caveat::OtherDrugs(mixed));
+    }
+    let unverified: Vec<&Study> = studies
+        .iter()
+        .copied()
+        .filter(|s| !s.unverified.is_empty())
+        .collect();
+    if !unverified.is_empty() {
+        caveats.push(Caveat::Unverified(unverified));
+    }
+    Ok(Answer {
+        query,
+        drug,
+        studies,
+        analyses,
+        guidance,
+        nearest,
+        class_level,
+        windows,
+        holds,
+        disagreements,
+        caveats,
+        planned,
+    })
+}

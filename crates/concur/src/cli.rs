@@ -1,0 +1,413 @@
+//! The command line as clap types: every command, argument and value parser, and nothing else.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use concur_evidence::{Design, Setting, Site, Technique, TimingMode};
+use concur_store::{Format, OutFormat, Status};
+use concur_synthesis::{Measure, Pooling, Test};
+use std::path::PathBuf;
+
+/// concur: evidence on giving cancer drugs together with radiotherapy.
+///
+/// Works out of the box on the embedded review (T-DM1 with radiotherapy in HER2-positive breast
+/// cancer). It summarises published evidence; it does not replace clinical judgement.
+#[derive(Parser)]
+#[command(name = "concur", version, about, long_about)]
+pub struct Cli {
+    /// Review folder to load instead of the embedded default review.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub review: Option<PathBuf>,
+    /// Edition of the review to use (default: the latest, `current`); e.g. 2021-01 for the review
+    /// as published.
+    #[arg(long, global = true, value_name = "EDITION")]
+    pub edition: Option<String>,
+    /// Workspace folder for init, import, dedup and records (default: the current folder or the
+    /// nearest parent with a concur.toml).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Print JSON instead of text (every reporting command; shapes in docs/cli.md).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How `assess` prints its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnswerFormat {
+    /// Text for a terminal.
+    Text,
+    /// Markdown.
+    Markdown,
+    /// JSON (the same as `--json`).
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List the studies of the review, with filters; `studies show ID` prints one in full.
+    Studies(StudiesArgs),
+    /// Check the evidence base and the source for inconsistencies; fails on unacknowledged errors.
+    Audit,
+    /// Meta-analysis of a CSV of studies, with metafor's methods and numbers.
+    ///
+    /// CSV columns: study,events,total (PR, PLO, PAS, PFT); study,events_t,total_t,events_c,total_c
+    /// (RR, OR, RD; first group = treatment); study,yi,vi or study,yi,sei (GEN); study,hr,ci_lb,ci_ub (HR).
+    Meta(MetaArgs),
+    /// The four confidence intervals of one proportion (Clopper-Pearson, Wilson, Jeffreys, Agresti-Coull).
+    Proportion {
+        /// Number of events.
+        events: u64,
+        /// Number of patients.
+        total: u64,
+        /// Confidence level in percent.
+        #[arg(long, default_value_t = 95.0)]
+        level: f64,
+    },
+    /// Regenerate the whole review: index.html, report.md, tables/*.csv, analyses.json, figures/*.svg.
+    Report {
+        /// Output folder (created if missing; files of the same names are replaced).
+        #[arg(long, default_value = "concur-report", value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Answer a clinician's question: the evidence on a drug given with radiotherapy to a site.
+    Assess(AssessArgs),
+    /// What changed between two editions: studies, pooled estimates, certainty, guidance.
+    Diff {
+        /// The earlier edition.
+        #[arg(long, default_value = "2021-01")]
+        from: String,
+        /// The later edition.
+        #[arg(long, default_value = "current")]
+        to: String,
+    },
+    /// Create a review workspace (concur.toml and a SQLite database) for imported records.
+    Init(InitArgs),
+    /// Import PubMed XML (.xml, .xml.gz), MEDLINE, RIS, Web of Science, Ovid, CSV or JSON Lines
+    /// files into the workspace: one batch (one transaction) per file; the same file twice is a no-op.
+    Import(ImportArgs),
+    /// Find duplicate records (identifiers, then title + year + first author); undo any run.
+    Dedup(DedupArgs),
+    /// List, show and export the workspace's records; batches and PRISMA counts.
+    Records(RecordsArgs),
+    /// Validate the review folder and print a one-line summary.
+    Check,
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct StudiesArgs {
+    #[command(subcommand)]
+    pub show: Option<StudiesCommand>,
+    /// Irradiated site; `breast` also covers chest wall and regional nodes.
+    #[arg(long, value_parser = vocab::<Site>)]
+    pub site: Option<Site>,
+    /// Radiotherapy technique.
+    #[arg(long, value_parser = vocab::<Technique>)]
+    pub technique: Option<Technique>,
+    /// Timing of drug and radiotherapy; `concurrent` also lists mixed studies with concurrent patients.
+    #[arg(long, value_parser = vocab::<TimingMode>)]
+    pub timing: Option<TimingMode>,
+    /// Study design.
+    #[arg(long, value_parser = vocab::<Design>)]
+    pub design: Option<Design>,
+    /// Drug name, synonym (e.g. Kadcyla) or class (e.g. her2-adc).
+    #[arg(long)]
+    pub drug: Option<String>,
+    /// Disease setting.
+    #[arg(long, value_parser = vocab::<Setting>)]
+    pub setting: Option<Setting>,
+}
+
+#[derive(Subcommand)]
+pub enum StudiesCommand {
+    /// Print one study with every field, its locators, and BED/EQD2 of its schedules.
+    Show {
+        /// Study id, as listed by `concur studies`.
+        id: String,
+    },
+}
+
+#[derive(Args)]
+pub struct AssessArgs {
+    /// Drug name or synonym (T-DM1, TDM1, trastuzumab emtansine, ado-trastuzumab emtansine, Kadcyla, ...).
+    #[arg(long)]
+    pub drug: String,
+    /// Site to irradiate; `breast` also covers chest wall and regional nodes.
+    #[arg(long, value_parser = vocab::<Site>)]
+    pub site: Site,
+    /// Planned technique.
+    #[arg(long, value_parser = vocab::<Technique>)]
+    pub technique: Option<Technique>,
+    /// Planned timing of drug and radiotherapy: concurrent, sequential or any.
+    #[arg(long, default_value = "any", value_parser = parse_timing)]
+    pub timing: TimingChoice,
+    /// Planned total dose in Gy (with --fractions), to compare its EQD2 with the evidence.
+    #[arg(long, value_name = "GY")]
+    pub dose_gy: Option<f64>,
+    /// Planned number of fractions (with --dose-gy).
+    #[arg(long)]
+    pub fractions: Option<f64>,
+    /// Planned gap in days between a drug dose and radiotherapy: shows which studies' concurrency
+    /// windows the plan falls inside, and whether it meets recommended holds.
+    #[arg(long, value_name = "DAYS")]
+    pub interval_days: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AnswerFormat,
+}
+
+/// `--timing` of `assess`: a timing mode, or any.
+#[derive(Debug, Clone, Copy)]
+pub struct TimingChoice(pub Option<TimingMode>);
+
+fn parse_timing(text: &str) -> Result<TimingChoice, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "any" => Ok(TimingChoice(None)),
+        "concurrent" => Ok(TimingChoice(Some(TimingMode::Concurrent))),
+        "sequential" => Ok(TimingChoice(Some(TimingMode::Sequential))),
+        _ => Err(format!(
+            "unknown timing `{text}`; known: concurrent, sequential, any"
+        )),
+    }
+}
+
+#[derive(Args)]
+pub struct MetaArgs {
+    /// CSV file of studies (see the command's help for the columns).
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// Effect measure: PR, PLO, PAS, PFT, RR, OR, RD, GEN, HR.
+    #[arg(long, value_parser = parse_measure)]
+    pub measure: Measure,
+    /// Method: EE (alias FE), DL, REML, ML, PM, SJ, HE, HS, MH, PETO, GLMM.
+    #[arg(long, default_value = "REML", value_parser = parse_pooling)]
+    pub method: Pooling,
+    /// Test for the pooled estimate: z, or knha (Hartung-Knapp).
+    #[arg(long, default_value = "z", value_parser = parse_test)]
+    pub test: Test,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0)]
+    pub level: f64,
+    /// Also refit without each study in turn.
+    #[arg(long)]
+    pub leave_one_out: bool,
+    /// Column holding subgroup labels: fit each subgroup and test their differences.
+    #[arg(long, value_name = "COLUMN")]
+    pub subgroup: Option<String>,
+}
+
+fn parse_measure(text: &str) -> Result<Measure, String> {
+    Measure::parse(text).ok_or_else(|| {
+        format!("unknown measure `{text}`; known: PR, PLO, PAS, PFT, RR, OR, RD, GEN, HR")
+    })
+}
+
+fn parse_pooling(text: &str) -> Result<Pooling, String> {
+    Pooling::parse(text).ok_or_else(|| {
+        format!(
+            "unknown method `{text}`; known: EE, FE, DL, REML, ML, PM, SJ, HE, HS, MH, PETO, GLMM"
+        )
+    })
+}
+
+fn parse_test(text: &str) -> Result<Test, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "z" => Ok(Test::Z),
+        "knha" => Ok(Test::Knha),
+        _ => Err(format!("unknown test `{text}`; known: z, knha")),
+    }
+}
+
+/// Parses one of the review vocabularies, listing the known values on error.
+fn vocab<T: Vocabulary>(text: &str) -> Result<T, String> {
+    T::parse_id(text).ok_or_else(|| format!("unknown value `{text}`; known: {}", T::known_ids()))
+}
+
+/// The vocabularies the CLI accepts as filters.
+trait Vocabulary: Sized + Clone + Send + Sync + 'static {
+    fn parse_id(text: &str) -> Option<Self>;
+    fn known_ids() -> String;
+}
+
+macro_rules! vocabulary {
+    ($($t:ty),*) => {$(
+        impl Vocabulary for $t {
+            fn parse_id(text: &str) -> Option<Self> { <$t>::parse(text) }
+            fn known_ids() -> String { <$t>::known() }
+        }
+    )*};
+}
+vocabulary!(Site, Technique, TimingMode, Design, Setting);
+
+/// Arguments of `concur init`.
+#[derive(Args)]
+pub struct InitArgs {
+    /// Folder of the new workspace (created if missing).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Arguments of `concur import`.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Files to import: PubMed XML (.xml, .xml.gz), MEDLINE (.nbib), RIS, Web of Science, Ovid,
+    /// CSV/TSV or JSON Lines. The format is read from the content.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Source database the files come from (pubmed, embase, scopus, ...); default: the format.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Force a format: pubmed-xml, medline, ris, wos, ovid, csv, tsv, jsonl.
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// Fail a file (and import nothing of it) when any record of it cannot be read.
+    #[arg(long)]
+    pub strict: bool,
+    /// No progress display.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Arguments of `concur dedup`.
+#[derive(Args)]
+pub struct DedupArgs {
+    /// Show the clusters without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Undo the latest dedup run (or the run given, which must be the latest still in effect).
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "0")]
+    pub undo: Option<i64>,
+    /// A person's decision: this record is not a duplicate of its cluster, or of the records it
+    /// was flagged with (kept apart from now on).
+    #[arg(long, value_name = "RECORD", conflicts_with_all = ["dry_run", "undo"])]
+    pub not_duplicate: Option<i64>,
+    /// A person's decision: these two records are one publication, whatever the matcher says
+    /// (joined by this run and every later one).
+    #[arg(long, num_args = 2, value_names = ["RECORD", "OTHER"],
+          conflicts_with_all = ["dry_run", "undo", "not_duplicate"])]
+    pub same: Option<Vec<i64>>,
+    /// A person's decision: these two records (and the clusters they are in) are different
+    /// publications; the pairs between them are no longer to check (kept apart from now on).
+    #[arg(long, num_args = 2, value_names = ["RECORD", "OTHER"],
+          conflicts_with_all = ["dry_run", "undo", "not_duplicate", "same"])]
+    pub different: Option<Vec<i64>>,
+    /// Title similarity (0.5-1) at or above which titles match.
+    #[arg(long, default_value_t = 0.95, value_parser = parse_similarity)]
+    pub similarity: f64,
+}
+
+fn parse_similarity(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.5..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{text}` is not a similarity between 0.5 and 1")),
+    }
+}
+
+/// Arguments of `concur records`.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RecordsArgs {
+    #[command(subcommand)]
+    pub command: Option<RecordsCommand>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Subcommand)]
+pub enum RecordsCommand {
+    /// The records, filtered (the same as `concur records` without a subcommand).
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// One record in full.
+    Show {
+        /// Record number.
+        id: i64,
+    },
+    /// Write records as RIS, CSV or JSON Lines (default: the records left after deduplication).
+    Export {
+        /// Output format: ris, csv or jsonl.
+        #[arg(long, value_parser = parse_out_format)]
+        format: OutFormat,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Export every record, duplicates and deleted ones included.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Import batches: what PRISMA's "records identified" reads.
+    Batches,
+    /// Pairs the latest dedup run left to check by hand (errata, preprints, conflicting ids).
+    Flagged,
+    /// Counts for the PRISMA flow: identified per source, duplicates, deleted, remaining.
+    Counts,
+}
+
+#[derive(Args, Default, Clone)]
+pub struct FilterArgs {
+    /// Only records of this import batch.
+    #[arg(long)]
+    pub batch: Option<i64>,
+    /// Only these years: 2019 or 2015-2020.
+    #[arg(long, value_parser = parse_years)]
+    pub year: Option<(u16, u16)>,
+    /// Only this language, as the source writes it (eng, English, ...).
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Only records of this duplicate status: unique, primary, duplicate, deleted.
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<Status>,
+    /// At most this many records.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+impl FilterArgs {
+    /// The store's filter.
+    pub fn filter(&self) -> concur_store::Filter {
+        concur_store::Filter {
+            id: None,
+            batch: self.batch,
+            years: self.year,
+            language: self.language.clone(),
+            status: self.status,
+            limit: self.limit,
+        }
+    }
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    Format::parse(text).ok_or_else(|| {
+        format!(
+            "unknown format '{text}': use pubmed-xml, medline, ris, wos, ovid, csv, tsv or jsonl"
+        )
+    })
+}
+
+fn parse_out_format(text: &str) -> Result<OutFormat, String> {
+    OutFormat::parse(text)
+        .ok_or_else(|| format!("unknown output format '{text}': use ris, csv or jsonl"))
+}
+
+fn parse_status(text: &str) -> Result<Status, String> {
+    Status::parse(text).ok_or_else(|| {
+        format!("unknown status '{text}': use unique, primary, duplicate or deleted")
+    })
+}
+
+fn parse_years(text: &str) -> Result<(u16, u16), String> {
+    let bad = || format!("'{text}' is not a year or a range like 2015-2020");
+    let (a, b) = text.split_once('-').unwrap_or((text, text));
+    let (a, b) = (
+        a.trim().parse::<u16>().map_err(|_| bad())?,
+        b.trim().parse::<u16>().map_err(|_| bad())?,
+    );
+    if a > b {
+        return Err(bad());
+    }
+    Ok((a, b))
+}
