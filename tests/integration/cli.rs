@@ -293,3 +293,28 @@ fn every_subcommand_has_help() {
             .stdout(predicate::str::contains("Usage"));
     }
 }
+
+#[test]
+fn a_closed_standard_output_ends_the_command_quietly() {
+    for args in [
+        &["studies", "--json"][..],
+        &["audit"],
+        &["assess", "--drug", "t-dm1", "--site", "brain"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("concur"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the command writes anything: its first write meets a broken pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

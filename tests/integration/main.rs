@@ -4,6 +4,7 @@ mod browser;
 mod cli;
 mod common;
 mod import;
+mod library;
 mod living;
 mod meta;
 mod report;

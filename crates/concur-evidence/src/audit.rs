@@ -18,7 +18,9 @@ pub struct Finding {
     pub id: String,
     /// The rule that found it.
     pub rule: &'static str,
+    /// How serious: an error of the source or a warning.
     pub severity: Severity,
+    /// The study the finding is about.
     pub study: String,
     /// The places in the source involved (both, where two places disagree).
     pub locators: Vec<String>,
@@ -33,6 +35,7 @@ pub struct Finding {
 /// All findings, and acknowledgements that no longer match a finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
+    /// Every finding, in rule order.
     pub findings: Vec<Finding>,
     /// Acknowledged ids that no rule reports any more (stale entries in `audit.toml`).
     pub stale_acknowledgements: Vec<String>,

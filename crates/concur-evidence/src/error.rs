@@ -47,8 +47,10 @@ pub enum EvidenceError {
     /// A file or folder could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file or folder.
         path: String,
         #[source]
+        /// Why it could not be read.
         source: std::io::Error,
     },
     /// The folder is not a review (no `review.toml`).

@@ -12,7 +12,6 @@
 //! # Ok::<(), concur_evidence::EvidenceError>(())
 //! ```
 #![warn(missing_docs)]
-#![allow(missing_docs)] // fields of the data model are documented in docs/data-model.md
 
 mod audit;
 mod error;

@@ -12,7 +12,9 @@ use std::path::Path;
 /// A file of a review folder: its path inside the folder (with `/`) and its text.
 #[derive(Debug, Clone)]
 pub struct ReviewFile {
+    /// Path inside the review folder, with `/` separators (e.g. `studies/stumpf-2019.toml`).
     pub path: String,
+    /// The file's TOML text.
     pub text: String,
 }
 

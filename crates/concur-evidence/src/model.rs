@@ -149,6 +149,7 @@ pub struct ReviewMeta {
 /// What the review records of its selection process (PRISMA 2020). Unknown counts stay empty.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Prisma {
     #[serde(default)]
     pub records_identified: Option<u32>,
@@ -181,6 +182,7 @@ pub enum AnalysisKind {
 /// A model to fit: measure, method and test, as `concur meta` names them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct ModelSpec {
     pub measure: String,
     pub method: String,
@@ -194,6 +196,7 @@ pub struct ModelSpec {
 /// One group of patients an analysis draws on: a study arm, optionally restricted by timing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct GroupRef {
     pub arm: Option<String>,
     #[serde(default)]
@@ -203,6 +206,7 @@ pub struct GroupRef {
 /// One row of an analysis: a study and the group(s) it contributes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct AnalysisRow {
     pub study: String,
     /// Label in tables and plots (default: the study label).
@@ -231,6 +235,7 @@ pub struct AnalysisRow {
 /// A study deliberately left out of an analysis, with the reason.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Exclusion {
     pub study: String,
     pub reason: String,
@@ -239,6 +244,7 @@ pub struct Exclusion {
 /// An analysis declared as data.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct AnalysisDecl {
     pub id: String,
     pub title: String,
@@ -293,6 +299,7 @@ pub struct SourceDocument {
 /// PICO question.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Question {
     pub population: String,
     pub intervention: String,
@@ -328,6 +335,7 @@ pub struct SearchStrategy {
 /// Inclusion and exclusion criteria.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Eligibility {
     pub include: Vec<String>,
     #[serde(default)]
@@ -338,6 +346,7 @@ pub struct Eligibility {
 /// A dated state of the review.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Edition {
     pub id: String,
     pub label: String,
@@ -348,6 +357,7 @@ pub struct Edition {
 /// α/β ratios used for dose normalisation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Radiobiology {
     pub alpha_beta: Vec<AlphaBeta>,
     /// Which endpoints apply to each irradiated site.
@@ -369,6 +379,7 @@ pub struct AlphaBeta {
 /// The endpoints whose α/β apply to a site.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct SiteEndpoints {
     pub site: Site,
     pub endpoints: Vec<String>,
@@ -377,6 +388,7 @@ pub struct SiteEndpoints {
 /// One entry of the source's reference list.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Reference {
     /// The number in the source's list.
     pub number: u32,
@@ -416,6 +428,7 @@ pub fn surname(author: &str) -> &str {
 /// `drugs.toml`: a drug with its synonyms and classes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Drug {
     pub id: String,
     pub name: String,
@@ -428,6 +441,7 @@ pub struct Drug {
 /// A citation given in the study file itself (when the source's list lacks it, or to add ids).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Citation {
     #[serde(default)]
     pub authors: Vec<String>,
@@ -455,6 +469,7 @@ pub struct Citation {
 /// One source publication and what it reports.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Study {
     /// File stem, e.g. `stumpf-2019`.
     pub id: String,
@@ -570,6 +585,7 @@ impl Study {
 /// A count with the place it is printed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Count {
     pub value: u32,
     pub locator: String,
@@ -592,6 +608,7 @@ impl Count {
 /// A treatment group (or a reported subgroup of one).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Arm {
     pub id: String,
     pub label: String,
@@ -619,6 +636,7 @@ pub struct Arm {
 /// A dose, fraction number or dose per fraction: one value or a range as printed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub enum Amount {
     Value(f64),
     Range { min: f64, max: f64 },
@@ -663,6 +681,7 @@ pub fn trim_float(v: f64) -> String {
 /// A radiotherapy schedule as reported.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Radiotherapy {
     /// Restricts the schedule to one arm.
     #[serde(default)]
@@ -692,6 +711,7 @@ pub struct Radiotherapy {
 /// When systemic therapy was given relative to radiotherapy.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Timing {
     pub mode: TimingMode,
     /// Patients treated concurrently (for `mixed`).
@@ -715,6 +735,7 @@ pub struct Timing {
 /// A concurrency window: radiotherapy from `before` days before to `after` days after a dose.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Window {
     pub before: u32,
     pub after: u32,
@@ -723,6 +744,7 @@ pub struct Window {
 /// One result as printed in one place of the source.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Outcome {
     pub kind: OutcomeKind,
     /// Toxicity term or efficacy endpoint (e.g. "radiation pneumonitis", "OS", "3-year IDFS").
@@ -858,6 +880,7 @@ impl Outcome {
 /// A laboratory experiment (preclinical studies, or the laboratory part of a clinical paper).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Experiment {
     pub system: System,
     /// Cells or animals used.
@@ -875,6 +898,7 @@ pub struct Experiment {
 /// The source cites reference `reference` for this study at `locator`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Mention {
     pub reference: u32,
     pub locator: String,
@@ -884,6 +908,7 @@ pub struct Mention {
 /// across places by the audit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Claim {
     /// What is claimed, e.g. `design` or `patients with SRS`.
     pub quantity: String,
@@ -898,6 +923,7 @@ pub struct Claim {
 /// A conclusion or recommendation, linked to the studies behind it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(missing_docs)] // each field is described in docs/data-model.md
 pub struct Statement {
     pub id: String,
     /// Review conclusion, systematic review, consensus statement or guideline.

@@ -14,11 +14,15 @@ use std::sync::LazyLock;
 /// The normalised keys of one record that matching uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Keys {
+    /// PubMed id.
     pub pmid: Option<String>,
+    /// DOI, lower-cased and without its resolver prefix.
     pub doi: Option<String>,
+    /// PubMed Central id.
     pub pmc: Option<String>,
     /// Title reduced to lowercase ASCII words (see [`title_key`]).
     pub title: String,
+    /// Publication year.
     pub year: Option<u16>,
     /// First author's family name, lowercase ASCII letters.
     pub first_author: Option<String>,
@@ -29,8 +33,11 @@ pub struct Keys {
 /// Versions that are flagged rather than merged with their article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
+    /// A correction of another publication.
     Erratum,
+    /// A preprint of a later publication.
     Preprint,
+    /// A retraction notice.
     Retraction,
 }
 
@@ -42,6 +49,7 @@ impl Version {
             .find(|v| v.name() == name)
     }
 
+    /// The name used in reasons and flags.
     pub fn name(self) -> &'static str {
         match self {
             Version::Erratum => "erratum",
@@ -287,8 +295,11 @@ fn version_of(r: &Record, doi: Option<&str>) -> Option<Version> {
 /// Why two records were joined or flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
+    /// The PubMed id.
     Pmid,
+    /// The DOI.
     Doi,
+    /// The PubMed Central id.
     Pmc,
     /// Nearly the same title, with agreeing year and first author.
     Title,
@@ -297,6 +308,7 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The name used in reasons and flags.
     pub fn name(self) -> &'static str {
         match self {
             Reason::Pmid => "same PMID",
@@ -338,8 +350,11 @@ pub struct Cluster {
 /// A pair that looks like one publication but is left for a person to decide.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flag {
+    /// One record (index into the records given).
     pub a: usize,
+    /// The other record.
     pub b: usize,
+    /// Why they look alike and why they were not joined.
     pub why: String,
 }
 
@@ -646,8 +661,11 @@ fn is_number_word(word: &str) -> bool {
 /// Precision and recall of found clusters against labelled duplicate pairs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Accuracy {
+    /// Pairs that are duplicates by the labels.
     pub true_pairs: usize,
+    /// Pairs the matcher joined.
     pub found_pairs: usize,
+    /// Pairs joined that are duplicates by the labels.
     pub correct_pairs: usize,
 }
 
@@ -686,6 +704,7 @@ impl Accuracy {
         }
     }
 
+    /// Share of joined pairs that are true duplicates (1 when none was joined).
     pub fn precision(&self) -> f64 {
         if self.found_pairs == 0 {
             1.0
@@ -694,6 +713,7 @@ impl Accuracy {
         }
     }
 
+    /// Share of true duplicate pairs that were joined (1 when there are none).
     pub fn recall(&self) -> f64 {
         if self.true_pairs == 0 {
             1.0

@@ -17,7 +17,6 @@
 //! assert_eq!(titles, [Some("Trastuzumab emtansine and SRS".to_string())]);
 //! ```
 #![warn(missing_docs)]
-#![allow(missing_docs)] // record fields are named for what they hold; see record.rs
 
 mod chunk;
 mod csv_in;
@@ -39,7 +38,9 @@ use std::path::Path;
 /// A record that could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Where the record starts in the file.
     pub position: Position,
+    /// What is wrong.
     pub reason: String,
 }
 
@@ -53,8 +54,10 @@ impl std::fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum LitError {
     #[error("cannot read: {0}")]
+    /// The file could not be read.
     Io(#[from] std::io::Error),
     #[error("{0}")]
+    /// The content is damaged or not of the format.
     Format(String),
     /// The content is none of the formats read.
     #[error("unknown format: expected PubMed XML, MEDLINE (PMID- ), RIS (TY  - ), Web of Science, Ovid, CSV or JSON Lines; name the format if the file is one of these")]
@@ -74,12 +77,19 @@ pub enum Event<T> {
 /// Input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// PubMed XML (`PubmedArticleSet`), plain or gzip.
     PubmedXml,
+    /// MEDLINE / nbib tagged text (`PMID- `).
     Medline,
+    /// RIS (`TY  - `).
     Ris,
+    /// Web of Science plain text (`PT `).
     WebOfScience,
+    /// Ovid MEDLINE export (`<1. >`).
     Ovid,
+    /// Comma-separated values with a header row.
     Csv,
+    /// Tab-separated values with a header row.
     Tsv,
     /// JSON Lines as concur writes it: one record object per line.
     Jsonl,

@@ -33,6 +33,7 @@ pub struct Author {
     /// A group author ("KATHERINE Investigators").
     pub collective: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Affiliations as printed.
     pub affiliations: Vec<String>,
 }
 
@@ -50,7 +51,9 @@ impl Author {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Mesh {
+    /// The MeSH descriptor (heading).
     pub descriptor: String,
+    /// Whether it is a major topic of the article.
     pub major: bool,
     /// Qualifier names with their major-topic flags.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -62,7 +65,9 @@ pub struct Mesh {
 #[serde(default)]
 pub struct Section {
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The section's label (`BACKGROUND`, `METHODS`, ...), if any.
     pub label: Option<String>,
+    /// The section's text.
     pub text: String,
 }
 
@@ -71,44 +76,61 @@ pub struct Section {
 #[serde(default)]
 pub struct Record {
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// PubMed id.
     pub pmid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// DOI as the source gives it.
     pub doi: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// PubMed Central id (`PMC...`).
     pub pmc: Option<String>,
     /// Other identifiers as (type, value), e.g. ("pii", "S0…"), ("accession", "…").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_ids: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Article title.
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The abstract, section by section (one unlabelled section for a plain abstract).
     pub abstract_sections: Vec<Section>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Authors in order.
     pub authors: Vec<Author>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Journal title.
     pub journal: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Journal title abbreviation.
     pub journal_abbrev: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Publication year.
     pub year: Option<u16>,
     /// The publication date as printed (e.g. `2019 Jun 15`, `1998 Dec-1999 Jan`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Volume.
     pub volume: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Issue.
     pub issue: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Pages as printed (`123-30`, `e456`).
     pub pages: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Languages as the source writes them (`eng`, `English`).
     pub languages: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Publication types (`Journal Article`, `Review`, ...).
     pub publication_types: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// MeSH headings.
     pub mesh: Vec<Mesh>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Author keywords.
     pub keywords: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Grant ids.
     pub grants: Vec<String>,
     /// RIS reference type (`JOUR`, `BOOK`, …) or PubMed record kind (`PubmedBookArticle`).
     #[serde(skip_serializing_if = "Option::is_none")]

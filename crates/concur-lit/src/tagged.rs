@@ -14,9 +14,13 @@ use std::io::Read;
 /// Which tagged format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tagged {
+    /// MEDLINE / nbib.
     Medline,
+    /// RIS.
     Ris,
+    /// Web of Science plain text.
     WebOfScience,
+    /// Ovid MEDLINE.
     Ovid,
 }
 

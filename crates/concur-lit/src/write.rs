@@ -8,8 +8,11 @@ use std::io::{self, Write};
 /// Output formats of [`write_records`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutFormat {
+    /// RIS.
     Ris,
+    /// CSV with a header row.
     Csv,
+    /// One JSON record a line.
     Jsonl,
 }
 
@@ -54,6 +57,7 @@ const CSV_COLUMNS: [&str; 17] = [
 ];
 
 impl<W: Write> Writer<W> {
+    /// A writer of `format` to `out`; writes the header the format needs.
     pub fn new(out: W, format: OutFormat) -> io::Result<Self> {
         if format == OutFormat::Csv {
             let mut csv = csv::Writer::from_writer(out);
@@ -71,6 +75,7 @@ impl<W: Write> Writer<W> {
         })
     }
 
+    /// Writes one record.
     pub fn write(&mut self, r: &Record) -> io::Result<()> {
         if let Some(csv) = self.csv.as_mut() {
             return csv.write_record(csv_row(r)).map_err(io::Error::other);

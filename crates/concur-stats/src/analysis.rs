@@ -15,7 +15,12 @@ pub enum Data {
     /// Two-group tables (RR, OR, RD).
     Tables(Vec<TwoByTwo>),
     /// Estimates with sampling variances (GEN).
-    Generic { yi: Vec<f64>, vi: Vec<f64> },
+    Generic {
+        /// Effect sizes on the analysis scale.
+        yi: Vec<f64>,
+        /// Their sampling variances.
+        vi: Vec<f64>,
+    },
     /// Hazard ratios with 95% limits (HR).
     HazardRatios(Vec<(f64, f64, f64)>),
 }
@@ -104,8 +109,11 @@ impl Pooling {
 /// What to fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spec {
+    /// Effect measure.
     pub measure: Measure,
+    /// Pooling method.
     pub pooling: Pooling,
+    /// Test for the pooled estimate.
     pub test: Test,
     /// Confidence level in percent.
     pub level: f64,
@@ -116,6 +124,7 @@ pub struct Spec {
 pub struct StudyValue {
     /// Effect size on the analysis scale (NaN where the method drops the study from Q).
     pub yi: f64,
+    /// Sampling variance.
     pub vi: f64,
     /// Weight in percent.
     pub weight: f64,
@@ -124,36 +133,60 @@ pub struct StudyValue {
 /// Estimates on the natural scale (proportion or ratio).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Natural {
+    /// Estimate (back-transformed to the natural scale in `Transformed`).
     pub estimate: f64,
+    /// Lower confidence limit.
     pub ci_lb: f64,
+    /// Upper confidence limit.
     pub ci_ub: f64,
+    /// Lower prediction limit (random-effects models).
     pub pi_lb: Option<f64>,
+    /// Upper prediction limit (random-effects models).
     pub pi_ub: Option<f64>,
 }
 
 /// The result of any model. `None` where metafor does not define the value for the method.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
+    /// Studies pooled.
     pub k: usize,
+    /// Measure, method, test and level fitted.
     pub spec: Spec,
+    /// Estimate (back-transformed to the natural scale in `Transformed`).
     pub estimate: f64,
+    /// Standard error of the estimate.
     pub se: f64,
+    /// Lower confidence limit.
     pub ci_lb: f64,
+    /// Upper confidence limit.
     pub ci_ub: f64,
+    /// Test statistic (z or t).
     pub stat: f64,
+    /// p-value of the test that the effect is null.
     pub p: f64,
+    /// Degrees of freedom of the t test (Hartung-Knapp).
     pub df: Option<f64>,
+    /// Between-study variance (random-effects models).
     pub tau2: Option<f64>,
+    /// Q-profile confidence interval of tau².
     pub tau2_ci: Option<[f64; 2]>,
+    /// I² in percent.
     pub i2: Option<f64>,
+    /// H².
     pub h2: Option<f64>,
+    /// Cochran's Q.
     pub q: f64,
+    /// Degrees of freedom of Q.
     pub q_df: usize,
+    /// p-value of the test of heterogeneity.
     pub q_p: Option<f64>,
+    /// Lower prediction limit (random-effects models).
     pub pi_lb: Option<f64>,
+    /// Upper prediction limit (random-effects models).
     pub pi_ub: Option<f64>,
     /// Back-transformed estimates; `None` for measures on their natural scale already (GEN).
     pub transformed: Option<Natural>,
+    /// Each study's effect size and variance, in input order.
     pub studies: Vec<StudyValue>,
 }
 
@@ -248,14 +281,14 @@ pub fn analyse(data: &Data, spec: &Spec) -> Result<Analysis> {
             };
             if spec.test != Test::Z {
                 return Err(StatsError::Input(format!(
-                    "{} uses the z test; drop --test knha",
+                    "{} uses the z test; choose the z test",
                     spec.pooling.name()
                 )));
             }
             let fit = if spec.pooling == Pooling::Peto {
                 if spec.measure != Measure::Or {
                     return Err(StatsError::Input(
-                        "Peto's method pools odds ratios: use --measure OR".into(),
+                        "Peto's method pools odds ratios: use the odds-ratio (OR) measure".into(),
                     ));
                 }
                 mh::peto(tables, spec.level)?
@@ -304,7 +337,7 @@ pub fn analyse(data: &Data, spec: &Spec) -> Result<Analysis> {
             };
             if spec.measure != Measure::Plo {
                 return Err(StatsError::Input(
-                    "GLMM models the logit of proportions: use --measure PLO".into(),
+                    "GLMM models the logit of proportions: use the logit (PLO) measure".into(),
                 ));
             }
             glmm::analyse(props, spec)?
@@ -352,7 +385,9 @@ pub struct Subgroups {
     /// Q between subgroups: an equal-effects Q of the subgroup estimates with their standard
     /// errors (subgroups with their own tau2), on (groups - 1) df.
     pub q_between: f64,
+    /// Degrees of freedom of the test for subgroup differences.
     pub q_between_df: usize,
+    /// p-value of the test for subgroup differences.
     pub q_between_p: f64,
 }
 

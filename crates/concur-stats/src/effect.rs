@@ -98,16 +98,22 @@ impl Measure {
 /// A study's events out of a total.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Proportion {
+    /// Patients with the event.
     pub events: f64,
+    /// Patients.
     pub total: f64,
 }
 
 /// A two-group table: events and totals of the treatment and control groups.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TwoByTwo {
+    /// Events in the treatment group.
     pub events_t: f64,
+    /// Patients in the treatment group.
     pub total_t: f64,
+    /// Events in the control group.
     pub events_c: f64,
+    /// Patients in the control group.
     pub total_c: f64,
 }
 

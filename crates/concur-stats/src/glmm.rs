@@ -261,14 +261,14 @@ fn se_mu(data: &[Proportion], quad: &Quadrature, mu: f64, tau: f64) -> f64 {
 pub fn analyse(data: &[Proportion], spec: &Spec) -> Result<Analysis> {
     if spec.test != crate::rma::Test::Z {
         return Err(StatsError::Input(
-            "the GLMM uses the z test; drop --test knha".into(),
+            "the GLMM uses the z test; choose the z test".into(),
         ));
     }
     let (yi, vi) = proportions(Measure::Plo, data)?;
     let k = data.len();
     if k < 2 {
         return Err(StatsError::Input(
-            "the GLMM needs at least 2 studies to estimate between-study variance; use --method EE"
+            "the GLMM needs at least 2 studies to estimate between-study variance; use the equal-effects (EE) method"
                 .into(),
         ));
     }
@@ -276,7 +276,7 @@ pub fn analyse(data: &[Proportion], spec: &Spec) -> Result<Analysis> {
         return Err(StatsError::NoConvergence {
             method: "GLMM".into(),
             k,
-            hint: "every study has 0 events (or only events), so the logit has no finite maximum; report the counts and an exact interval (concur proportion), or use --measure PFT".into(),
+            hint: "every study has 0 events (or only events), so the logit has no finite maximum; report the counts and an exact interval (concur proportion), or use the Freeman-Tukey (PFT) measure".into(),
         });
     }
     let (nodes, weights) = gauss_hermite(7);
@@ -288,14 +288,14 @@ pub fn analyse(data: &[Proportion], spec: &Spec) -> Result<Analysis> {
         return Err(StatsError::NoConvergence {
             method: "GLMM".into(),
             k,
-            hint: "the pooled logit ran to the edge of the search range; try --method REML with --measure PFT".into(),
+            hint: "the pooled logit ran to the edge of the search range; try the REML method with the Freeman-Tukey (PFT) measure".into(),
         });
     }
     if !(mu.is_finite() && se.is_finite() && se > 0.0) {
         return Err(StatsError::NoConvergence {
             method: "GLMM".into(),
             k,
-            hint: "the likelihood has no interior maximum (e.g. every study has 0 events); try --method REML with --measure PLO, or PFT".into(),
+            hint: "the likelihood has no interior maximum (e.g. every study has 0 events); try the REML method with the logit (PLO) or Freeman-Tukey (PFT) measure".into(),
         });
     }
     let tau2 = tau * tau;

@@ -15,12 +15,19 @@ use crate::{Result, StatsError};
 /// The four intervals of one proportion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProportionIntervals {
+    /// Events.
     pub events: u64,
+    /// Patients.
     pub total: u64,
+    /// events / total.
     pub estimate: f64,
+    /// Clopper-Pearson (exact) interval.
     pub clopper_pearson: [f64; 2],
+    /// Wilson score interval.
     pub wilson: [f64; 2],
+    /// Jeffreys interval.
     pub jeffreys: [f64; 2],
+    /// Agresti-Coull interval.
     pub agresti_coull: [f64; 2],
 }
 

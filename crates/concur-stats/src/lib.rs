@@ -27,7 +27,6 @@
 //! assert!(risk.ci_lb < risk.estimate && risk.estimate < risk.ci_ub);
 //! ```
 #![warn(missing_docs)]
-#![allow(missing_docs)] // struct fields mirror metafor's names and are documented at module level
 
 pub mod analysis;
 mod dist;

@@ -20,20 +20,33 @@ use crate::{Result, StatsError};
 /// A fixed-effect pooled result of MH or Peto.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PooledTables {
+    /// Tables pooled.
     pub k: usize,
+    /// Pooled log ratio (or risk difference).
     pub estimate: f64,
+    /// Its standard error.
     pub se: f64,
+    /// Lower confidence limit.
     pub ci_lb: f64,
+    /// Upper confidence limit.
     pub ci_ub: f64,
+    /// z statistic.
     pub stat: f64,
+    /// p-value.
     pub p: f64,
+    /// Cochran's Q.
     pub q: f64,
+    /// Degrees of freedom of Q.
     pub q_df: usize,
+    /// p-value of the test of heterogeneity.
     pub q_p: f64,
+    /// I² in percent.
     pub i2: f64,
+    /// H².
     pub h2: f64,
     /// Per-table escalc values used for Q (NaN for dropped tables).
     pub yi: Vec<f64>,
+    /// Each table's sampling variance on the analysis scale.
     pub vi: Vec<f64>,
     /// Weights in percent, as metafor's `weights()` (MH: b c / N for OR, c n1 / N for RR,
     /// n1 n2 / N for RD; Peto: V).
@@ -169,7 +182,7 @@ pub fn mantel_haenszel(measure: Measure, tables: &[TwoByTwo], level: f64) -> Res
 
 fn no_events(what: &str) -> StatsError {
     StatsError::Input(format!(
-        "the Mantel-Haenszel {what} is undefined: one group has no events in any table; try --method PETO or --measure RD"
+        "the Mantel-Haenszel {what} is undefined: one group has no events in any table; try Peto's method (PETO) or the risk-difference (RD) measure"
     ))
 }
 

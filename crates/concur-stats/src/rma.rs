@@ -27,12 +27,19 @@ use crate::{Result, StatsError};
 pub enum Method {
     /// Equal (fixed) effects: tau2 = 0. metafor's `EE`, alias `FE`.
     Ee,
+    /// DerSimonian-Laird.
     Dl,
+    /// Hedges.
     He,
+    /// Hunter-Schmidt.
     Hs,
+    /// Sidik-Jonkman.
     Sj,
+    /// Maximum likelihood.
     Ml,
+    /// Restricted maximum likelihood.
     Reml,
+    /// Paule-Mandel.
     Pm,
 }
 
@@ -95,7 +102,9 @@ impl Test {
 /// Options of a fit.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
+    /// Estimator of tau² (or equal effects).
     pub method: Method,
+    /// Test for the pooled estimate.
     pub test: Test,
     /// Confidence level in percent, e.g. 95.
     pub level: f64,
@@ -114,24 +123,39 @@ impl Default for Options {
 /// A fitted model. Values metafor does not define for the case are `None`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fit {
+    /// Studies.
     pub k: usize,
+    /// Pooled estimate on the analysis scale.
     pub estimate: f64,
+    /// Its standard error.
     pub se: f64,
+    /// Lower confidence limit.
     pub ci_lb: f64,
+    /// Upper confidence limit.
     pub ci_ub: f64,
     /// z or t statistic.
     pub stat: f64,
+    /// p-value.
     pub p: f64,
     /// Degrees of freedom of the t test (knha), else `None`.
     pub df: Option<f64>,
+    /// Between-study variance (0 for equal effects).
     pub tau2: f64,
+    /// Q-profile confidence interval of tau².
     pub tau2_ci: Option<[f64; 2]>,
+    /// I² in percent.
     pub i2: Option<f64>,
+    /// H².
     pub h2: Option<f64>,
+    /// Cochran's Q.
     pub q: f64,
+    /// Degrees of freedom of Q.
     pub q_df: usize,
+    /// p-value of the test of heterogeneity.
     pub q_p: Option<f64>,
+    /// Lower prediction limit.
     pub pi_lb: f64,
+    /// Upper prediction limit.
     pub pi_ub: f64,
     /// Weights in percent, as metafor's `weights()`.
     pub weights: Vec<f64>,
@@ -220,7 +244,7 @@ pub(crate) fn finish(yi: &[f64], vi: &[f64], tau2: f64, opts: &Options) -> Resul
         Test::Knha => {
             if k < 2 {
                 return Err(StatsError::Input(
-                    "the Hartung-Knapp test needs at least 2 studies; use --test z".into(),
+                    "the Hartung-Knapp test needs at least 2 studies; use the z test".into(),
                 ));
             }
             let df = (k - 1) as f64;
@@ -427,7 +451,7 @@ fn fisher_scoring(yi: &[f64], vi: &[f64], method: Method) -> Result<f64> {
     Err(StatsError::NoConvergence {
         method: method.name().to_string(),
         k: yi.len(),
-        hint: "try --method PM or DL, which do not iterate on the likelihood".into(),
+        hint: "try the Paule-Mandel (PM) or DerSimonian-Laird (DL) method, which do not iterate on the likelihood".into(),
     })
 }
 

@@ -271,7 +271,7 @@ impl Workspace {
         )?;
         log(
             &tx,
-            "dedup --undo",
+            "dedup undo",
             &format!("run {run}: {changed} records restored"),
         )?;
         tx.commit()?;
@@ -354,7 +354,7 @@ impl Workspace {
         }
         log(
             &tx,
-            "dedup --not-duplicate",
+            "dedup not-duplicate",
             &format!("record {record} kept apart from {others:?}"),
         )?;
         tx.commit()?;
@@ -381,7 +381,7 @@ impl Workspace {
         }
         log(
             &tx,
-            "dedup --different",
+            "dedup different",
             &format!("records {one:?} kept apart from records {two:?}"),
         )?;
         tx.commit()?;
@@ -417,7 +417,7 @@ impl Workspace {
         decide(&tx, record, other, Decision::Together)?;
         log(
             &tx,
-            "dedup --same",
+            "dedup same",
             &format!("records {record} and {other} are one publication"),
         )?;
         tx.commit()?;

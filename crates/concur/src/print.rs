@@ -19,11 +19,13 @@ pub fn line(s: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Writes a value as pretty JSON and a newline.
+/// Writes a value as pretty JSON and a newline. The text is made first, so that a failed write
+/// is the plain I/O error that `main` recognises for a closed pipe.
 pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let mut text = serde_json::to_vec_pretty(value)?;
+    text.push(b'\n');
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    out.write_all(b"\n")?;
+    out.write_all(&text)?;
     out.flush()?;
     Ok(())
 }
