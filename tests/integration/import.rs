@@ -90,7 +90,7 @@ fn every_fixture_imports_with_its_reader_counts_and_reimport_is_a_no_op() {
     for (file, o) in files.iter().zip(out) {
         // The reader's own count (tested against the README figures in concur-lit).
         let mut expected = 0;
-        concur_lit::read_file(file, None, &mut |i| {
+        concur_lit::read_file(file, &concur_lit::ReadOptions::default(), &mut |i| {
             if matches!(i, concur_lit::Item::Record(_)) {
                 expected += 1;
             }

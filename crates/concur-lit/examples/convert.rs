@@ -7,11 +7,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let format = concur_lit::OutFormat::parse(&format).ok_or("unknown output format")?;
     let mut records = Vec::new();
-    concur_lit::read_file(std::path::Path::new(&input), None, &mut |i| match i {
-        concur_lit::Item::Record(r) => records.push(*r),
-        concur_lit::Item::Rejected(p) | concur_lit::Item::Repaired(p) => eprintln!("{input}: {p}"),
-        concur_lit::Item::Delete(_) => {}
-    })?;
+    concur_lit::read_file(
+        std::path::Path::new(&input),
+        &concur_lit::ReadOptions::default(),
+        &mut |i| match i {
+            concur_lit::Item::Record(r) => records.push(*r),
+            concur_lit::Item::Rejected(p) | concur_lit::Item::Repaired(p) => {
+                eprintln!("{input}: {p}")
+            }
+            concur_lit::Item::Delete(_) => {}
+        },
+    )?;
     let _ = concur_lit::write_records(std::io::stdout().lock(), format, &records)?;
     Ok(())
 }

@@ -192,9 +192,8 @@ pub(crate) type Sink<'s, T> = &'s mut dyn FnMut(T) -> ControlFlow<()>;
 pub(crate) type EventSink<'s, T> = &'s mut dyn FnMut(usize, Event<T>) -> ControlFlow<()>;
 
 /// Blocks the workers may run ahead of the sink, per thread: the slack between the workers that
-/// only parse and the caller's thread, which stores and parses. Memory stays flat. (With the
-/// sink taken in turns by the workers, four RIS files on two cores took 0.730 s with 2 a thread,
-/// 0.716 s with 4 and 0.707 s with 8; 6 interleaved runs each, docs/benchmarks.md.)
+/// only parse and the caller's thread, which runs the sink and parses. Memory stays flat, bounded
+/// by this window whatever the input's size.
 const WINDOW_PER_THREAD: usize = 8;
 
 /// Reads the whole input, turns every item into a `T` with `map` on the same thread as soon as it
@@ -242,14 +241,10 @@ pub(crate) fn run_inputs<'a, T: Send>(
         return Ok(run_alone(inputs, open, map, sink));
     }
     // Every worker reads (and inflates) its next block itself, in turn, then parses it: no
-    // thread waits on a reading thread that the scheduler has put aside. (A separate reading
-    // thread left the cores idle about a tenth of the time; docs/benchmarks.md.) The caller's
-    // thread hands the parsed blocks to the sink, in order, and parses blocks itself whenever
-    // none is ready: no thread of its own for the sink, so no third thread takes turns on two
-    // cores, and the sink's state (an import's SQLite pages and statements) stays in one core's
-    // cache. (When whichever worker had parsed the next block handed it out, the sink took
-    // 10-20 % longer on two cores than on one; storing on one thread measured the same for RIS
-    // and MEDLINE and 2-5 % faster for PubMed XML; docs/benchmarks.md.)
+    // thread waits on a reading thread that the scheduler has put aside. The caller's thread
+    // hands the parsed blocks to the sink, in order, and parses blocks itself whenever none is
+    // ready: no thread of its own for the sink, so no third thread takes turns on two cores, and
+    // the sink's state stays in one core's cache.
     let shared = Shared {
         source: Mutex::new(Source {
             open,
@@ -417,10 +412,8 @@ impl<'a, T> Shared<'_, '_, 'a, T> {
         let mut ahead = None;
         // Once past the first half of its block, the worker takes its next block as soon as the
         // input is free, and parses the rest of this one after: while another worker holds the
-        // input (inflating), this one still has work. (Past a quarter or three quarters measured
-        // the same; never early was slower; docs/benchmarks.md.) Each item is turned into a `T`
-        // the moment it is parsed, while its record is still in the cache: turning a whole
-        // parsed block later cost about 5 % more CPU with two threads.
+        // input (inflating), this one still has work. Each item is turned into a `T` the moment
+        // it is parsed, while its record is still in the cache.
         let early = block.byte + block.bytes.len() as u64 / 2;
         let mut out = Vec::with_capacity(256);
         let mut count = 0u64;
@@ -986,7 +979,7 @@ mod tests {
 
     #[test]
     fn the_sink_runs_on_the_callers_thread() {
-        // An import's SQLite connection then stays on one core; the sink need not be `Send`
+        // The sink's state then stays on one core; the sink need not be `Send`
         // (the `Rc` here would not compile otherwise).
         let caller = std::thread::current().id();
         for threads in [1, 2, 3] {

@@ -8,7 +8,8 @@
 //! ```
 //! let ris = "TY  - JOUR\nTI  - Trastuzumab emtansine and SRS\nPY  - 2019\nER  - \n";
 //! let mut titles = Vec::new();
-//! concur_lit::read(ris.as_bytes(), concur_lit::Format::Ris, &mut |item| {
+//! let options = concur_lit::ReadOptions::default();
+//! concur_lit::read(ris.as_bytes(), &options, &mut |item| {
 //!     if let concur_lit::Item::Record(r) = item {
 //!         titles.push(r.title.clone());
 //!     }
@@ -64,7 +65,7 @@ pub enum LitError {
     UnknownFormat,
 }
 
-/// What the sink of [`read_files_mapped`] gets, with the file's number: each item of the file, in
+/// What the sink of [`read_files`] gets, with the file's number: each item of the file, in
 /// order, then the file's end.
 pub enum Event<T> {
     /// One item of the file, as `map` made it.
@@ -185,36 +186,52 @@ pub fn default_threads() -> usize {
     chunk::parse_threads()
 }
 
-/// Reads one stream of a known format, parsing on [`default_threads`] threads.
+/// How the readers read: every entry point ([`read`], [`read_file`], [`read_files`]) takes one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// The format; `None` detects it from the content (after inflating gzip).
+    pub format: Option<Format>,
+    /// Parsing threads; `None` is [`default_threads`]. With 1, everything runs on the caller's
+    /// thread.
+    pub threads: Option<usize>,
+}
+
+impl ReadOptions {
+    fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(default_threads).max(1)
+    }
+}
+
+/// Reads one stream. PubMed XML and the tagged formats are cut into blocks at record boundaries
+/// and parsed on several threads; items reach `sink` in file order either way, on the caller's
+/// thread, which also parses whenever no parsed block is ready for the sink. Returns the number
+/// of records read.
 pub fn read<R: BufRead + Send>(
-    input: R,
-    format: Format,
+    mut input: R,
+    options: &ReadOptions,
     sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
-    read_with_threads(input, format, default_threads(), sink)
+    let format = match options.format {
+        Some(f) => f,
+        None => detect_head(&mut input)?,
+    };
+    read_mapped(
+        input,
+        format,
+        options.threads(),
+        &|item| item,
+        &mut |item| {
+            sink(item);
+            ControlFlow::Continue(())
+        },
+    )
 }
 
-/// Reads one stream of a known format. PubMed XML and the tagged formats are cut into blocks at
-/// record boundaries and parsed on `threads` threads (1: all on the caller's thread); items reach
-/// `sink` in file order either way, on the caller's thread, which also parses whenever no parsed
-/// block is ready for the sink.
-pub fn read_with_threads<R: BufRead + Send>(
-    input: R,
-    format: Format,
-    threads: usize,
-    sink: &mut dyn FnMut(Item),
-) -> Result<u64, LitError> {
-    read_mapped(input, format, threads, &|item| item, &mut |item| {
-        sink(item);
-        ControlFlow::Continue(())
-    })
-}
-
-/// [`read_with_threads`], with `map` applied to every item on the parsing threads before `sink`
-/// gets it (in file order): work per record that should run in parallel goes there. When `sink`
-/// says [`ControlFlow::Break`] (its reader has gone, say), no more is read in the block-parsed
+/// Reads a stream with `map` applied to every item on the parsing threads before `sink` gets it
+/// (in file order): work per record that should run in parallel goes there. When `sink` says
+/// [`ControlFlow::Break`] (its reader has gone, say), no more is read in the block-parsed
 /// formats, and nothing more is handed to it in any.
-pub fn read_mapped<R: BufRead + Send, T: Send>(
+fn read_mapped<R: BufRead + Send, T: Send>(
     input: R,
     format: Format,
     threads: usize,
@@ -242,14 +259,25 @@ pub fn read_mapped<R: BufRead + Send, T: Send>(
     }
 }
 
-/// Opens a file, inflating gzip (by its magic bytes, whatever the extension) and detecting the
-/// format unless one is given. Returns the format and the number of records read.
+/// Reads a file, inflating gzip (by its magic bytes, whatever the extension) and detecting the
+/// format unless the options name one. Returns the format and the number of records read.
 pub fn read_file(
     path: &Path,
-    format: Option<Format>,
+    options: &ReadOptions,
     sink: &mut dyn FnMut(Item),
 ) -> Result<(Format, u64), LitError> {
-    read_file_with_threads(path, format, default_threads(), sink)
+    let mut each = |item| {
+        sink(item);
+        ControlFlow::Continue(())
+    };
+    read_file_tapped(
+        path,
+        options.format,
+        options.threads(),
+        &|item| item,
+        &mut each,
+        None,
+    )
 }
 
 /// Opens a file for reading: gzip (by its magic bytes, whatever the extension) is inflated.
@@ -346,22 +374,23 @@ fn open_input<'t>(
 }
 
 /// Reads several files of known formats one after another, with `map` applied to every item on
-/// the parsing threads (see [`read_mapped`]), and hands `sink` each file's items and then its
-/// end, with the file's number, in order. Consecutive files read in blocks are read as one
-/// stream: the next file's first blocks are parsed while the last records of the one before
-/// are still being handed out (and stored, by an import), so the cores do not wait at the
-/// boundary. A file that cannot be read ends with its error, and the next one is read. `tap`
+/// the parsing threads (work per record that should run in parallel goes there), and hands
+/// `sink` each file's items and then its end, with the file's number, in order, on the caller's
+/// thread. Consecutive files read in blocks are read as one stream: the next file's first blocks
+/// are parsed while the last records of the one before are still being handed out, so the cores
+/// do not wait at the boundary. The options' format is not used (each file has its own). A file that cannot be read ends with its error, and the next one is read. `tap`
 /// sees every byte of each file as it is read from disk (before inflating), in order, with the
 /// file's number: a file read to its end has passed whole through it. Returns the number of
 /// records handed out; fails only when a thread stopped unexpectedly. When `sink` says
 /// [`ControlFlow::Break`], nothing more is read or handed out.
-pub fn read_files_mapped<T: Send>(
+pub fn read_files<T: Send>(
     files: &[(&Path, Format)],
-    threads: usize,
+    options: &ReadOptions,
     map: &(dyn Fn(Item) -> T + Sync),
     tap: Tap<'_>,
     sink: &mut dyn FnMut(usize, Event<T>) -> ControlFlow<()>,
 ) -> Result<u64, LitError> {
+    let threads = options.threads();
     let mut records = 0;
     let mut first = 0;
     while first < files.len() {
@@ -427,32 +456,8 @@ pub fn detect_file(path: &Path) -> Result<Format, LitError> {
     })
 }
 
-/// [`read_file`] with an explicit number of parsing threads.
-pub fn read_file_with_threads(
-    path: &Path,
-    format: Option<Format>,
-    threads: usize,
-    sink: &mut dyn FnMut(Item),
-) -> Result<(Format, u64), LitError> {
-    read_file_mapped(path, format, threads, &|item| item, &mut |item| {
-        sink(item);
-        ControlFlow::Continue(())
-    })
-}
-
-/// [`read_file_with_threads`], with `map` applied to every item on the parsing threads (see
-/// [`read_mapped`]).
-pub fn read_file_mapped<T: Send>(
-    path: &Path,
-    format: Option<Format>,
-    threads: usize,
-    map: &(dyn Fn(Item) -> T + Sync),
-    sink: &mut dyn FnMut(T) -> ControlFlow<()>,
-) -> Result<(Format, u64), LitError> {
-    read_file_tapped(path, format, threads, map, sink, None)
-}
-
-/// [`read_file_mapped`], with every byte read from the file handed to `tap`.
+/// Reads a file with `map` applied on the parsing threads, every byte read from the file handed
+/// to `tap`.
 fn read_file_tapped<T: Send>(
     path: &Path,
     format: Option<Format>,

@@ -1,13 +1,11 @@
 //! A tag scanner for machine-written XML such as PubMed's, over text already checked as UTF-8.
 //!
-//! Written by hand, not taken from quick-xml, because of a measurement: the PubMed reader only
-//! needs the names of elements, a few attribute values and the text of a few elements, and
-//! quick-xml 0.42 spent most of the parse tokenising text the reader throws away and validating
-//! UTF-8 again on every event (11% of the time alone), after the block had been validated once
-//! with SIMD. This scanner finds tags with `memchr`, hands out text as borrowed slices without
-//! looking inside them, and leaves entity decoding to the few texts that are kept
-//! ([`decode_into`]). On one thread, reading a 30,000-record baseline file took 1.07 s of CPU
-//! with quick-xml and 0.75 s with this scanner (docs/benchmarks.md).
+//! Written by hand, not taken from quick-xml: the PubMed reader only needs the names of
+//! elements, a few attribute values and the text of a few elements, and a general tokeniser
+//! spends most of the parse on text the reader throws away and on validating UTF-8 again on
+//! every event, after the block has been validated once with SIMD. This scanner finds tags with
+//! `memchr`, hands out text as borrowed slices without looking inside them, and leaves entity
+//! decoding to the few texts that are kept ([`decode_into`]).
 //!
 //! It checks what a reader of records needs to stay correct: every `<` starts a tag, comment,
 //! processing instruction, CDATA section or declaration that ends before the input does, names

@@ -31,11 +31,18 @@ fn collect(
 ) -> (Result<u64, String>, Vec<String>, Vec<String>) {
     let mut titles = Vec::new();
     let mut problems = Vec::new();
-    let result = read_file(path, format, &mut |i| match i {
-        Item::Record(r) => titles.push(r.title.clone().unwrap_or_default()),
-        Item::Rejected(p) | Item::Repaired(p) => problems.push(p.to_string()),
-        Item::Delete(_) => {}
-    })
+    let result = read_file(
+        path,
+        &concur_lit::ReadOptions {
+            format,
+            threads: None,
+        },
+        &mut |i| match i {
+            Item::Record(r) => titles.push(r.title.clone().unwrap_or_default()),
+            Item::Rejected(p) | Item::Repaired(p) => problems.push(p.to_string()),
+            Item::Delete(_) => {}
+        },
+    )
     .map(|(_, n)| n)
     .map_err(|e| e.to_string());
     (result, titles, problems)
@@ -55,10 +62,14 @@ fn nested_reference_lists_are_skipped_and_their_ids_kept_out() {
 </PubmedArticleSet>"#;
     let (_d, path) = write(doc.as_bytes(), "nested.xml");
     let mut records = Vec::new();
-    read_file(&path, None, &mut |i| match i {
-        Item::Record(r) => records.push(*r),
-        other => panic!("unexpected {other:?}"),
-    })
+    read_file(
+        &path,
+        &concur_lit::ReadOptions::default(),
+        &mut |i| match i {
+            Item::Record(r) => records.push(*r),
+            other => panic!("unexpected {other:?}"),
+        },
+    )
     .unwrap();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].doi.as_deref(), Some("10.1/mine"));
@@ -70,7 +81,7 @@ fn nested_reference_lists_are_skipped_and_their_ids_kept_out() {
 fn inline_markup_entities_and_reference_ids() {
     let (_d, path) = write(TWO_ARTICLES.as_bytes(), "a.xml");
     let mut records = Vec::new();
-    read_file(&path, None, &mut |i| {
+    read_file(&path, &concur_lit::ReadOptions::default(), &mut |i| {
         if let Item::Record(r) = i {
             records.push(*r);
         }
@@ -100,11 +111,18 @@ fn a_malformed_record_is_skipped_and_the_others_read() {
     for threads in [1, 2] {
         let mut titles = Vec::new();
         let mut problems = Vec::new();
-        let n = concur_lit::read_file_with_threads(&path, None, threads, &mut |i| match i {
-            Item::Record(r) => titles.push(r.title.clone().unwrap_or_default()),
-            Item::Rejected(p) | Item::Repaired(p) => problems.push(p.to_string()),
-            Item::Delete(_) => {}
-        })
+        let n = concur_lit::read_file(
+            &path,
+            &concur_lit::ReadOptions {
+                format: None,
+                threads: Some(threads),
+            },
+            &mut |i| match i {
+                Item::Record(r) => titles.push(r.title.clone().unwrap_or_default()),
+                Item::Rejected(p) | Item::Repaired(p) => problems.push(p.to_string()),
+                Item::Delete(_) => {}
+            },
+        )
         .unwrap()
         .1;
         assert_eq!(n, 2);

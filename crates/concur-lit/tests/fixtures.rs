@@ -18,11 +18,15 @@ fn read(path: &Path) -> Read {
     let mut records = Vec::new();
     let mut deleted = 0;
     let mut rejected = Vec::new();
-    let (format, _) = read_file(path, None, &mut |item| match item {
-        Item::Record(r) => records.push(*r),
-        Item::Delete(d) => deleted += d.len(),
-        Item::Rejected(p) | Item::Repaired(p) => rejected.push(p.to_string()),
-    })
+    let (format, _) = read_file(
+        path,
+        &concur_lit::ReadOptions::default(),
+        &mut |item| match item {
+            Item::Record(r) => records.push(*r),
+            Item::Delete(d) => deleted += d.len(),
+            Item::Rejected(p) | Item::Repaired(p) => rejected.push(p.to_string()),
+        },
+    )
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     Read {
         format,
@@ -557,8 +561,15 @@ fn screening_csv_fixtures_read_with_labels() {
 
 fn items(path: &Path, threads: usize) -> Vec<Item> {
     let mut items = Vec::new();
-    concur_lit::read_file_with_threads(path, None, threads, &mut |i| items.push(i))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    concur_lit::read_file(
+        path,
+        &concur_lit::ReadOptions {
+            format: None,
+            threads: Some(threads),
+        },
+        &mut |i| items.push(i),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     items
 }
 

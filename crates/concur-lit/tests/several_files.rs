@@ -1,7 +1,7 @@
-//! Several files read as one stream (`read_files_mapped`): each file's items and then its end
+//! Several files read as one stream (`read_files`): each file's items and then its end
 //! reach the sink in order, whatever the formats, the thread count or a file that fails.
 
-use concur_lit::{read_file_with_threads, read_files_mapped, Event, Format, Item};
+use concur_lit::{read_files, Event, Format, Item};
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -76,16 +76,25 @@ fn read_together(files: &[(&Path, Format)], threads: usize) -> Vec<Seen> {
         })
         .collect();
     let mut last = 0;
-    let total = read_files_mapped(files, threads, &item_text, &tap, &mut |i, event| {
-        assert!(i >= last, "file {i} after file {last}");
-        last = i;
-        assert!(seen[i].end.is_none(), "file {i} went on after its end");
-        match event {
-            Event::Item(text) => seen[i].items.push(text),
-            Event::End(result) => seen[i].end = Some(result.map_err(|e| e.to_string())),
-        }
-        ControlFlow::Continue(())
-    })
+    let total = read_files(
+        files,
+        &concur_lit::ReadOptions {
+            format: None,
+            threads: Some(threads),
+        },
+        &item_text,
+        &tap,
+        &mut |i, event| {
+            assert!(i >= last, "file {i} after file {last}");
+            last = i;
+            assert!(seen[i].end.is_none(), "file {i} went on after its end");
+            match event {
+                Event::Item(text) => seen[i].items.push(text),
+                Event::End(result) => seen[i].end = Some(result.map_err(|e| e.to_string())),
+            }
+            ControlFlow::Continue(())
+        },
+    )
     .unwrap();
     let ended: u64 = seen
         .iter()
@@ -101,9 +110,14 @@ fn read_together(files: &[(&Path, Format)], threads: usize) -> Vec<Seen> {
 /// The same file read alone.
 fn read_alone(path: &Path, format: Format) -> Seen {
     let mut items = Vec::new();
-    let end = read_file_with_threads(path, Some(format), 1, &mut |item| {
-        items.push(item_text(item))
-    })
+    let end = concur_lit::read_file(
+        path,
+        &concur_lit::ReadOptions {
+            format: Some(format),
+            threads: Some(1),
+        },
+        &mut |item| items.push(item_text(item)),
+    )
     .map(|(_, n)| n)
     .map_err(|e| e.to_string());
     Seen {
@@ -178,18 +192,27 @@ fn a_sink_that_says_stop_ends_every_file() {
     for threads in [1, 2] {
         let mut events = 0;
         let mut after_stop = 0;
-        read_files_mapped(&list, threads, &item_text, &|_, _| {}, &mut |i, _| {
-            events += 1;
-            if events > 5000 {
-                after_stop += 1;
-            }
-            // Stop in the second file.
-            if i == 1 && events >= 5000 {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })
+        read_files(
+            &list,
+            &concur_lit::ReadOptions {
+                format: None,
+                threads: Some(threads),
+            },
+            &item_text,
+            &|_, _| {},
+            &mut |i, _| {
+                events += 1;
+                if events > 5000 {
+                    after_stop += 1;
+                }
+                // Stop in the second file.
+                if i == 1 && events >= 5000 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
         .unwrap();
         assert_eq!(events, 5000, "{threads} threads");
         assert_eq!(after_stop, 0);

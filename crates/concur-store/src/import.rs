@@ -173,13 +173,12 @@ impl Workspace {
     /// Switches to a rollback journal for import batches, when no other connection has the
     /// database open (nothing is done when it is in that journal already). A batch's pages are
     /// then written once, into the database file, instead of into the WAL and again by the
-    /// checkpoint that follows (a 30,000-record PubMed import went from 1.00 to 0.79 s;
-    /// docs/benchmarks.md). The batch stays one transaction either way: a killed import leaves a
+    /// checkpoint that follows. The batch stays one transaction either way: a killed import leaves a
     /// hot journal that the next open rolls back. When another connection is open (a running web
     /// app, say) the switch is refused at once and the batch goes through the WAL. The workspace
     /// stays in the rollback journal from batch to batch, and returns to WAL with
     /// [`Workspace::finish_imports`], when it is dropped, or at the next open: switching at every
-    /// batch cost two more transactions, six syncs, per file (docs/benchmarks.md). The price: a
+    /// batch would cost two more transactions per file. The price: a
     /// connection opened during a batch (which could not return the database to WAL) is idle
     /// and unseen when the next batch starts, so it may wait on that batch's writes too.
     fn bulk_journal(&self) -> bool {
@@ -266,8 +265,8 @@ impl Suspended {
 /// read (so that the thread writing the database does nothing else).
 ///
 /// Every text lives in one buffer: the short fields one after another, then the JSON. Records
-/// are built on the parsing threads and freed on the storing thread, and nine strings each
-/// meant nine frees from another thread and nine allocations (docs/benchmarks.md).
+/// are built on the parsing threads and freed on the storing thread, so one buffer means one
+/// allocation and one free from another thread instead of one per field.
 pub struct Prepared {
     text: Box<[u8]>,
     /// Where each of the [`FIELDS`] ends in `text`; the JSON follows the last.
@@ -368,9 +367,8 @@ impl rusqlite::ToSql for SqlText<'_> {
     }
 }
 
-/// A record as JSON, appended to `out`. sonic-rs escapes strings with SIMD: serde_json's
-/// byte-by-byte escaping was a twentieth of a PubMed import's CPU (0.70 -> 0.67 s;
-/// docs/benchmarks.md). The text is plain JSON, read back with serde_json. sonic-rs reserves room
+/// A record as JSON, appended to `out`. sonic-rs escapes strings with SIMD, where serde_json
+/// escapes byte by byte; the text is the same plain JSON, read back with serde_json. sonic-rs reserves room
 /// for the worst case of escaping, about four times the text, so the caller copies the text out
 /// at its size: records wait in a queue for the database, and that room was most of an import's
 /// memory.

@@ -124,7 +124,7 @@ impl Workspace {
     ) -> Result<Vec<FileOutcome>> {
         // Files are read one after another as one stream, with every core; this thread stores
         // the records in file order and parses blocks whenever none is ready to store (see
-        // `concur_lit::read_files_mapped`), so SQLite's pages and statements stay on one core.
+        // `concur_lit::read_files`), so SQLite's pages and statements stay on one core.
         let threads = concur_lit::default_threads();
         let infos = self.file_infos(files, threads)?;
         let known: Vec<Option<Batch>> = infos
@@ -178,7 +178,7 @@ impl Workspace {
                 (None, _, Err(e)) => Some(FileOutcome::failed(file, e, Failure::Other)),
             });
         }
-        self.read_and_store(files, &to_read, options, &mut outcomes, progress)?;
+        self.read_and_store(files, &to_read, options, threads, &mut outcomes, progress)?;
         for (i, file) in files.iter().enumerate() {
             if outcomes[i].is_none() && repeated[i] {
                 // Its twin earlier in the list has been imported by now, or has failed.
@@ -268,10 +268,14 @@ impl Workspace {
         files: &[PathBuf],
         to_read: &[(usize, Format, FileInfo)],
         options: &ImportOptions,
+        threads: usize,
         outcomes: &mut [Option<FileOutcome>],
         progress: &mut dyn FnMut(ImportProgress<'_>),
     ) -> Result<()> {
-        let threads = concur_lit::default_threads();
+        let read_options = concur_lit::ReadOptions {
+            format: None,
+            threads: Some(threads),
+        };
         // Records are prepared for storage (duplicate keys, JSON) on the thread that parsed them.
         let prepare = |item| match item {
             Item::Record(r) => match Prepared::new(&r) {
@@ -308,70 +312,69 @@ impl Workspace {
         let ws = &mut *self;
         // A file's reading error is its outcome, reported through its `Event::End`; the stream
         // itself fails only when a parsing thread stopped.
-        let read =
-            concur_lit::read_files_mapped(&list, threads, &prepare, &tap, &mut |k, event| {
-                let (i, format, info) = &to_read[k];
-                let file = &files[*i];
-                let step = (|| -> Result<()> {
-                    let mut batch = match open.take() {
-                        Some(batch) => ws.resume_import(batch),
-                        None => {
-                            started = Instant::now();
-                            progress(ImportProgress::Started(file));
-                            let source = options
-                                .source
-                                .clone()
-                                .unwrap_or_else(|| default_source(*format).to_string());
-                            ws.begin_import(info, &source, format.name())?
-                        }
-                    };
-                    match event {
-                        Event::Item(Entry::Record(p)) => {
-                            batch.add_prepared(p)?;
-                            if batch.records() % PROGRESS_EVERY == 0 {
-                                progress(ImportProgress::Records(batch.records()));
-                            }
-                        }
-                        Event::Item(Entry::Other(item)) => {
-                            if let Item::Rejected(p) | Item::Repaired(p) = &item {
-                                problems.push(p.to_string());
-                            }
-                            batch.add(item)?;
-                        }
-                        Event::End(read) => {
-                            progress(ImportProgress::Finished);
-                            let hash = match hashers[k].lock() {
-                                Ok(mut hasher) => hasher.take().map(|h| h.finish()),
-                                Err(_) => None,
-                            };
-                            let mut outcome = finish_file(
-                                batch,
-                                file,
-                                read,
-                                std::mem::take(&mut problems),
-                                options.strict,
-                                hash,
-                            )?;
-                            if !outcome.skipped && outcome.error.is_none() {
-                                outcome.seconds = started.elapsed().as_secs_f64();
-                            }
-                            outcomes[*i] = Some(outcome);
-                            return Ok(());
+        let read = concur_lit::read_files(&list, &read_options, &prepare, &tap, &mut |k, event| {
+            let (i, format, info) = &to_read[k];
+            let file = &files[*i];
+            let step = (|| -> Result<()> {
+                let mut batch = match open.take() {
+                    Some(batch) => ws.resume_import(batch),
+                    None => {
+                        started = Instant::now();
+                        progress(ImportProgress::Started(file));
+                        let source = options
+                            .source
+                            .clone()
+                            .unwrap_or_else(|| default_source(*format).to_string());
+                        ws.begin_import(info, &source, format.name())?
+                    }
+                };
+                match event {
+                    Event::Item(Entry::Record(p)) => {
+                        batch.add_prepared(p)?;
+                        if batch.records() % PROGRESS_EVERY == 0 {
+                            progress(ImportProgress::Records(batch.records()));
                         }
                     }
-                    open = Some(batch.suspend());
-                    Ok(())
-                })();
-                match step {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(e) => {
-                        // A database error ends the import: nothing more is read, and the open
-                        // batch rolls back.
-                        stored = Err(e);
-                        ControlFlow::Break(())
+                    Event::Item(Entry::Other(item)) => {
+                        if let Item::Rejected(p) | Item::Repaired(p) = &item {
+                            problems.push(p.to_string());
+                        }
+                        batch.add(item)?;
+                    }
+                    Event::End(read) => {
+                        progress(ImportProgress::Finished);
+                        let hash = match hashers[k].lock() {
+                            Ok(mut hasher) => hasher.take().map(|h| h.finish()),
+                            Err(_) => None,
+                        };
+                        let mut outcome = finish_file(
+                            batch,
+                            file,
+                            read,
+                            std::mem::take(&mut problems),
+                            options.strict,
+                            hash,
+                        )?;
+                        if !outcome.skipped && outcome.error.is_none() {
+                            outcome.seconds = started.elapsed().as_secs_f64();
+                        }
+                        outcomes[*i] = Some(outcome);
+                        return Ok(());
                     }
                 }
-            });
+                open = Some(batch.suspend());
+                Ok(())
+            })();
+            match step {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    // A database error ends the import: nothing more is read, and the open
+                    // batch rolls back.
+                    stored = Err(e);
+                    ControlFlow::Break(())
+                }
+            }
+        });
         if let Some(batch) = open {
             drop(self.resume_import(batch));
         }

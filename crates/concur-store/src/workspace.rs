@@ -104,10 +104,9 @@ impl Workspace {
             message: e.to_string(),
         })?;
         let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
-        // The largest pages SQLite allows: records of about 4 KB of JSON pack into fewer, fuller
-        // pages, so imports write less (XML 0.76 -> 0.73 s, RIS 1.17 -> 1.09 s, and the
-        // database 11 % smaller than with 16 KB pages). Set before the first table exists;
-        // ignored for an existing database.
+        // The largest pages SQLite allows: records of a few kilobytes of JSON pack into fewer,
+        // fuller pages, so imports write less and the database is smaller. Set before the first
+        // table exists; ignored for an existing database.
         conn.pragma_update(None, "page_size", 65536)?;
         // Back to WAL if a bulk import batch was killed (its hot journal is rolled back first).
         // While another command writes bulk batches the switch is refused at once; that command
@@ -115,9 +114,9 @@ impl Workspace {
         switch_journal(&conn, "wal");
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // A 4 MB page cache. A 64 MB one made imports slower, not faster (XML 0.87 -> 0.79 s,
-        // RIS 1.14 -> 1.09 s, medians of interleaved runs): its pages are faulted in one by one,
-        // and a batch's pages then go to the file at commit, when nothing else runs.
+        // A small page cache: a large one makes imports slower, not faster, as its pages are
+        // faulted in one by one and a batch's pages then go to the file at commit, when nothing
+        // else runs.
         conn.pragma_update(None, "cache_size", -4096)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         schema::migrate(&mut conn)?;

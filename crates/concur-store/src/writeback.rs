@@ -1,7 +1,7 @@
 //! Early writeback: while a batch is being stored, the kernel is asked now and then to start
 //! writing the pages SQLite has already handed it, so that the commit's `fsync` finds little
-//! left to write. Without it, every page of a 30,000-record batch waited for the commit: a
-//! 65 ms `fsync` at the very end, when nothing else can run (docs/benchmarks.md); now 1-3 ms.
+//! left to write. Without it, every page of a batch waits for the commit's `fsync` at the very
+//! end, when nothing else can run.
 //!
 //! This only starts the writing (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`, which
 //! does not wait); durability is still the commit's `fsync`. No crate wraps this one call for

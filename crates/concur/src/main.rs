@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: records are built on the parsing threads and freed
-/// on the storing thread, and readers make many small allocations (docs/benchmarks.md). Built
-/// without transparent huge pages (see Cargo.toml).
+/// on the storing thread, and readers make many small allocations. Built without transparent
+/// huge pages (see Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -21,7 +21,7 @@ pub fn fixtures() -> Option<PathBuf> {
 /// The records of a file (problems and deletions ignored); panics when the file cannot be read.
 pub fn records(path: &Path) -> Vec<Record> {
     let mut out = Vec::new();
-    read_file(path, None, &mut |i| {
+    read_file(path, &concur_lit::ReadOptions::default(), &mut |i| {
         if let Item::Record(r) = i {
             out.push(*r);
         }
