@@ -26,12 +26,12 @@ pub fn analysis_json(fit: &Analysis, labels: &[String]) -> Value {
         "method": fit.spec.pooling.name(),
         "test": fit.spec.test.name(),
         "level": fit.spec.level,
-        "estimate": n(fit.estimate),
-        "se": n(fit.se),
-        "ci_lb": n(fit.ci_lb),
-        "ci_ub": n(fit.ci_ub),
-        "stat": n(fit.stat),
-        "p": n(fit.p),
+        "estimate": n(fit.pooled.estimate),
+        "se": n(fit.pooled.se),
+        "ci_lb": n(fit.pooled.ci_lb),
+        "ci_ub": n(fit.pooled.ci_ub),
+        "stat": n(fit.pooled.stat),
+        "p": n(fit.pooled.p),
         "df": on(fit.df),
         "tau2": on(fit.tau2),
         "tau2_ci": fit.tau2_ci.map_or(Value::Null, |[a, b]| json!([n(a), n(b)])),
@@ -167,13 +167,13 @@ pub fn analysis_text(fit: &Analysis, input: &MetaInput) -> String {
     };
     out.push_str(&format!(
         "estimate {}  se {}  {stat} {}  p {}  {}% CI [{}, {}]\n",
-        f4(fit.estimate),
-        f4(fit.se),
-        f4(fit.stat),
-        pval(fit.p),
+        f4(fit.pooled.estimate),
+        f4(fit.pooled.se),
+        f4(fit.pooled.stat),
+        pval(fit.pooled.p),
         fit.spec.level,
-        f4(fit.ci_lb),
-        f4(fit.ci_ub)
+        f4(fit.pooled.ci_lb),
+        f4(fit.pooled.ci_ub)
     ));
     if let (Some(a), Some(b)) = (fit.pi_lb, fit.pi_ub) {
         out.push_str(&format!("prediction interval [{}, {}]\n", f4(a), f4(b)));
@@ -212,11 +212,10 @@ fn forest(fit: &Analysis, input: &MetaInput) -> String {
         .zip(&sizes)
         .map(|(s, size)| concur_stats::effect::study_interval(m, s.yi, s.vi, *size, z))
         .collect();
-    let pooled = fit
-        .transformed
-        .map_or([fit.estimate, fit.ci_lb, fit.ci_ub], |t| {
-            [t.estimate, t.ci_lb, t.ci_ub]
-        });
+    let pooled = fit.transformed.map_or(
+        [fit.pooled.estimate, fit.pooled.ci_lb, fit.pooled.ci_ub],
+        |t| [t.estimate, t.ci_lb, t.ci_ub],
+    );
     let log_axis = matches!(m, Measure::Rr | Measure::Or | Measure::Hr);
     let tx = |v: f64| if log_axis { v.ln() } else { v };
     let finite: Vec<f64> = rows
@@ -350,9 +349,9 @@ pub fn meta_text(result: &MetaResult) -> String {
         for (f, label) in l.iter().zip(&result.input.labels) {
             out.push_str(&format!(
                 "  without {label:<24} {:>9.4} [{:>9.4}, {:>9.4}]  tau² {:>8}  I² {:>6}\n",
-                f.estimate,
-                f.ci_lb,
-                f.ci_ub,
+                f.pooled.estimate,
+                f.pooled.ci_lb,
+                f.pooled.ci_ub,
                 f.tau2.map_or("-".into(), |t| format!("{t:.4}")),
                 f.i2.map_or("-".into(), |i| format!("{i:.1}%"))
             ));
@@ -363,7 +362,7 @@ pub fn meta_text(result: &MetaResult) -> String {
         for (name, f) in &g.groups {
             out.push_str(&format!(
                 "  {name:<24} k={:<3} {:>9.4} [{:>9.4}, {:>9.4}]\n",
-                f.k, f.estimate, f.ci_lb, f.ci_ub
+                f.k, f.pooled.estimate, f.pooled.ci_lb, f.pooled.ci_ub
             ));
         }
         out.push_str(&format!(

@@ -33,11 +33,10 @@ pub fn fmt_natural(m: Measure, v: f64) -> String {
 /// `38.5% (95% CI 22.1% to 57.9%)`.
 pub fn estimate_text(fit: &Analysis) -> String {
     let m = fit.spec.measure;
-    let (e, lb, ub) = fit
-        .transformed
-        .map_or((fit.estimate, fit.ci_lb, fit.ci_ub), |t| {
-            (t.estimate, t.ci_lb, t.ci_ub)
-        });
+    let (e, lb, ub) = fit.transformed.map_or(
+        (fit.pooled.estimate, fit.pooled.ci_lb, fit.pooled.ci_ub),
+        |t| (t.estimate, t.ci_lb, t.ci_ub),
+    );
     format!(
         "{} (95% CI {} to {})",
         fmt_natural(m, e),
@@ -219,7 +218,13 @@ fn num(v: f64) -> Value {
 /// The pooled result in the assess/analyses JSON shape: natural-scale estimate and interval.
 pub fn pooled_json(fit: &Analysis) -> Value {
     let (e, lb, ub, pl, pu) = fit.transformed.map_or(
-        (fit.estimate, fit.ci_lb, fit.ci_ub, fit.pi_lb, fit.pi_ub),
+        (
+            fit.pooled.estimate,
+            fit.pooled.ci_lb,
+            fit.pooled.ci_ub,
+            fit.pi_lb,
+            fit.pi_ub,
+        ),
         |t| (t.estimate, t.ci_lb, t.ci_ub, t.pi_lb, t.pi_ub),
     );
     json!({

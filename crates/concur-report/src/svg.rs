@@ -52,11 +52,10 @@ pub fn forest(run: &AnalysisRun<'_>) -> Option<String> {
             )
         })
         .collect();
-    let pooled = fit
-        .transformed
-        .map_or([fit.estimate, fit.ci_lb, fit.ci_ub], |t| {
-            [t.estimate, t.ci_lb, t.ci_ub]
-        });
+    let pooled = fit.transformed.map_or(
+        [fit.pooled.estimate, fit.pooled.ci_lb, fit.pooled.ci_ub],
+        |t| [t.estimate, t.ci_lb, t.ci_ub],
+    );
     let pi = fit
         .transformed
         .and_then(|t| Some([t.pi_lb?, t.pi_ub?]))

@@ -26,7 +26,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut estimate = 0.0;
     let start = Instant::now();
     for _ in 0..reps {
-        estimate = rma(std::hint::black_box(&yi), std::hint::black_box(&vi), &opts)?.estimate;
+        estimate = rma(std::hint::black_box(&yi), std::hint::black_box(&vi), &opts)?
+            .pooled
+            .estimate;
     }
     println!(
         "{:.9} {estimate:.12}",

@@ -130,6 +130,38 @@ pub struct StudyValue {
     pub weight: f64,
 }
 
+/// A pooled estimate on the analysis scale with its confidence interval and its test against
+/// no effect: what every model gives, whatever else it gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The estimate.
+    pub estimate: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// Lower confidence limit.
+    pub ci_lb: f64,
+    /// Upper confidence limit.
+    pub ci_ub: f64,
+    /// Test statistic (z, or t for Hartung-Knapp).
+    pub stat: f64,
+    /// p-value of the test that the effect is null.
+    pub p: f64,
+}
+
+impl Estimate {
+    /// A Wald estimate: normal interval with critical value `crit` and a z test.
+    pub fn wald(estimate: f64, se: f64, crit: f64) -> Estimate {
+        Estimate {
+            estimate,
+            se,
+            ci_lb: estimate - crit * se,
+            ci_ub: estimate + crit * se,
+            stat: estimate / se,
+            p: crate::dist::p_z(estimate / se),
+        }
+    }
+}
+
 /// Estimates on the natural scale (proportion or ratio).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Natural {
@@ -152,18 +184,8 @@ pub struct Analysis {
     pub k: usize,
     /// Measure, method, test and level fitted.
     pub spec: Spec,
-    /// Estimate (back-transformed to the natural scale in `Transformed`).
-    pub estimate: f64,
-    /// Standard error of the estimate.
-    pub se: f64,
-    /// Lower confidence limit.
-    pub ci_lb: f64,
-    /// Upper confidence limit.
-    pub ci_ub: f64,
-    /// Test statistic (z or t).
-    pub stat: f64,
-    /// p-value of the test that the effect is null.
-    pub p: f64,
+    /// The pooled estimate on the analysis scale, with its interval and test.
+    pub pooled: Estimate,
     /// Degrees of freedom of the t test (Hartung-Knapp).
     pub df: Option<f64>,
     /// Between-study variance (random-effects models).
@@ -242,12 +264,7 @@ pub fn analyse(data: &Data, spec: &Spec) -> Result<Analysis> {
             Analysis {
                 k: fit.k,
                 spec: Spec { test, ..*spec },
-                estimate: fit.estimate,
-                se: fit.se,
-                ci_lb: fit.ci_lb,
-                ci_ub: fit.ci_ub,
-                stat: fit.stat,
-                p: fit.p,
+                pooled: fit.pooled,
                 df: fit.df,
                 tau2: Some(fit.tau2),
                 tau2_ci: fit.tau2_ci,
@@ -298,12 +315,7 @@ pub fn analyse(data: &Data, spec: &Spec) -> Result<Analysis> {
             Analysis {
                 k: fit.k,
                 spec: *spec,
-                estimate: fit.estimate,
-                se: fit.se,
-                ci_lb: fit.ci_lb,
-                ci_ub: fit.ci_ub,
-                stat: fit.stat,
-                p: fit.p,
+                pooled: fit.pooled,
                 df: None,
                 tau2: None,
                 tau2_ci: None,
@@ -346,17 +358,17 @@ pub fn analyse(data: &Data, spec: &Spec) -> Result<Analysis> {
     if spec.measure != Measure::Gen && spec.measure != Measure::Rd {
         let bt = |x: f64| effect::back_transform(spec.measure, x, n_hm);
         out.transformed = Some(Natural {
-            estimate: bt(out.estimate),
-            ci_lb: bt(out.ci_lb),
-            ci_ub: bt(out.ci_ub),
+            estimate: bt(out.pooled.estimate),
+            ci_lb: bt(out.pooled.ci_lb),
+            ci_ub: bt(out.pooled.ci_ub),
             pi_lb: out.pi_lb.map(bt),
             pi_ub: out.pi_ub.map(bt),
         });
     } else if spec.measure == Measure::Rd {
         out.transformed = Some(Natural {
-            estimate: out.estimate,
-            ci_lb: out.ci_lb,
-            ci_ub: out.ci_ub,
+            estimate: out.pooled.estimate,
+            ci_lb: out.pooled.ci_lb,
+            ci_ub: out.pooled.ci_ub,
             pi_lb: out.pi_lb,
             pi_ub: out.pi_ub,
         });
@@ -419,8 +431,11 @@ pub fn subgroups(data: &Data, groups: &[String], spec: &Spec) -> Result<Subgroup
         })?;
         fits.push(((*name).clone(), fit));
     }
-    let yi: Vec<f64> = fits.iter().map(|(_, f)| f.estimate).collect();
-    let vi: Vec<f64> = fits.iter().map(|(_, f)| f.se * f.se).collect();
+    let yi: Vec<f64> = fits.iter().map(|(_, f)| f.pooled.estimate).collect();
+    let vi: Vec<f64> = fits
+        .iter()
+        .map(|(_, f)| f.pooled.se * f.pooled.se)
+        .collect();
     let q = rma::q_gen(&yi, &vi, 0.0);
     let df = fits.len() - 1;
     Ok(Subgroups {

@@ -14,8 +14,8 @@
 //! logistic fit that does not converge when a study has 0 events, so concur reports the LRT only.
 //! I² and H² use the escalc PLO variances, as metafor.
 
-use crate::analysis::{Analysis, Spec, StudyValue};
-use crate::dist::{p_z, pchisq_upper, qnorm};
+use crate::analysis::{Analysis, Estimate, Spec, StudyValue};
+use crate::dist::{pchisq_upper, qnorm};
 use crate::effect::{proportions, Measure, Proportion};
 use crate::{Result, StatsError};
 
@@ -337,12 +337,7 @@ pub fn analyse(data: &[Proportion], spec: &Spec) -> Result<Analysis> {
     Ok(Analysis {
         k,
         spec: *spec,
-        estimate: mu,
-        se,
-        ci_lb: mu - crit * se,
-        ci_ub: mu + crit * se,
-        stat: mu / se,
-        p: p_z(mu / se),
+        pooled: Estimate::wald(mu, se, crit),
         df: None,
         tau2: Some(tau2),
         tau2_ci: None,
@@ -426,7 +421,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fit.tau2, Some(0.0));
-        assert!((fit.estimate - (0.1f64 / 0.9).ln()).abs() < 1e-8);
+        assert!((fit.pooled.estimate - (0.1f64 / 0.9).ln()).abs() < 1e-8);
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! the 1/2 correction when a cell is 0); for Peto, `Q = sum((O-E)^2/V) - (sum(O-E))^2 / sum(V)`
 //! over tables with V > 0. `I2 = max(0, 100 (Q - df) / Q)`, `H2 = Q / df`.
 
-use crate::dist::{p_z, pchisq_upper, qnorm};
+use crate::analysis::Estimate;
+use crate::dist::{pchisq_upper, qnorm};
 use crate::effect::{two_group, Measure, TwoByTwo};
 use crate::{Result, StatsError};
 
@@ -22,18 +23,8 @@ use crate::{Result, StatsError};
 pub struct PooledTables {
     /// Tables pooled.
     pub k: usize,
-    /// Pooled log ratio (or risk difference).
-    pub estimate: f64,
-    /// Its standard error.
-    pub se: f64,
-    /// Lower confidence limit.
-    pub ci_lb: f64,
-    /// Upper confidence limit.
-    pub ci_ub: f64,
-    /// z statistic.
-    pub stat: f64,
-    /// p-value.
-    pub p: f64,
+    /// Pooled log ratio (or risk difference), with its interval and z test.
+    pub pooled: Estimate,
     /// Cochran's Q.
     pub q: f64,
     /// Degrees of freedom of Q.
@@ -207,12 +198,7 @@ fn assemble(
     let (q, q_df, q_p, i2, h2) = heterogeneity(q, k_used);
     PooledTables {
         k,
-        estimate,
-        se,
-        ci_lb: estimate - crit * se,
-        ci_ub: estimate + crit * se,
-        stat: estimate / se,
-        p: p_z(estimate / se),
+        pooled: Estimate::wald(estimate, se, crit),
         q,
         q_df,
         q_p,

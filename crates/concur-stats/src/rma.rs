@@ -19,6 +19,7 @@
 //! machine precision (metafor stops at a change below 1e-5 by default; our reference values are
 //! generated with a tight threshold, see `scripts/metafor-reference.R`).
 
+use crate::analysis::Estimate;
 use crate::dist::{p_t, p_z, pchisq_upper, qchisq, qnorm, qt};
 use crate::{Result, StatsError};
 
@@ -125,18 +126,8 @@ impl Default for Options {
 pub struct Fit {
     /// Studies.
     pub k: usize,
-    /// Pooled estimate on the analysis scale.
-    pub estimate: f64,
-    /// Its standard error.
-    pub se: f64,
-    /// Lower confidence limit.
-    pub ci_lb: f64,
-    /// Upper confidence limit.
-    pub ci_ub: f64,
-    /// z or t statistic.
-    pub stat: f64,
-    /// p-value.
-    pub p: f64,
+    /// Pooled estimate on the analysis scale, with its interval and its z or t test.
+    pub pooled: Estimate,
     /// Degrees of freedom of the t test (knha), else `None`.
     pub df: Option<f64>,
     /// Between-study variance (0 for equal effects).
@@ -288,12 +279,14 @@ pub(crate) fn finish(yi: &[f64], vi: &[f64], tau2: f64, opts: &Options) -> Resul
     let weights = vi.iter().map(|v| 100.0 / (v + tau2) / sw).collect();
     let fit = Fit {
         k,
-        estimate: mu,
-        se,
-        ci_lb: mu - crit * se,
-        ci_ub: mu + crit * se,
-        stat,
-        p,
+        pooled: Estimate {
+            estimate: mu,
+            se,
+            ci_lb: mu - crit * se,
+            ci_ub: mu + crit * se,
+            stat,
+            p,
+        },
         df,
         tau2,
         tau2_ci: None,
@@ -306,9 +299,14 @@ pub(crate) fn finish(yi: &[f64], vi: &[f64], tau2: f64, opts: &Options) -> Resul
         pi_ub: mu + crit * spread,
         weights,
     };
-    if [fit.estimate, fit.se, fit.ci_lb, fit.ci_ub]
-        .iter()
-        .any(|v| !v.is_finite())
+    if [
+        fit.pooled.estimate,
+        fit.pooled.se,
+        fit.pooled.ci_lb,
+        fit.pooled.ci_ub,
+    ]
+    .iter()
+    .any(|v| !v.is_finite())
     {
         return Err(StatsError::Numerical(format!(
             "the pooled estimate of {k} studies is not finite; check for extreme variances"

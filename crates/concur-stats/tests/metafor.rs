@@ -142,12 +142,12 @@ fn every_reference_case_agrees_with_metafor() {
         };
         let e = &case["expected"];
         for (field, ours) in [
-            ("estimate", fit.estimate),
-            ("se", fit.se),
-            ("ci_lb", fit.ci_lb),
-            ("ci_ub", fit.ci_ub),
-            ("stat", fit.stat),
-            ("p", fit.p),
+            ("estimate", fit.pooled.estimate),
+            ("se", fit.pooled.se),
+            ("ci_lb", fit.pooled.ci_lb),
+            ("ci_ub", fit.pooled.ci_ub),
+            ("stat", fit.pooled.stat),
+            ("p", fit.pooled.p),
             ("q", fit.q),
         ] {
             c.opt(id, field, Some(ours), &e[field], rtol, atol);
@@ -271,7 +271,7 @@ fn leave_one_out_agrees_with_metafor() {
         .enumerate()
     {
         assert!(
-            (ours[i].estimate - est).abs() < 1e-6 * est.abs() + 1e-10,
+            (ours[i].pooled.estimate - est).abs() < 1e-6 * est.abs() + 1e-10,
             "study {i}"
         );
         assert!(
@@ -311,7 +311,7 @@ fn subgroups_and_q_between_agree_with_metafor() {
             .find(|(g, _)| g == name.as_str().unwrap())
             .unwrap()
             .1;
-        assert!((fit.estimate - est).abs() < 1e-6 * est.abs());
+        assert!((fit.pooled.estimate - est).abs() < 1e-6 * est.abs());
     }
     let qb = s["q_between"].as_f64().unwrap();
     assert!(

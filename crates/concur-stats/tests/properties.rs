@@ -45,7 +45,7 @@ proptest! {
         for method in [Method::Dl, Method::Reml, Method::Pm] {
             let a = analyse(&data(&v), &spec(Measure::Plo, method, Test::Z)).unwrap();
             let b = analyse(&data(&shuffled), &spec(Measure::Plo, method, Test::Z)).unwrap();
-            prop_assert!((a.estimate - b.estimate).abs() <= 1e-9 * (1.0 + a.estimate.abs()));
+            prop_assert!((a.pooled.estimate - b.pooled.estimate).abs() <= 1e-9 * (1.0 + a.pooled.estimate.abs()));
             prop_assert!((a.tau2.unwrap() - b.tau2.unwrap()).abs() <= 1e-9 * (1.0 + a.tau2.unwrap()));
         }
     }
@@ -56,8 +56,8 @@ proptest! {
             let re = analyse(&data(&v), &spec(Measure::Pft, method, Test::Z)).unwrap();
             if re.tau2 == Some(0.0) {
                 let ee = analyse(&data(&v), &spec(Measure::Pft, Method::Ee, Test::Z)).unwrap();
-                prop_assert!((re.estimate - ee.estimate).abs() < 1e-12);
-                prop_assert!((re.se - ee.se).abs() < 1e-12);
+                prop_assert!((re.pooled.estimate - ee.pooled.estimate).abs() < 1e-12);
+                prop_assert!((re.pooled.se - ee.pooled.se).abs() < 1e-12);
             }
         }
     }
@@ -67,8 +67,8 @@ proptest! {
         for measure in [Measure::Pr, Measure::Plo, Measure::Pas, Measure::Pft] {
             for test in [Test::Z, Test::Knha] {
                 let fit = analyse(&data(&v), &spec(measure, Method::Reml, test)).unwrap();
-                prop_assert!(fit.ci_lb <= fit.estimate && fit.estimate <= fit.ci_ub);
-                prop_assert!(fit.pi_lb.unwrap() <= fit.ci_lb + 1e-12 && fit.ci_ub <= fit.pi_ub.unwrap() + 1e-12);
+                prop_assert!(fit.pooled.ci_lb <= fit.pooled.estimate && fit.pooled.estimate <= fit.pooled.ci_ub);
+                prop_assert!(fit.pi_lb.unwrap() <= fit.pooled.ci_lb + 1e-12 && fit.pooled.ci_ub <= fit.pi_ub.unwrap() + 1e-12);
                 let t = fit.transformed.unwrap();
                 for x in [t.estimate, t.ci_lb, t.ci_ub, t.pi_lb.unwrap(), t.pi_ub.unwrap()] {
                     prop_assert!((0.0..=1.0).contains(&x), "{measure:?} {x}");

@@ -214,7 +214,7 @@ pub fn certainty(run: &AnalysisRun<'_>) -> Certainty {
         Some(fit) if run.decl.kind != AnalysisKind::Descriptive => {
             let natural = fit
                 .transformed
-                .map_or((fit.ci_lb, fit.ci_ub), |t| (t.ci_lb, t.ci_ub));
+                .map_or((fit.pooled.ci_lb, fit.pooled.ci_ub), |t| (t.ci_lb, t.ci_ub));
             let ratio_scale = matches!(fit.spec.measure, Measure::Rr | Measure::Or | Measure::Hr);
             let (wide, very_wide, width) = if ratio_scale {
                 let r = natural.1 / natural.0;

@@ -26,7 +26,7 @@ pub struct AnalysisState {
 impl AnalysisState {
     /// Whether nothing a reader sees changed: the pooled numbers, the rows and the certainty.
     pub fn same_as(&self, other: &AnalysisState) -> bool {
-        let numbers = |a: &Analysis| (a.spec.measure, a.k, a.estimate, a.ci_lb, a.ci_ub);
+        let numbers = |a: &Analysis| (a.spec.measure, a.k, a.pooled);
         self.pooled.as_ref().map(numbers) == other.pooled.as_ref().map(numbers)
             && (self.events, self.patients, self.rows, self.certainty)
                 == (other.events, other.patients, other.rows, other.certainty)
