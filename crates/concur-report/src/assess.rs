@@ -1,7 +1,8 @@
 //! `concur assess` rendered: the answer to a clinician's question as Markdown (and terminal text)
 //! and JSON, every number with its locator.
 
-use crate::render::{certainty_json, estimate_text, natural_name, pooled_json, prediction_text};
+use crate::render::{certainty_json, estimate_text, natural_name, prediction_text, run_json};
+use crate::wire;
 use crate::words::{
     caveat_text, class_text, derivation_text, disagreement_text, nearness_text, range_text,
     reason_text, window_text,
@@ -9,7 +10,6 @@ use crate::words::{
 use crate::DISCLAIMER;
 use concur_evidence::{AnalysisKind, OutcomeKind, Review, Statistic, Study};
 use concur_synthesis::{schedule_doses, Answer};
-use serde_json::{json, Value};
 
 /// What a study reported for the outcomes that matter (toxicity and feasibility rates, including
 /// cumulative incidences), at its first place, with the unit of each rate.
@@ -285,53 +285,141 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
 }
 
 /// The answer as JSON (documented in docs/cli.md).
-pub fn answer_json(review: &Review, a: &Answer<'_>) -> Value {
+pub fn answer_json(review: &Review, a: &Answer<'_>) -> wire::Answer {
     let q = &a.query;
-    json!({
-        "question": {
-            "drug": q.drug, "drug_id": a.drug.id, "drug_name": a.drug.name, "drug_classes": a.drug.classes,
-            "site": q.site, "technique": q.technique, "timing": q.timing.map_or("any".to_string(), |t| t.to_string()),
-            "dose_gy": q.dose_gy, "fractions": q.fractions, "interval_days": q.interval_days, "text": question_text(a),
+    let results = |s: &Study| {
+        happened(s)
+            .into_iter()
+            .map(|(result, locator)| wire::Result { result, locator })
+            .collect()
+    };
+    wire::Answer {
+        question: wire::Question {
+            drug: q.drug.clone(),
+            drug_id: a.drug.id.clone(),
+            drug_name: a.drug.name.clone(),
+            drug_classes: a.drug.classes.clone(),
+            site: q.site,
+            technique: q.technique,
+            timing: q.timing.map_or("any".to_string(), |t| t.to_string()),
+            dose_gy: q.dose_gy,
+            fractions: q.fractions,
+            interval_days: q.interval_days,
+            text: question_text(a),
         },
-        "studies": a.studies.iter().map(|s| json!({
-            "id": s.id, "label": s.label, "design": s.design, "n": s.n.as_ref().map(|n| n.value),
-            "n_locator": s.n.as_ref().map(|n| n.locator.clone()),
-            "timing": crate::studies::timing_text(s), "timing_locator": s.timing.as_ref().map(|t| t.locator.clone()),
-            "radiotherapy": rt_text(review, s),
-            "results": happened(s).into_iter().map(|(what, locator)| json!({"result": what, "locator": locator})).collect::<Vec<_>>(),
-            "summary": s.summary,
-        })).collect::<Vec<_>>(),
-        "analyses": a.analyses.iter().map(|r| {
-            let mut v = crate::render::run_json(r);
-            if let Value::Object(m) = &mut v {
-                m.insert("pooled".into(), r.primary().map_or(Value::Null, pooled_json));
-            }
-            v
-        }).collect::<Vec<_>>(),
-        "comparisons": a.analyses.iter().filter(|r| r.decl.kind == AnalysisKind::Comparison).map(|r| r.decl.id.clone()).collect::<Vec<_>>(),
-        "guidance": a.guidance.iter().map(|g| json!({
-            "id": g.id, "kind": g.kind, "issuer": g.issuer, "year": g.year, "stance": g.stance, "hold_days": g.hold_days,
-            "text": g.text, "studies": g.studies, "locator": g.locator, "obtained": g.obtained, "unverified": g.unverified,
-        })).collect::<Vec<_>>(),
-        "certainty": a.analyses.iter().map(|r| {
-            let c = certainty_json(&r.certainty);
-            json!({"analysis": r.decl.id, "level": c["level"], "reasons": c["reasons"]})
-        }).collect::<Vec<_>>(),
-        "dose": {
-            "planned": a.planned.iter().map(|p| json!({"endpoint": p.endpoint, "alpha_beta_gy": p.alpha_beta_gy, "eqd2_gy": p.eqd2_gy})).collect::<Vec<_>>(),
+        studies: a
+            .studies
+            .iter()
+            .map(|s| wire::AnswerStudy {
+                id: s.id.clone(),
+                label: s.label.clone(),
+                design: s.design,
+                n: s.n.as_ref().map(|n| n.value),
+                n_locator: s.n.as_ref().map(|n| n.locator.clone()),
+                timing: crate::studies::timing_text(s),
+                timing_locator: s.timing.as_ref().map(|t| t.locator.clone()),
+                radiotherapy: rt_text(review, s),
+                results: results(s),
+                summary: s.summary.clone(),
+            })
+            .collect(),
+        analyses: a.analyses.iter().map(|r| run_json(r)).collect(),
+        comparisons: a
+            .analyses
+            .iter()
+            .filter(|r| r.decl.kind == AnalysisKind::Comparison)
+            .map(|r| r.decl.id.clone())
+            .collect(),
+        guidance: a
+            .guidance
+            .iter()
+            .map(|g| wire::Guidance {
+                id: g.id.clone(),
+                kind: g.kind,
+                issuer: g.issuer.clone(),
+                year: g.year,
+                stance: g.stance,
+                hold_days: g.hold_days,
+                text: g.text.clone(),
+                studies: g.studies.clone(),
+                locator: g.locator.clone(),
+                obtained: g.obtained.clone(),
+                unverified: g.unverified.clone(),
+            })
+            .collect(),
+        certainty: a
+            .analyses
+            .iter()
+            .map(|r| {
+                let c = certainty_json(&r.certainty);
+                wire::AnalysisCertainty {
+                    analysis: r.decl.id.clone(),
+                    level: c.level,
+                    reasons: c.reasons,
+                }
+            })
+            .collect(),
+        dose: wire::Dose {
+            planned: a
+                .planned
+                .iter()
+                .map(|p| wire::PlannedDose {
+                    endpoint: p.endpoint.clone(),
+                    alpha_beta_gy: p.alpha_beta_gy,
+                    eqd2_gy: p.eqd2_gy,
+                })
+                .collect(),
         },
-        "nearest": a.nearest.iter().map(|(s, why)| json!({"id": s.id, "label": s.label, "relation": nearness_text(why)})).collect::<Vec<_>>(),
-        "class_level": a.class_level.iter().map(|link| (link.study, link)).map(|(s, link)| json!({
-            "id": s.id, "label": s.label, "design": s.design, "relation": class_text(link, &a.drug.name),
-            "results": happened(s).into_iter().map(|(what, locator)| json!({"result": what, "locator": locator})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "interval": a.query.interval_days.map(|days| json!({
-            "days": days,
-            "holds": a.holds.iter().map(|(g, met)| json!({"statement": g.id, "issuer": g.issuer, "hold_days": g.hold_days, "met": met, "locator": g.locator})).collect::<Vec<_>>(),
-            "windows": a.windows.iter().map(|w| json!({"study": w.study.id, "window": window_text(&w.window), "inside": w.inside, "locator": w.study.timing.as_ref().map(|t| t.locator.clone())})).collect::<Vec<_>>(),
-        })),
-        "disagreements": a.disagreements.iter().map(disagreement_text).collect::<Vec<_>>(),
-        "caveats": a.caveats.iter().map(|c| caveat_text(c, &a.drug.name)).collect::<Vec<_>>(),
-        "disclaimer": DISCLAIMER,
-    })
+        nearest: a
+            .nearest
+            .iter()
+            .map(|(s, why)| wire::Nearest {
+                id: s.id.clone(),
+                label: s.label.clone(),
+                relation: nearness_text(why),
+            })
+            .collect(),
+        class_level: a
+            .class_level
+            .iter()
+            .map(|link| wire::ClassLevel {
+                id: link.study.id.clone(),
+                label: link.study.label.clone(),
+                design: link.study.design,
+                relation: class_text(link, &a.drug.name),
+                results: results(link.study),
+            })
+            .collect(),
+        interval: q.interval_days.map(|days| wire::Interval {
+            days,
+            holds: a
+                .holds
+                .iter()
+                .map(|(g, met)| wire::Hold {
+                    statement: g.id.clone(),
+                    issuer: g.issuer.clone(),
+                    hold_days: g.hold_days,
+                    met: *met,
+                    locator: g.locator.clone(),
+                })
+                .collect(),
+            windows: a
+                .windows
+                .iter()
+                .map(|w| wire::WindowCheck {
+                    study: w.study.id.clone(),
+                    window: window_text(&w.window),
+                    inside: w.inside,
+                    locator: w.study.timing.as_ref().map(|t| t.locator.clone()),
+                })
+                .collect(),
+        }),
+        disagreements: a.disagreements.iter().map(disagreement_text).collect(),
+        caveats: a
+            .caveats
+            .iter()
+            .map(|c| caveat_text(c, &a.drug.name))
+            .collect(),
+        disclaimer: DISCLAIMER,
+    }
 }

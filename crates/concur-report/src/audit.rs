@@ -45,10 +45,10 @@ pub fn audit_text(report: &AuditReport) -> String {
 }
 
 /// The report as JSON: `findings`, `stale_acknowledgements`, `unacknowledged_errors`.
-pub fn audit_json(report: &AuditReport) -> serde_json::Value {
-    serde_json::json!({
-        "findings": report.findings,
-        "stale_acknowledgements": report.stale_acknowledgements,
-        "unacknowledged_errors": report.unacknowledged_errors(),
-    })
+pub fn audit_json(report: &AuditReport) -> crate::wire::Audit<'_> {
+    crate::wire::Audit {
+        findings: &report.findings,
+        stale_acknowledgements: &report.stale_acknowledgements,
+        unacknowledged_errors: report.unacknowledged_errors(),
+    }
 }

@@ -1,9 +1,9 @@
 //! `concur diff` rendered: what changed between two editions, as Markdown and JSON, with a
 //! plain-language paragraph per radiotherapy setting assembled from the numbers.
 
+use crate::wire;
 use crate::words::{count, setting_paragraph, state_text};
 use concur_synthesis::{AnalysisState, Diff};
-use serde_json::{json, Value};
 
 /// The diff as Markdown.
 pub fn diff_markdown(d: &Diff) -> String {
@@ -81,21 +81,67 @@ pub fn diff_markdown(d: &Diff) -> String {
 }
 
 /// The diff as JSON.
-pub fn diff_json(d: &Diff) -> Value {
+pub fn diff_json(d: &Diff) -> wire::Diff {
     let state = |s: &Option<AnalysisState>| {
-        s.as_ref().map(
-            |s| json!({"estimate": state_text(s), "rows": s.rows, "certainty": s.certainty.as_str()}),
-        )
+        s.as_ref().map(|s| wire::DiffState {
+            estimate: state_text(s),
+            rows: s.rows,
+            certainty: s.certainty.as_str(),
+        })
     };
-    json!({
-        "from": d.from,
-        "to": d.to,
-        "studies_added": d.studies_added.iter().map(|s| json!({"id": s.id, "label": s.label, "design": s.design, "unverified": s.unverified})).collect::<Vec<_>>(),
-        "studies_removed": d.studies_removed.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
-        "analyses": d.analyses.iter().map(|c| json!({"id": c.id, "title": c.title, "site": c.site, "before": state(&c.before), "after": state(&c.after)})).collect::<Vec<_>>(),
-        "guidance_added": d.guidance_added.iter().map(|g| json!({"id": g.id, "issuer": g.issuer, "stance": g.stance, "text": g.text, "hold_days": g.hold_days})).collect::<Vec<_>>(),
-        "guidance_changed": d.guidance_changed.iter().map(|(a, b)| json!({"id": a.id, "before": a.text, "after": b.text})).collect::<Vec<_>>(),
-        "guidance_removed": d.guidance_removed.iter().map(|g| g.id.clone()).collect::<Vec<_>>(),
-        "summaries": d.settings.iter().map(|c| json!({"site": c.site, "summary": setting_paragraph(c, &d.from, &d.to)})).collect::<Vec<_>>(),
-    })
+    wire::Diff {
+        from: d.from.clone(),
+        to: d.to.clone(),
+        studies_added: d
+            .studies_added
+            .iter()
+            .map(|s| wire::DiffStudy {
+                id: s.id.clone(),
+                label: s.label.clone(),
+                design: s.design,
+                unverified: s.unverified.clone(),
+            })
+            .collect(),
+        studies_removed: d.studies_removed.iter().map(|s| s.id.clone()).collect(),
+        analyses: d
+            .analyses
+            .iter()
+            .map(|c| wire::DiffAnalysis {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                site: c.site,
+                before: state(&c.before),
+                after: state(&c.after),
+            })
+            .collect(),
+        guidance_added: d
+            .guidance_added
+            .iter()
+            .map(|g| wire::DiffStatement {
+                id: g.id.clone(),
+                issuer: g.issuer.clone(),
+                stance: g.stance,
+                text: g.text.clone(),
+                hold_days: g.hold_days,
+            })
+            .collect(),
+        guidance_changed: d
+            .guidance_changed
+            .iter()
+            .map(|(a, b)| wire::DiffChanged {
+                id: a.id.clone(),
+                before: a.text.clone(),
+                after: b.text.clone(),
+            })
+            .collect(),
+        guidance_removed: d.guidance_removed.iter().map(|g| g.id.clone()).collect(),
+        summaries: d
+            .settings
+            .iter()
+            .map(|c| wire::DiffSummary {
+                site: c.site,
+                summary: setting_paragraph(c, &d.from, &d.to),
+            })
+            .collect(),
+    }
 }

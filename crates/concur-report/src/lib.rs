@@ -12,6 +12,7 @@ mod report;
 mod studies;
 mod svg;
 mod table;
+pub mod wire;
 mod words;
 
 pub use assess::{answer_json, answer_markdown};
@@ -31,3 +32,20 @@ pub use words::{
 /// Printed under every output that could inform a treatment decision.
 pub const DISCLAIMER: &str =
     "concur summarises published evidence; it does not replace clinical judgement.";
+
+/// Pretty JSON with the keys of every object in alphabetical order, whatever the order of the
+/// struct fields, so that outputs compare line by line from one version to the next.
+pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_value(value).and_then(|v| serde_json::to_string_pretty(&v))
+}
+
+/// What `concur check` reports of a review that loaded (an invalid one is an error).
+pub fn check_json(review: &concur_evidence::Review) -> wire::Check {
+    wire::Check {
+        review: review.meta.id.clone(),
+        studies: review.studies.len(),
+        guidance: review.guidance.len(),
+        references: review.references.len(),
+        valid: true,
+    }
+}

@@ -1,95 +1,85 @@
 //! `concur meta` and `concur proportion`: reading a study CSV with located errors, and rendering a
 //! fitted model as JSON (the documented shape) or as a readable summary with a text forest plot.
 
+use crate::wire::{self, fin};
 use concur_stats::{Analysis, Data, Measure, Pooling, ProportionIntervals, Subgroups, Test};
 use concur_synthesis::{MetaInput, MetaResult};
-use serde_json::{json, Value};
 
-/// Non-finite numbers become JSON null.
-fn n(v: f64) -> Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        Value::Null
+/// A fitted model in the documented JSON shape (docs/cli.md); `labels` name the studies (none:
+/// the per-study values are left out).
+pub fn analysis_json(fit: &Analysis, labels: &[String]) -> wire::Fit {
+    wire::Fit {
+        k: fit.k,
+        measure: fit.spec.measure.name(),
+        method: fit.spec.pooling.name(),
+        test: fit.spec.test.name(),
+        level: fit.spec.level,
+        estimate: fin(fit.pooled.estimate),
+        se: fin(fit.pooled.se),
+        ci_lb: fin(fit.pooled.ci_lb),
+        ci_ub: fin(fit.pooled.ci_ub),
+        stat: fin(fit.pooled.stat),
+        p: fin(fit.pooled.p),
+        df: fit.df.and_then(fin),
+        tau2: fit.tau2.and_then(fin),
+        tau2_ci: fit.tau2_ci.map(|[a, b]| [fin(a), fin(b)]),
+        i2: fit.i2.and_then(fin),
+        h2: fit.h2.and_then(fin),
+        q: fin(fit.q),
+        q_df: fit.q_df,
+        q_p: fit.q_p.and_then(fin),
+        pi_lb: fit.pi_lb.and_then(fin),
+        pi_ub: fit.pi_ub.and_then(fin),
+        transformed: fit.transformed.map(|t| wire::Natural {
+            estimate: fin(t.estimate),
+            ci_lb: fin(t.ci_lb),
+            ci_ub: fin(t.ci_ub),
+            pi_lb: t.pi_lb.and_then(fin),
+            pi_ub: t.pi_ub.and_then(fin),
+        }),
+        studies: (!labels.is_empty()).then(|| {
+            fit.studies
+                .iter()
+                .zip(labels)
+                .map(|(s, label)| wire::StudyValue {
+                    study: label.clone(),
+                    yi: fin(s.yi),
+                    vi: fin(s.vi),
+                    weight: fin(s.weight),
+                })
+                .collect()
+        }),
+        omitted: None,
+        group: None,
     }
 }
 
-fn on(v: Option<f64>) -> Value {
-    v.map_or(Value::Null, n)
-}
-
-/// A fitted model in the documented JSON shape (docs/cli.md).
-pub fn analysis_json(fit: &Analysis, labels: &[String]) -> Value {
-    json!({
-        "k": fit.k,
-        "measure": fit.spec.measure.name(),
-        "method": fit.spec.pooling.name(),
-        "test": fit.spec.test.name(),
-        "level": fit.spec.level,
-        "estimate": n(fit.pooled.estimate),
-        "se": n(fit.pooled.se),
-        "ci_lb": n(fit.pooled.ci_lb),
-        "ci_ub": n(fit.pooled.ci_ub),
-        "stat": n(fit.pooled.stat),
-        "p": n(fit.pooled.p),
-        "df": on(fit.df),
-        "tau2": on(fit.tau2),
-        "tau2_ci": fit.tau2_ci.map_or(Value::Null, |[a, b]| json!([n(a), n(b)])),
-        "i2": on(fit.i2),
-        "h2": on(fit.h2),
-        "q": n(fit.q),
-        "q_df": fit.q_df,
-        "q_p": on(fit.q_p),
-        "pi_lb": on(fit.pi_lb),
-        "pi_ub": on(fit.pi_ub),
-        "transformed": fit.transformed.map_or(Value::Null, |t| json!({
-            "estimate": n(t.estimate),
-            "ci_lb": n(t.ci_lb),
-            "ci_ub": n(t.ci_ub),
-            "pi_lb": on(t.pi_lb),
-            "pi_ub": on(t.pi_ub),
-        })),
-        "studies": fit.studies.iter().zip(labels).map(|(s, label)| json!({
-            "study": label,
-            "yi": n(s.yi),
-            "vi": n(s.vi),
-            "weight": n(s.weight),
-        })).collect::<Vec<_>>(),
-    })
-}
-
 /// Leave-one-out results as JSON: one entry per omitted study.
-pub fn leave_one_out_json(fits: &[Analysis], labels: &[String]) -> Value {
-    Value::Array(
-        fits.iter()
-            .zip(labels)
-            .map(|(f, omitted)| {
-                let mut v = analysis_json(f, &[]);
-                if let Value::Object(m) = &mut v {
-                    m.remove("studies");
-                    m.insert("omitted".into(), json!(omitted));
-                }
-                v
-            })
-            .collect(),
-    )
+pub fn leave_one_out_json(fits: &[Analysis], labels: &[String]) -> Vec<wire::Fit> {
+    fits.iter()
+        .zip(labels)
+        .map(|(f, omitted)| wire::Fit {
+            omitted: Some(omitted.clone()),
+            ..analysis_json(f, &[])
+        })
+        .collect()
 }
 
 /// Subgroup results as JSON.
-pub fn subgroups_json(s: &Subgroups) -> Value {
-    json!({
-        "groups": s.groups.iter().map(|(name, f)| {
-            let mut v = analysis_json(f, &[]);
-            if let Value::Object(m) = &mut v {
-                m.remove("studies");
-                m.insert("group".into(), json!(name));
-            }
-            v
-        }).collect::<Vec<_>>(),
-        "q_between": n(s.q_between),
-        "q_between_df": s.q_between_df,
-        "q_between_p": n(s.q_between_p),
-    })
+pub fn subgroups_json(s: &Subgroups) -> wire::Subgroups {
+    wire::Subgroups {
+        groups: s
+            .groups
+            .iter()
+            .map(|(name, f)| wire::Fit {
+                group: Some(name.clone()),
+                ..analysis_json(f, &[])
+            })
+            .collect(),
+        q_between: fin(s.q_between),
+        q_between_df: s.q_between_df,
+        q_between_p: fin(s.q_between_p),
+    }
 }
 
 fn natural(measure: Measure) -> &'static str {
@@ -288,17 +278,17 @@ fn forest(fit: &Analysis, input: &MetaInput) -> String {
 }
 
 /// The four single-proportion intervals as JSON.
-pub fn proportion_json(p: &ProportionIntervals, level: f64) -> Value {
-    json!({
-        "events": p.events,
-        "total": p.total,
-        "level": level,
-        "estimate": p.estimate,
-        "clopper_pearson": p.clopper_pearson,
-        "wilson": p.wilson,
-        "jeffreys": p.jeffreys,
-        "agresti_coull": p.agresti_coull,
-    })
+pub fn proportion_json(p: &ProportionIntervals, level: f64) -> wire::ProportionIntervals {
+    wire::ProportionIntervals {
+        events: p.events,
+        total: p.total,
+        level,
+        estimate: p.estimate,
+        clopper_pearson: p.clopper_pearson,
+        wilson: p.wilson,
+        jeffreys: p.jeffreys,
+        agresti_coull: p.agresti_coull,
+    }
 }
 
 /// The four single-proportion intervals as text.
@@ -326,18 +316,16 @@ pub fn proportion_text(p: &ProportionIntervals, level: f64) -> String {
 }
 
 /// A `concur meta` result as JSON: the fit, and leave-one-out and subgroups when asked for.
-pub fn meta_json(result: &MetaResult) -> Value {
+pub fn meta_json(result: &MetaResult) -> wire::Meta {
     let labels = &result.input.labels;
-    let mut value = analysis_json(&result.fit, labels);
-    if let Value::Object(map) = &mut value {
-        if let Some(l) = &result.leave_one_out {
-            map.insert("leave_one_out".into(), leave_one_out_json(l, labels));
-        }
-        if let Some(g) = &result.subgroups {
-            map.insert("subgroups".into(), subgroups_json(g));
-        }
+    wire::Meta {
+        fit: analysis_json(&result.fit, labels),
+        leave_one_out: result
+            .leave_one_out
+            .as_ref()
+            .map(|l| leave_one_out_json(l, labels)),
+        subgroups: result.subgroups.as_ref().map(subgroups_json),
     }
-    value
 }
 
 /// A `concur meta` result as text: the summary with its forest plot, then leave-one-out and

@@ -1,10 +1,10 @@
 //! Renders analysis runs as Markdown (for report.md, assess and the HTML page) and as JSON.
 
+use crate::wire::{self, fin};
 use crate::words::{derivation_text, problem_text, reason_text, start_text};
 use concur_evidence::AnalysisKind;
 use concur_stats::{Analysis, Measure};
 use concur_synthesis::{AnalysisRun, Counts, ModelRun, Row};
-use serde_json::{json, Value};
 
 /// What the natural-scale estimate is called.
 pub fn natural_name(m: Measure) -> &'static str {
@@ -207,89 +207,112 @@ pub fn run_markdown(run: &AnalysisRun<'_>, heading: &str) -> String {
     out
 }
 
-fn num(v: f64) -> Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        Value::Null
+/// The pooled result in the assess/analyses JSON shape: natural-scale estimate and interval.
+pub fn pooled_json(fit: &Analysis) -> wire::Pooled {
+    let p = &fit.pooled;
+    let (e, lb, ub, pl, pu) = fit
+        .transformed
+        .map_or((p.estimate, p.ci_lb, p.ci_ub, fit.pi_lb, fit.pi_ub), |t| {
+            (t.estimate, t.ci_lb, t.ci_ub, t.pi_lb, t.pi_ub)
+        });
+    let several = fit.k > 1;
+    wire::Pooled {
+        measure: fit.spec.measure.name(),
+        scale: natural_name(fit.spec.measure),
+        method: fit.spec.pooling.name(),
+        test: fit.spec.test.name(),
+        estimate: fin(e),
+        ci_lb: fin(lb),
+        ci_ub: fin(ub),
+        pi_lb: pl.filter(|_| several).and_then(fin),
+        pi_ub: pu.filter(|_| several).and_then(fin),
+        tau2: fit.tau2.and_then(fin),
+        i2: fit.i2.filter(|_| several).and_then(fin),
+        k: fit.k,
     }
 }
 
-/// The pooled result in the assess/analyses JSON shape: natural-scale estimate and interval.
-pub fn pooled_json(fit: &Analysis) -> Value {
-    let (e, lb, ub, pl, pu) = fit.transformed.map_or(
-        (
-            fit.pooled.estimate,
-            fit.pooled.ci_lb,
-            fit.pooled.ci_ub,
-            fit.pi_lb,
-            fit.pi_ub,
-        ),
-        |t| (t.estimate, t.ci_lb, t.ci_ub, t.pi_lb, t.pi_ub),
-    );
-    json!({
-        "measure": fit.spec.measure.name(),
-        "scale": natural_name(fit.spec.measure),
-        "method": fit.spec.pooling.name(),
-        "test": fit.spec.test.name(),
-        "estimate": num(e),
-        "ci_lb": num(lb),
-        "ci_ub": num(ub),
-        "pi_lb": pl.filter(|_| fit.k > 1).map_or(Value::Null, num),
-        "pi_ub": pu.filter(|_| fit.k > 1).map_or(Value::Null, num),
-        "tau2": fit.tau2.map_or(Value::Null, num),
-        "i2": fit.i2.filter(|_| fit.k > 1).map_or(Value::Null, num),
-        "k": fit.k,
-    })
-}
-
 /// One analysis as JSON.
-pub fn run_json(run: &AnalysisRun<'_>) -> Value {
-    let group = |c: &Counts| {
-        json!({
-            "events": c.events, "total": c.total, "term": c.term, "locator": c.locator,
-            "basis": if c.derivation.is_some() { "derived" } else { "reported" },
-            "derivation": c.derivation.as_ref().map(derivation_text),
-        })
-    };
-    json!({
-        "id": run.decl.id,
-        "title": run.decl.title,
-        "site": run.decl.site,
-        "kind": run.decl.kind,
-        "outcome": run.decl.terms.join(" / "),
-        "grade": run.decl.grade,
-        "unit": run.decl.unit,
-        "k": run.rows.len(),
-        "rows": run.rows.iter().map(|r| json!({
-            "label": r.label, "study": r.study.id, "design": r.study.design,
-            "group": group(&r.group), "control": r.control.as_ref().map(group), "subgroup": r.subgroup,
-        })).collect::<Vec<_>>(),
-        "pooled": run.primary().map_or(Value::Null, pooled_json),
-        "models": run.models.iter().map(|m| json!({
-            "model": model_name(m), "primary": m.primary, "why": m.why,
-            "result": m.result.as_ref().map_or_else(|e| json!({"error": e.to_string()}), pooled_json),
-        })).collect::<Vec<_>>(),
-        "subgroups": match &run.subgroups {
-            Some(Ok(s)) => json!({
-                "groups": s.groups.iter().map(|(n, f)| json!({"group": n, "pooled": pooled_json(f)})).collect::<Vec<_>>(),
-                "q_between": num(s.q_between), "q_between_df": s.q_between_df, "q_between_p": num(s.q_between_p),
-            }),
-            Some(Err(e)) => json!({"error": e.to_string()}),
-            None => Value::Null,
+pub fn run_json(run: &AnalysisRun<'_>) -> wire::Analysis {
+    let group = |c: &Counts| wire::Group {
+        events: c.events,
+        total: c.total,
+        term: c.term.clone(),
+        locator: c.locator.clone(),
+        basis: if c.derivation.is_some() {
+            "derived"
+        } else {
+            "reported"
         },
-        "certainty": certainty_json(&run.certainty),
-        "excluded": run.decl.excluded,
-        "note": run.decl.note,
-        "problems": run.problems.iter().map(problem_text).collect::<Vec<_>>(),
-    })
+        derivation: c.derivation.as_ref().map(derivation_text),
+    };
+    wire::Analysis {
+        id: run.decl.id.clone(),
+        title: run.decl.title.clone(),
+        site: run.decl.site,
+        kind: run.decl.kind,
+        outcome: run.decl.terms.join(" / "),
+        grade: run.decl.grade.clone(),
+        unit: run.decl.unit,
+        k: run.rows.len(),
+        rows: run
+            .rows
+            .iter()
+            .map(|r| wire::Row {
+                label: r.label.clone(),
+                study: r.study.id.clone(),
+                design: r.study.design,
+                group: group(&r.group),
+                control: r.control.as_ref().map(group),
+                subgroup: r.subgroup.clone(),
+            })
+            .collect(),
+        pooled: run.primary().map(pooled_json),
+        models: run
+            .models
+            .iter()
+            .map(|m| wire::Model {
+                model: model_name(m),
+                primary: m.primary,
+                why: m.why.clone(),
+                result: match &m.result {
+                    Ok(fit) => wire::ModelResult::Pooled(pooled_json(fit)),
+                    Err(e) => wire::ModelResult::Error {
+                        error: e.to_string(),
+                    },
+                },
+            })
+            .collect(),
+        subgroups: run.subgroups.as_ref().map(|s| match s {
+            Ok(s) => wire::AnalysisSubgroups::Fitted {
+                groups: s
+                    .groups
+                    .iter()
+                    .map(|(n, f)| wire::SubgroupPooled {
+                        group: n.clone(),
+                        pooled: pooled_json(f),
+                    })
+                    .collect(),
+                q_between: fin(s.q_between),
+                q_between_df: s.q_between_df,
+                q_between_p: fin(s.q_between_p),
+            },
+            Err(e) => wire::AnalysisSubgroups::Error {
+                error: e.to_string(),
+            },
+        }),
+        certainty: certainty_json(&run.certainty),
+        excluded: run.decl.excluded.clone(),
+        note: run.decl.note.clone(),
+        problems: run.problems.iter().map(problem_text).collect(),
+    }
 }
 
 /// A certainty rating as JSON: the level, where it started, and each reason in words.
-pub fn certainty_json(c: &concur_synthesis::Certainty) -> Value {
-    json!({
-        "level": c.level.as_str(),
-        "start": start_text(c.start),
-        "reasons": crate::words::reasons_text(c),
-    })
+pub fn certainty_json(c: &concur_synthesis::Certainty) -> wire::Certainty {
+    wire::Certainty {
+        level: c.level.as_str(),
+        start: start_text(c.start),
+        reasons: crate::words::reasons_text(c),
+    }
 }

@@ -6,7 +6,6 @@ use crate::svg::{escape, forest, prisma};
 use crate::DISCLAIMER;
 use concur_evidence::{OutcomeKind, Review, Site, Statistic, Study};
 use concur_synthesis::{AnalysisRun, Evidence, PrismaFlow};
-use serde_json::Value;
 
 /// A file of the report: path inside the output folder, and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -454,11 +453,10 @@ pub fn build_report(
     });
     md.push_str(&format!("\n---\n\n{DISCLAIMER}\n"));
 
-    let analyses_json = Value::Array(runs.iter().map(run_json).collect());
+    let analyses: Vec<_> = runs.iter().map(run_json).collect();
     files.push(ReportFile {
         path: "analyses.json".into(),
-        bytes: (serde_json::to_string_pretty(&analyses_json).unwrap_or_default() + "\n")
-            .into_bytes(),
+        bytes: (crate::json_text(&analyses).unwrap_or_default() + "\n").into_bytes(),
     });
     let html = html_page(&meta.title, &md, &files);
     files.push(ReportFile {

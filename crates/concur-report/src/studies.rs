@@ -1,10 +1,10 @@
 //! The study table (`concur studies`) and one study in full (`concur studies show`).
 
 use crate::table;
+use crate::wire;
 use crate::words::{assumption_text, dose_reported, range_text};
 use concur_evidence::{Grade, Outcome, OutcomeKind, Review, Statistic, Study, TimingMode};
 use concur_synthesis::{schedule_doses, DoseRow};
-use serde_json::{json, Value};
 
 /// A readable timing summary: `concurrent`, `mixed: 16 concurrent, 7 sequential`.
 pub(crate) fn timing_text(study: &Study) -> String {
@@ -184,30 +184,29 @@ pub fn study_table(_review: &Review, studies: &[&Study]) -> String {
     out
 }
 
-/// The overview as JSON: an array of objects, one per study.
-pub fn study_rows_json(review: &Review, studies: &[&Study]) -> Value {
-    Value::Array(
-        studies
-            .iter()
-            .map(|s| {
-                json!({
-                    "id": s.id,
-                    "label": s.label,
-                    "design": s.design,
-                    "setting": s.setting,
-                    "n": s.n.as_ref().map(|n| n.value),
-                    "drugs": s.drug_ids(),
-                    "sites": s.sites(),
-                    "techniques": s.techniques(),
-                    "timing": s.timing.as_ref().map(|t| t.mode),
-                    "timing_counts": s.timing.as_ref().map(|t| json!({"concurrent": t.concurrent, "sequential": t.sequential})),
-                    "radiotherapy": rt_text(s),
-                    "toxicity": toxicity_summary(s),
-                    "citation": citation_text(review, s),
-                })
-            })
-            .collect(),
-    )
+/// The rows of `concur studies --json`.
+pub fn study_rows_json(review: &Review, studies: &[&Study]) -> Vec<wire::StudyRow> {
+    studies
+        .iter()
+        .map(|s| wire::StudyRow {
+            id: s.id.clone(),
+            label: s.label.clone(),
+            design: s.design,
+            setting: s.setting.clone(),
+            n: s.n.as_ref().map(|n| n.value),
+            drugs: s.drug_ids().iter().map(|d| d.to_string()).collect(),
+            sites: s.sites(),
+            techniques: s.techniques(),
+            timing: s.timing.as_ref().map(|t| t.mode),
+            timing_counts: s.timing.as_ref().map(|t| wire::TimingCounts {
+                concurrent: t.concurrent,
+                sequential: t.sequential,
+            }),
+            radiotherapy: rt_text(s),
+            toxicity: toxicity_summary(s),
+            citation: citation_text(review, s),
+        })
+        .collect()
 }
 
 fn citation_text(review: &Review, study: &Study) -> Option<String> {
@@ -465,29 +464,27 @@ fn derivation(d: &Option<String>) -> String {
 }
 
 /// One study as JSON: every field of the model, the citation, and the dose normalisation.
-pub fn study_detail_json(review: &Review, study: &Study) -> Value {
-    let mut value = serde_json::to_value(study).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        map.insert("citation_text".into(), json!(citation_text(review, study)));
-        let doses: Vec<Value> = schedule_doses(review, study)
+pub fn study_detail_json<'a>(review: &Review, study: &'a Study) -> wire::StudyDetail<'a> {
+    wire::StudyDetail {
+        study,
+        citation_text: citation_text(review, study),
+        doses: schedule_doses(review, study)
             .iter()
             .map(dose_json)
-            .collect();
-        map.insert("doses".into(), Value::Array(doses));
+            .collect(),
     }
-    value
 }
 
 /// One normalised schedule as JSON, with the schedule and the assumptions in words.
-fn dose_json(d: &DoseRow) -> Value {
-    json!({
-        "schedule": d.schedule,
-        "reported": dose_reported(d),
-        "locator": d.locator,
-        "endpoint": d.endpoint,
-        "alpha_beta_gy": d.alpha_beta_gy,
-        "bed_gy": d.bed_gy,
-        "eqd2_gy": d.eqd2_gy,
-        "assumptions": d.assumptions.iter().map(|a| assumption_text(*a)).collect::<Vec<_>>(),
-    })
+fn dose_json(d: &DoseRow) -> wire::Dose1 {
+    wire::Dose1 {
+        schedule: d.schedule,
+        reported: dose_reported(d),
+        locator: d.locator.clone(),
+        endpoint: d.endpoint.clone(),
+        alpha_beta_gy: d.alpha_beta_gy,
+        bed_gy: d.bed_gy,
+        eqd2_gy: d.eqd2_gy,
+        assumptions: d.assumptions.iter().map(|a| assumption_text(*a)).collect(),
+    }
 }

@@ -267,21 +267,13 @@ fn reviewed(
             Ok(0)
         }
         Command::Check => {
+            let check = concur_report::check_json(&review);
             if json {
-                print::json(&serde_json::json!({
-                    "review": review.meta.id,
-                    "studies": review.studies.len(),
-                    "guidance": review.guidance.len(),
-                    "references": review.references.len(),
-                    "valid": true,
-                }))?;
+                print::json(&check)?;
             } else {
                 print::line(&format!(
                     "{}: valid ({} studies, {} guidance statements, {} references)",
-                    review.meta.id,
-                    review.studies.len(),
-                    review.guidance.len(),
-                    review.references.len()
+                    check.review, check.studies, check.guidance, check.references
                 ))?;
             }
             Ok(0)
@@ -428,7 +420,10 @@ fn dedup(args: cli::DedupArgs, workspace: Option<&Path>, json: bool) -> Result<u
         let (run, changed) = ws.undo_dedup((run != 0).then_some(run))?;
         print::result(
             json,
-            serde_json::json!({"undone": run, "records_restored": changed}),
+            &print::Undone {
+                undone: run,
+                records_restored: changed,
+            },
             &format!("undid dedup run {run}: {changed} records back to their earlier status"),
         )?;
         return Ok(0);
@@ -437,7 +432,10 @@ fn dedup(args: cli::DedupArgs, workspace: Option<&Path>, json: bool) -> Result<u
         let others = ws.keep_apart(record)?;
         print::result(
             json,
-            serde_json::json!({"record": record, "kept_apart_from": others}),
+            &print::KeptApart {
+                record,
+                kept_apart_from: &others,
+            },
             &format!(
                 "record {record} is no longer a duplicate; it stays apart from records {} in later runs",
                 print::id_list(&others)
@@ -449,7 +447,10 @@ fn dedup(args: cli::DedupArgs, workspace: Option<&Path>, json: bool) -> Result<u
         let (one, two) = ws.keep_different(*record, *other)?;
         print::result(
             json,
-            serde_json::json!({"records": one, "kept_apart_from": two}),
+            &print::KeptDifferent {
+                records: &one,
+                kept_apart_from: &two,
+            },
             &format!(
                 "records {} are a different publication from records {}; kept apart in later runs",
                 print::id_list(&one),

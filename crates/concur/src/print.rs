@@ -19,22 +19,39 @@ pub fn line(s: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Writes a value as pretty JSON and a newline. The text is made first, so that a failed write
-/// is the plain I/O error that `main` recognises for a closed pipe.
+/// Writes a value as pretty JSON (keys in alphabetical order) and a newline. The text is made
+/// first, so that a failed write is the plain I/O error that `main` recognises for a closed pipe.
 pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let mut text = serde_json::to_vec_pretty(value)?;
-    text.push(b'\n');
-    let mut out = std::io::stdout().lock();
-    out.write_all(&text)?;
-    out.flush()?;
+    line(&concur_report::json_text(value)?)?;
     Ok(())
+}
+
+/// `dedup --undo --json`.
+#[derive(serde::Serialize)]
+pub struct Undone {
+    pub undone: i64,
+    pub records_restored: usize,
+}
+
+/// `dedup --not-duplicate --json`.
+#[derive(serde::Serialize)]
+pub struct KeptApart<'a> {
+    pub record: i64,
+    pub kept_apart_from: &'a [i64],
+}
+
+/// `dedup --different --json`.
+#[derive(serde::Serialize)]
+pub struct KeptDifferent<'a> {
+    pub records: &'a [i64],
+    pub kept_apart_from: &'a [i64],
 }
 
 /// Prints the result of a command that changes one thing: `value` as compact JSON with
 /// `--json`, otherwise the sentence for people.
-pub fn result(json: bool, value: serde_json::Value, sentence: &str) -> anyhow::Result<()> {
+pub fn result(json: bool, value: &impl serde::Serialize, sentence: &str) -> anyhow::Result<()> {
     if json {
-        line(&value.to_string())?;
+        line(&serde_json::to_string(value)?)?;
     } else {
         line(sentence)?;
     }
