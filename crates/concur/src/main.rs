@@ -392,7 +392,7 @@ fn import(args: cli::ImportArgs, workspace: Option<&Path>, json: bool) -> Result
     };
     let outcomes = ws.import_files(&args.files, &options, &mut progress)?;
     if json {
-        print::json(&outcomes)?;
+        print::record_json(&outcomes)?;
     } else {
         for o in &outcomes {
             print::file_outcome(o)?;
@@ -473,7 +473,7 @@ fn dedup(args: cli::DedupArgs, workspace: Option<&Path>, json: bool) -> Result<u
     };
     let result = ws.dedup(settings, args.dry_run)?;
     if json {
-        print::json(&result)?;
+        print::record_json(&result)?;
         return Ok(0);
     }
     let title = |id: i64| -> String {
@@ -498,7 +498,7 @@ fn records(args: cli::RecordsArgs, workspace: Option<&Path>, json: bool) -> Resu
         RecordsCommand::List { filter } => {
             let list = ws.records(&filter.filter())?;
             if json {
-                print::json(&list)?;
+                print::record_json(&list)?;
             } else {
                 print::record_table(&list)?;
             }
@@ -508,7 +508,7 @@ fn records(args: cli::RecordsArgs, workspace: Option<&Path>, json: bool) -> Resu
                 anyhow::bail!("there is no record {id}; `concur records` lists them");
             };
             if json {
-                print::json(&r)?;
+                print::record_json(&r)?;
             } else {
                 print::record(&r)?;
             }
@@ -522,7 +522,7 @@ fn records(args: cli::RecordsArgs, workspace: Option<&Path>, json: bool) -> Resu
         RecordsCommand::Batches => {
             let batches = ws.batches()?;
             if json {
-                print::json(&batches)?;
+                print::record_json(&batches)?;
             } else {
                 print::batches(&batches)?;
             }
@@ -530,7 +530,7 @@ fn records(args: cli::RecordsArgs, workspace: Option<&Path>, json: bool) -> Resu
         RecordsCommand::Flagged => {
             let flagged = ws.flagged()?;
             if json {
-                print::json(&flagged)?;
+                print::record_json(&flagged)?;
             } else {
                 let mut out = String::new();
                 for f in &flagged {
@@ -547,7 +547,7 @@ fn records(args: cli::RecordsArgs, workspace: Option<&Path>, json: bool) -> Resu
         RecordsCommand::Counts => {
             let c = ws.counts()?;
             if json {
-                print::json(&c)?;
+                print::record_json(&c)?;
             } else {
                 let mut out = String::new();
                 for (source, n) in &c.identified {

@@ -19,10 +19,16 @@ pub fn line(s: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Writes a value as pretty JSON (keys in alphabetical order) and a newline. The text is made
-/// first, so that a failed write is the plain I/O error that `main` recognises for a closed pipe.
+/// Writes one of the report's JSON shapes (keys in alphabetical order) and a newline. The text is
+/// made first, so that a failed write is the plain I/O error `main` recognises for a closed pipe.
 pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     line(&concur_report::json_text(value)?)?;
+    Ok(())
+}
+
+/// Writes a workspace value as pretty JSON, keys in the order of its fields, and a newline.
+pub fn record_json<T: serde::Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    line(&serde_json::to_string_pretty(value)?)?;
     Ok(())
 }
 
