@@ -423,3 +423,47 @@ pub fn prisma_note(flow: &PrismaFlow) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concur_synthesis::{Basis, Concern, Domain, Reason, Width};
+
+    #[test]
+    fn ranges_read_low_to_high_whichever_way_they_come() {
+        assert_eq!(range_text([64.6, 43.8]), "43.8-64.6");
+        assert_eq!(range_text([43.8, 64.6]), "43.8-64.6");
+        assert_eq!(range_text([32.5, 32.5]), "32.5");
+    }
+
+    #[test]
+    fn each_concern_reads_as_grade_words() {
+        let reason = |concern, basis| {
+            reason_text(&Reason {
+                domain: Domain::Imprecision,
+                concern,
+                basis,
+            })
+        };
+        let precision = |events| Basis::Precision {
+            events,
+            width: Width::Points(31.0),
+        };
+        assert_eq!(
+            reason(Concern::Serious, precision(14)),
+            "imprecision, serious (-1): 14 events in total, interval width 31 percentage points"
+        );
+        assert_eq!(
+            reason(Concern::NotSerious, precision(40)),
+            "imprecision, not serious: 40 events, interval width 31 percentage points"
+        );
+        assert_eq!(
+            reason_text(&Reason {
+                domain: Domain::Inconsistency,
+                concern: Concern::NotAssessable,
+                basis: Basis::OneStudy,
+            }),
+            "inconsistency: not assessable (one study)"
+        );
+    }
+}

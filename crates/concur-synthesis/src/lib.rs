@@ -110,3 +110,6 @@ pub enum SynthesisError {
     #[error("planned schedule: {0}")]
     PlannedSchedule(#[source] concur_stats::StatsError),
 }
+
+#[cfg(test)]
+mod tests;
