@@ -232,8 +232,8 @@ pub fn build_report(
     what_changed: Option<&str>,
 ) -> Report {
     let review = evidence.review;
-    let audit = &evidence.audit;
-    let runs = &evidence.analyses;
+    let audit = evidence.audit();
+    let runs = evidence.analyses();
     let mut files = Vec::new();
     let mut md = String::new();
     let meta = &review.meta;

@@ -181,7 +181,7 @@ fn at_site(study: &Study, site: Site, technique: Option<Technique>) -> bool {
 /// Answers the question from analysed evidence.
 pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>, SynthesisError> {
     let review = evidence.review;
-    let runs = &evidence.analyses;
+    let runs = evidence.analyses();
     let drug = review.find_drug(&query.drug).ok_or_else(|| {
         let mut known: Vec<String> = review
             .drugs
@@ -375,7 +375,7 @@ pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>
         caveats.push(Caveat::DerivedCounts);
     }
     let flagged: Vec<String> = evidence
-        .audit
+        .audit()
         .findings
         .iter()
         .filter(|f| studies.iter().any(|s| s.id == f.study) && f.severity == Severity::Error)

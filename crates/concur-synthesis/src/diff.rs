@@ -1,9 +1,9 @@
 //! What changed between two editions of a review: studies, pooled estimates, certainty,
 //! guidance, and the same grouped per radiotherapy setting.
 
-use crate::analyses::{run_analyses, AnalysisRun};
+use crate::analyses::AnalysisRun;
 use crate::certainty::Level;
-use crate::evidence::edition;
+use crate::evidence::{edition, Evidence};
 use crate::SynthesisError;
 use concur_evidence::{Review, Site, Statement, Study};
 use concur_stats::Analysis;
@@ -113,8 +113,22 @@ fn in_setting(s: &Study, setting: Site) -> bool {
 pub fn diff(full: &Review, from: &str, to: &str) -> Result<Diff, SynthesisError> {
     let a = edition(full, from)?;
     let b = edition(full, to)?;
-    let runs_a = run_analyses(&a);
-    let runs_b = run_analyses(&b);
+    Ok(compare(
+        full,
+        (from, &Evidence::new(&a)),
+        (to, &Evidence::new(&b)),
+    ))
+}
+
+/// Compares two editions already analysed (`full` holds every edition, for drug names): a front
+/// end that has the later edition's evidence in hand does not analyse it again.
+pub fn compare(
+    full: &Review,
+    (from, earlier): (&str, &Evidence<'_>),
+    (to, later): (&str, &Evidence<'_>),
+) -> Diff {
+    let (a, b) = (earlier.review, later.review);
+    let (runs_a, runs_b) = (earlier.analyses(), later.analyses());
     let ids_a: Vec<&str> = a.studies.iter().map(|s| s.id.as_str()).collect();
     let ids_b: Vec<&str> = b.studies.iter().map(|s| s.id.as_str()).collect();
     let studies_added: Vec<Study> = b
@@ -131,7 +145,7 @@ pub fn diff(full: &Review, from: &str, to: &str) -> Result<Diff, SynthesisError>
         .collect();
     let mut analyses = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
-    for run in runs_a.iter().chain(&runs_b) {
+    for run in runs_a.iter().chain(runs_b) {
         if seen.contains(&run.decl.id.as_str()) {
             continue;
         }
@@ -142,8 +156,8 @@ pub fn diff(full: &Review, from: &str, to: &str) -> Result<Diff, SynthesisError>
             id: run.decl.id.clone(),
             title: run.decl.title.clone(),
             site: run.decl.site,
-            before: find(&runs_a),
-            after: find(&runs_b),
+            before: find(runs_a),
+            after: find(runs_b),
         });
     }
     let g_a: Vec<&Statement> = a.guidance.iter().collect();
@@ -202,7 +216,7 @@ pub fn diff(full: &Review, from: &str, to: &str) -> Result<Diff, SynthesisError>
                 .collect(),
         });
     }
-    Ok(Diff {
+    Diff {
         from: from.into(),
         to: to.into(),
         studies_added,
@@ -212,5 +226,5 @@ pub fn diff(full: &Review, from: &str, to: &str) -> Result<Diff, SynthesisError>
         guidance_changed,
         guidance_removed,
         settings,
-    })
+    }
 }

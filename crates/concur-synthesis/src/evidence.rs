@@ -6,25 +6,36 @@ use crate::filter::StudyFilter;
 use crate::prisma::{LiteratureCounts, PrismaFlow};
 use crate::SynthesisError;
 use concur_evidence::{fold_name, AuditReport, Review, Study};
+use std::sync::OnceLock;
 
-/// A review with its audit and its analyses, each computed once.
+/// A review with its audit and its analyses, each computed at most once, when first asked for
+/// (listing studies needs neither; a report needs both).
 pub struct Evidence<'r> {
     /// The review (at the edition it was built for).
     pub review: &'r Review,
-    /// The audit of the review and its source.
-    pub audit: AuditReport,
-    /// Every analysis the review declares, fitted.
-    pub analyses: Vec<AnalysisRun<'r>>,
+    audit: OnceLock<AuditReport>,
+    analyses: OnceLock<Vec<AnalysisRun<'r>>>,
 }
 
 impl<'r> Evidence<'r> {
-    /// Audits the review and runs its analyses.
+    /// The evidence of a review; nothing is computed yet.
     pub fn new(review: &'r Review) -> Evidence<'r> {
         Evidence {
             review,
-            audit: concur_evidence::audit(review),
-            analyses: run_analyses(review),
+            audit: OnceLock::new(),
+            analyses: OnceLock::new(),
         }
+    }
+
+    /// The audit of the review and its source.
+    pub fn audit(&self) -> &AuditReport {
+        self.audit
+            .get_or_init(|| concur_evidence::audit(self.review))
+    }
+
+    /// Every analysis the review declares, fitted, in the review's order.
+    pub fn analyses(&self) -> &[AnalysisRun<'r>] {
+        self.analyses.get_or_init(|| run_analyses(self.review))
     }
 
     /// One study by id.
@@ -81,6 +92,10 @@ impl<'r> Evidence<'r> {
 /// kept, so that a stale entry in `audit.toml` is still reported as stale.
 pub fn edition(full: &Review, id: &str) -> Result<Review, SynthesisError> {
     let mut review = full.at_edition(id)?;
+    if full.current_edition() == Some(id) {
+        // The latest edition holds everything: no finding exists only in a later one.
+        return Ok(review);
+    }
     let here = concur_evidence::audit(&review);
     let everywhere = concur_evidence::audit(full);
     let exists = |report: &AuditReport, id: &str| report.findings.iter().any(|f| f.id == id);

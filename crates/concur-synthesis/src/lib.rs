@@ -1,8 +1,8 @@
 //! Analysed evidence: the step between a review (`concur-evidence`) and what people read
 //! (`concur-report`, the web app).
 //!
-//! [`Evidence::new`] audits a review and fits every analysis it declares, once; everything else
-//! takes that value: [`assess`] answers a clinician's question, [`Evidence::select`] filters the
+//! [`Evidence`] holds a review with its audit and every analysis it declares, each computed once
+//! when first needed; everything else takes that value: [`assess`] answers a clinician's question, [`Evidence::select`] filters the
 //! studies, [`Evidence::prisma`] gives the flow diagram's counts, [`diff`] compares two editions.
 //! Results are typed data (no sentences), so that every front end words them its own way.
 //!
@@ -45,7 +45,7 @@ pub use assess::{
     assess, Answer, Caveat, ClassLink, Disagreement, Nearness, PlannedDose, Query, WindowCheck,
 };
 pub use certainty::{certainty, Basis, Certainty, Concern, Domain, Level, Reason, Start, Width};
-pub use diff::{diff, AddedStudy, AnalysisChange, AnalysisState, Diff, SettingChange};
+pub use diff::{compare, diff, AddedStudy, AnalysisChange, AnalysisState, Diff, SettingChange};
 pub use dose::{schedule_doses, DoseAssumption, DoseRow};
 pub use evidence::{edition, Evidence};
 pub use filter::StudyFilter;

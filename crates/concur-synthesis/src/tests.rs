@@ -194,8 +194,10 @@ fn question(drug: &str) -> Query {
 fn evidence_runs_every_analysis_once_with_typed_derivations_and_certainty() {
     let review = review();
     let evidence = Evidence::new(&review);
-    assert_eq!(evidence.analyses.len(), 1);
-    let run = &evidence.analyses[0];
+    assert_eq!(evidence.analyses().len(), 1);
+    // Analysed once: every caller gets the same runs.
+    assert!(std::ptr::eq(evidence.analyses(), evidence.analyses()));
+    let run = &evidence.analyses()[0];
     assert_eq!(run.rows.len(), 2);
     assert!(run.problems.is_empty(), "{:?}", run.problems);
     // Smith's counts are printed; Jones's events come from 40 % of the arm's 10 patients.

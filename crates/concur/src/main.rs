@@ -193,11 +193,11 @@ fn reviewed(
         }
         Command::Audit => {
             if json {
-                print::json(&concur_report::audit_json(&evidence.audit))?;
+                print::json(&concur_report::audit_json(evidence.audit()))?;
             } else {
-                print::text(&concur_report::audit_text(&evidence.audit))?;
+                print::text(&concur_report::audit_text(evidence.audit()))?;
             }
-            Ok(if evidence.audit.unacknowledged_errors() > 0 {
+            Ok(if evidence.audit().unacknowledged_errors() > 0 {
                 exit::FINDINGS
             } else {
                 0
@@ -212,9 +212,15 @@ fn reviewed(
             // The report of a later edition says what changed since the first.
             let first = full.meta.editions.first().map(|e| e.id.as_str());
             let changes = match (first, edition) {
-                (Some(f), Some(e)) if f != e => Some(concur_report::diff_markdown(
-                    &concur_synthesis::diff(full, f, e)?,
-                )),
+                (Some(f), Some(e)) if f != e => {
+                    let earlier = concur_synthesis::edition(full, f)?;
+                    let d = concur_synthesis::compare(
+                        full,
+                        (f, &Evidence::new(&earlier)),
+                        (e, &evidence),
+                    );
+                    Some(concur_report::diff_markdown(&d))
+                }
                 _ => None,
             };
             let report = concur_report::build_report(&evidence, &flow, changes.as_deref());
