@@ -652,7 +652,7 @@ fn check_guidance(c: &mut Checker<'_>) {
                     &format!("{base}.studies[{j}]"),
                     "the id of a study in studies/",
                     format!("`{id}`"),
-                    "run `concur studies` to list the study ids",
+                    "a study id is the `id` of one of the files in studies/",
                 );
             }
         }
@@ -727,7 +727,7 @@ fn check_analyses(c: &mut Checker<'_>) {
                     &format!("{field}.study"),
                     "the id of a study in studies/",
                     format!("`{}`", row.study),
-                    "run `concur studies` to list the study ids",
+                    "a study id is the `id` of one of the files in studies/",
                 );
                 continue;
             };

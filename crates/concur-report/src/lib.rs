@@ -1,6 +1,11 @@
-//! Renders the evidence base and analyses for people (aligned text) and machines (JSON): the study
-//! table with filters, one study with every field and locator (plus BED/EQD2 of its schedules), the
-//! audit, and meta-analyses read from CSV (`concur meta`, `concur proportion`).
+//! Renders analysed evidence (`concur-synthesis`) for people and machines: the whole report
+//! ([`build_report`]: HTML, Markdown, CSV tables, SVG forest plots and the PRISMA diagram, as
+//! bytes), the answer to a clinician's question, the study table and one study in full, the
+//! audit, the diff between editions, and `concur meta` / `concur proportion` results, each as text
+//! (or Markdown) and as JSON in the shapes of [`wire`].
+//!
+//! It computes no evidence: every number comes from the synthesis, and one module (`words.rs`)
+//! words each kind of finding once, so that every format says the same thing.
 #![warn(missing_docs)]
 
 mod assess;
@@ -25,6 +30,7 @@ pub use meta::{
 pub use render::{estimate_text, fmt_natural, natural_name, pooled_json, run_json, run_markdown};
 pub use report::{build_report, Report, ReportFile};
 pub use studies::{study_detail_json, study_detail_text, study_rows_json, study_table};
+pub use wire::{check_json, json_text};
 pub use words::{
     caveat_text, derivation_text, disagreement_text, problem_text, reason_text, start_text,
 };
@@ -32,20 +38,3 @@ pub use words::{
 /// Printed under every output that could inform a treatment decision.
 pub const DISCLAIMER: &str =
     "concur summarises published evidence; it does not replace clinical judgement.";
-
-/// Pretty JSON with the keys of every object in alphabetical order, whatever the order of the
-/// struct fields, so that outputs compare line by line from one version to the next.
-pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
-    serde_json::to_value(value).and_then(|v| serde_json::to_string_pretty(&v))
-}
-
-/// What `concur check` reports of a review that loaded (an invalid one is an error).
-pub fn check_json(review: &concur_evidence::Review) -> wire::Check {
-    wire::Check {
-        review: review.meta.id.clone(),
-        studies: review.studies.len(),
-        guidance: review.guidance.len(),
-        references: review.references.len(),
-        valid: true,
-    }
-}

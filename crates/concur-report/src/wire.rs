@@ -723,3 +723,20 @@ pub struct Check {
     /// Always true: an invalid review is an error with every problem listed.
     pub valid: bool,
 }
+
+/// Pretty JSON with the keys of every object in alphabetical order, whatever the order of the
+/// struct fields, so that outputs compare line by line from one version to the next.
+pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_value(value).and_then(|v| serde_json::to_string_pretty(&v))
+}
+
+/// What `concur check` reports of a review that loaded (an invalid one is an error).
+pub fn check_json(review: &concur_evidence::Review) -> Check {
+    Check {
+        review: review.meta.id.clone(),
+        studies: review.studies.len(),
+        guidance: review.guidance.len(),
+        references: review.references.len(),
+        valid: true,
+    }
+}
