@@ -43,7 +43,7 @@ fn primary_of(conn: &Connection, record: i64) -> Result<Option<i64>> {
         |r| r.get(0),
     )
     .optional()?
-    .ok_or_else(|| StoreError::Invalid(format!("there is no record {record}")))
+    .ok_or(StoreError::NoRecord(record))
 }
 
 /// The records of the cluster a record is in (itself alone if it is in none), in id order.
@@ -250,13 +250,11 @@ impl Workspace {
             |r| r.get(0),
         )?;
         let Some(latest) = latest else {
-            return Err(StoreError::Invalid("there is no dedup run to undo".into()));
+            return Err(StoreError::NothingToUndo);
         };
         let run = run.unwrap_or(latest);
         if run != latest {
-            return Err(StoreError::Invalid(format!(
-                "run {run} is not the latest run still in effect ({latest}); undo {latest} first"
-            )));
+            return Err(StoreError::NotLatestRun { run, latest });
         }
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
@@ -326,9 +324,7 @@ impl Workspace {
         others.sort_unstable();
         others.dedup();
         if others.is_empty() {
-            return Err(StoreError::Invalid(format!(
-                "record {record} is neither in a duplicate cluster nor in a pair to check by hand"
-            )));
+            return Err(StoreError::NotInCluster(record));
         }
         for o in &others {
             decide(&tx, record, *o, Decision::Apart)?;
@@ -369,10 +365,7 @@ impl Workspace {
         let tx = self.conn.transaction()?;
         let (one, two) = (cluster_of(&tx, record)?, cluster_of(&tx, other)?);
         if one.contains(&other) {
-            return Err(StoreError::Invalid(format!(
-                "records {record} and {other} are in one cluster; a decision that record {other} is \
-                 not a duplicate takes it out"
-            )));
+            return Err(StoreError::SameCluster { record, other });
         }
         for a in &one {
             for b in &two {
@@ -393,9 +386,7 @@ impl Workspace {
     /// (replacing any earlier decision that they are different).
     pub fn keep_together(&mut self, record: i64, other: i64) -> Result<()> {
         if record == other {
-            return Err(StoreError::Invalid(format!(
-                "a record is one publication with itself already ({record})"
-            )));
+            return Err(StoreError::SameRecord(record));
         }
         let tx = self.conn.transaction()?;
         for id in [record, other] {
@@ -405,12 +396,8 @@ impl Workspace {
                 })
                 .optional()?;
             match deleted {
-                None => return Err(StoreError::Invalid(format!("there is no record {id}"))),
-                Some(Some(batch)) => {
-                    return Err(StoreError::Invalid(format!(
-                        "record {id} was deleted by batch {batch} (a PubMed update) and takes part in no dedup run"
-                    )))
-                }
+                None => return Err(StoreError::NoRecord(id)),
+                Some(Some(batch)) => return Err(StoreError::Deleted { record: id, batch }),
                 Some(None) => {}
             }
         }

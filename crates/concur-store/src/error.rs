@@ -32,9 +32,45 @@ pub enum StoreError {
         /// Newest version this build knows.
         known: i64,
     },
-    /// A request that the workspace's state does not allow.
-    #[error("{0}")]
-    Invalid(String),
+    /// A record number the workspace does not hold.
+    #[error("there is no record {0}")]
+    NoRecord(i64),
+    /// An undo with no dedup run in effect.
+    #[error("there is no dedup run to undo")]
+    NothingToUndo,
+    /// An undo of a run that a later run still builds on.
+    #[error("run {run} is not the latest run still in effect ({latest}); undo {latest} first")]
+    NotLatestRun {
+        /// The run asked for.
+        run: i64,
+        /// The latest run still in effect.
+        latest: i64,
+    },
+    /// "Not a duplicate" for a record that is in no cluster and no flagged pair.
+    #[error("record {0} is neither in a duplicate cluster nor in a pair to check by hand")]
+    NotInCluster(i64),
+    /// "Different publications" for two records of one cluster.
+    #[error("records {record} and {other} are in one cluster; a decision that record {other} is not a duplicate takes it out")]
+    SameCluster {
+        /// One record.
+        record: i64,
+        /// The other.
+        other: i64,
+    },
+    /// "One publication" for a record and itself.
+    #[error("a record is one publication with itself already ({0})")]
+    SameRecord(i64),
+    /// A decision about a record that a PubMed update deleted.
+    #[error("record {record} was deleted by batch {batch} (a PubMed update) and takes part in no dedup run")]
+    Deleted {
+        /// The record.
+        record: i64,
+        /// The batch that deleted it.
+        batch: i64,
+    },
+    /// A batch committed before its file's hash is known.
+    #[error("an import batch cannot be committed before its file's hash is known")]
+    Unhashed,
     /// Another command held the workspace's write lock for longer than the busy timeout.
     #[error("the workspace is busy: another concur command (an import?) is writing to it; run this again when it has finished")]
     Busy,

@@ -494,9 +494,7 @@ impl Import<'_> {
     /// of an unhashed file needs [`Import::set_file_hash`] first.
     pub fn commit(mut self) -> Result<Batch> {
         if !self.state.hashed {
-            return Err(StoreError::Invalid(
-                "an import batch cannot be committed before its file's hash is known".into(),
-            ));
+            return Err(StoreError::Unhashed);
         }
         self.conn.execute(
             "UPDATE batch SET record_count = ?2, rejected_count = ?3, deletion_count = ?4,

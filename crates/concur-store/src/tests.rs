@@ -373,7 +373,7 @@ fn an_unhashed_batch_commits_only_with_its_hash_and_yields_to_an_earlier_same_fi
     // Without its hash the batch cannot commit, and nothing of it stays.
     let mut batch = ws.begin_import(&unhashed, "test", "ris").unwrap();
     batch.add(record(Some("1"), "A title", 2020)).unwrap();
-    assert!(matches!(batch.commit(), Err(StoreError::Invalid(_))));
+    assert!(matches!(batch.commit(), Err(StoreError::Unhashed)));
     assert!(ws.batches().unwrap().is_empty());
 
     let hash = hash_file(&path).unwrap();
