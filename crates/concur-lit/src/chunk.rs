@@ -271,7 +271,7 @@ pub(crate) fn run_inputs<'a, T: Send>(
         for _ in 1..threads {
             scope.spawn(|| shared.parse_only());
         }
-        shared.store_and_parse(&mut desk);
+        shared.hand_out_and_parse(&mut desk);
     });
     desk.outcome.map(|()| desk.all_records)
 }
@@ -361,7 +361,7 @@ impl<'a, T> Shared<'_, '_, 'a, T> {
 
     /// The caller's thread: hands every block that is ready to the sink, in order, and parses a
     /// block itself whenever none is; then, once every input has been cut, hands out the rest.
-    fn store_and_parse(&self, desk: &mut Desk<'_, T>) {
+    fn hand_out_and_parse(&self, desk: &mut Desk<'_, T>) {
         let (source, stop, mailbox) = (&self.source, &self.stop, &self.mailbox);
         let mut spent = None;
         let mut ahead = None;
@@ -966,7 +966,7 @@ mod tests {
                 threads,
                 &mut |_| {
                     handed += 1;
-                    assert!(handed < 500_000, "cannot store");
+                    assert!(handed < 500_000, "the sink never stopped");
                     ControlFlow::Continue(())
                 },
             );
