@@ -305,3 +305,68 @@ fn bad_questions_are_clear_errors() {
         .code(3)
         .stderr(predicate::str::contains("positive"));
 }
+
+/// What people read has no `1 events`, no `pts`, no `G>=`, no empty `Studies: .` and no range
+/// printed high to low, in any output that words the evidence.
+#[test]
+fn outputs_read_as_english_with_ranges_low_to_high() {
+    let dir = tempfile::tempdir().unwrap();
+    report_into(dir.path());
+    let mut texts = vec![
+        ("report.md".to_string(), read(dir.path(), "report.md")),
+        ("index.html".to_string(), read(dir.path(), "index.html")),
+    ];
+    for args in [
+        &["assess", "--drug", "t-dm1", "--site", "brain"][..],
+        &["assess", "--drug", "t-dm1", "--site", "breast"],
+        &["assess", "--drug", "t-dm1", "--site", "bone"],
+        &["studies"],
+        &["studies", "--json"],
+        &["diff"],
+    ] {
+        let out = concur()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        texts.push((args.join(" "), String::from_utf8(out).unwrap()));
+    }
+    for (what, text) in &texts {
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || "(),;:[]\"|".contains(c))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for pair in words.windows(2) {
+            assert!(
+                !(pair[0] == "1"
+                    && ["events", "rows", "patients", "points", "lesions", "studies"]
+                        .contains(&pair[1])),
+                "{what}: `1 {}`",
+                pair[1]
+            );
+            // Titles quoted from the sources may say "(pts)"; a count of ours never does.
+            assert!(
+                !(pair[1] == "pts" && pair[0].parse::<u32>().is_ok()),
+                "{what}: `{} pts`",
+                pair[0]
+            );
+        }
+        for bad in ["G>=", "Studies: .", "point(s)"] {
+            assert!(!text.contains(bad), "{what}: `{bad}`");
+        }
+        // `a-b Gy` with a > b.
+        for (i, _) in text.match_indices(" Gy") {
+            let before = &text[..i];
+            let start = before
+                .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .map_or(0, |p| p + 1);
+            if let Some((a, b)) = before[start..].split_once('-') {
+                if let (Ok(a), Ok(b)) = (a.parse::<f64>(), b.parse::<f64>()) {
+                    assert!(a <= b, "{what}: range {a}-{b} Gy printed high to low");
+                }
+            }
+        }
+    }
+}

@@ -263,6 +263,18 @@ impl Grade {
     }
 }
 
+impl Grade {
+    /// The grade as people read it: `any`, `≥ 3`, `3`, `1-2`.
+    pub fn label(self) -> String {
+        match (self.min, self.max) {
+            (1, 5) => "any".into(),
+            (a, 5) => format!("≥ {a}"),
+            (a, b) if a == b => a.to_string(),
+            (a, b) => format!("{a}-{b}"),
+        }
+    }
+}
+
 impl fmt::Display for Grade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.min, self.max) {
@@ -285,6 +297,10 @@ mod tests {
             assert_eq!(grade.to_string(), text);
         }
         assert_eq!(Grade::parse("≥2"), Some(Grade { min: 2, max: 5 }));
+        assert_eq!(
+            Grade::parse(">=2").map(Grade::label).as_deref(),
+            Some("≥ 2")
+        );
     }
 
     #[test]

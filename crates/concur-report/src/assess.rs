@@ -4,7 +4,7 @@
 use crate::render::{certainty_json, estimate_text, natural_name, prediction_text, run_json};
 use crate::wire;
 use crate::words::{
-    caveat_text, class_text, derivation_text, disagreement_text, nearness_text, range_text,
+    caveat_text, class_text, count, derivation_text, disagreement_text, nearness_text, range_text,
     reason_text, window_text,
 };
 use crate::DISCLAIMER;
@@ -160,15 +160,20 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
         for run in &a.analyses {
             match run.primary() {
                 Some(fit) => {
-                    out.push_str(&format!("- **{}**: {} {}", run.decl.title, natural_name(fit.spec.measure), estimate_text(fit)));
+                    out.push_str(&format!(
+                        "- **{}**: {} {}",
+                        run.decl.title,
+                        natural_name(fit.spec.measure),
+                        estimate_text(fit)
+                    ));
                     if let Some(p) = prediction_text(fit) {
                         out.push_str(&format!(", prediction interval {p}"));
                     }
                     out.push_str(&format!(
-                        "; {} rows, {} events in {} patients; certainty **{}** [analysis `{}`]\n",
-                        fit.k,
-                        run.total_events(),
-                        run.total_patients(),
+                        "; {}, {} in {}; certainty **{}** [analysis `{}`]\n",
+                        count(fit.k, "row", "rows"),
+                        count(run.total_events() as usize, "event", "events"),
+                        count(run.total_patients() as usize, "patient", "patients"),
                         run.certainty.level.as_str(),
                         run.decl.id
                     ));
@@ -187,17 +192,20 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
                         for (name, f) in &s.groups {
                             out.push_str(&format!("  - {name}: {}\n", estimate_text(f)));
                         }
-                        out.push_str(&format!("  - difference between subgroups: p = {:.2}\n", s.q_between_p));
+                        out.push_str(&format!(
+                            "  - difference between subgroups: p = {:.2}\n",
+                            s.q_between_p
+                        ));
                     }
                     if let Some(n) = &run.decl.note {
                         out.push_str(&format!("  - note: {n}\n"));
                     }
                 }
                 None => out.push_str(&format!(
-                    "- **{}**: not pooled ({} events in {} patients); certainty **{}** [analysis `{}`]\n",
+                    "- **{}**: not pooled ({} in {}); certainty **{}** [analysis `{}`]\n",
                     run.decl.title,
-                    run.total_events(),
-                    run.total_patients(),
+                    count(run.total_events() as usize, "event", "events"),
+                    count(run.total_patients() as usize, "patient", "patients"),
                     run.certainty.level.as_str(),
                     run.decl.id
                 )),

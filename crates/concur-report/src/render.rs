@@ -106,7 +106,10 @@ pub fn run_markdown(run: &AnalysisRun<'_>, heading: &str) -> String {
         d.terms.join(" / "),
         d.grade
             .as_deref()
-            .map_or("as reported".to_string(), |g| format!("grade {g}")),
+            .map_or("as reported".to_string(), |g| format!(
+                "grade {}",
+                grade_label(g)
+            )),
         d.unit.as_str()
     ));
     if comparison {
@@ -177,9 +180,9 @@ pub fn run_markdown(run: &AnalysisRun<'_>, heading: &str) -> String {
         out.push_str("\nBy subgroup:\n\n");
         for (name, fit) in &s.groups {
             out.push_str(&format!(
-                "- {name}: {} ({} rows)\n",
+                "- {name}: {} ({})\n",
                 estimate_text(fit),
-                fit.k
+                crate::words::count(fit.k, "row", "rows")
             ));
         }
         out.push_str(&format!(
@@ -315,4 +318,10 @@ pub fn certainty_json(c: &concur_synthesis::Certainty) -> wire::Certainty {
         start: start_text(c.start),
         reasons: crate::words::reasons_text(c),
     }
+}
+
+/// A grade as the review writes it (`>=3`), as people read it (`≥ 3`); kept as written when it
+/// is not a grade.
+pub(crate) fn grade_label(text: &str) -> String {
+    concur_evidence::Grade::parse(text).map_or_else(|| text.to_string(), |g| g.label())
 }

@@ -400,12 +400,16 @@ pub fn build_report(
     md.push_str("## Guidance\n\n");
     for g in &review.guidance {
         md.push_str(&format!(
-            "- **{}** — {} ({}; {}). Studies: {}.\n",
+            "- **{}** — {} ({}; {}).{}\n",
             g.stance.label(),
             g.text,
             g.issuer,
             g.locator,
-            g.studies.join(", ")
+            if g.studies.is_empty() {
+                String::new()
+            } else {
+                format!(" Studies: {}.", g.studies.join(", "))
+            }
         ));
     }
     md.push_str("\n## Audit of the source and the evidence base\n\n");

@@ -22,7 +22,7 @@ pub(crate) fn timing_text(study: &Study) -> String {
     }
 }
 
-/// One schedule: `WBRT 30 Gy/10 fx (2 pts)`.
+/// One schedule: `WBRT 30 Gy/10 fx (2 patients)`.
 pub(crate) fn schedule_label(rt: &concur_evidence::Radiotherapy) -> String {
     let mut text = rt
         .techniques
@@ -37,7 +37,10 @@ pub(crate) fn schedule_label(rt: &concur_evidence::Radiotherapy) -> String {
         }
     }
     if let Some(p) = rt.patients {
-        text.push_str(&format!(" ({p} pts)"));
+        text.push_str(&format!(
+            " ({})",
+            crate::words::count(p as usize, "patient", "patients")
+        ));
     }
     text
 }
@@ -67,7 +70,7 @@ pub fn rate_text(o: &Outcome) -> String {
         (Some(e), Some(n), Some(p)) => format!("{e}/{n} ({p})"),
         (Some(e), Some(n), None) => format!("{e}/{n}"),
         (Some(e), None, Some(p)) => format!("{e} ({p})"),
-        (Some(e), None, None) => format!("{e} events"),
+        (Some(e), None, None) => crate::words::count(e as usize, "event", "events"),
         (None, Some(n), Some(p)) => format!("{p} of {n}"),
         (None, _, Some(p)) => p,
         (None, _, None) => "-".into(),
@@ -103,12 +106,12 @@ fn value_text(o: &Outcome) -> String {
     text
 }
 
-/// `term G>=3 [arm, vs other, timing, subgroup]`: an outcome record's label.
+/// `term grade ≥ 3 [arm, vs other, timing, subgroup]`: an outcome record's label.
 pub(crate) fn outcome_label(o: &Outcome) -> String {
     let mut label = o.term.clone();
     if let Some(g) = o.grade.as_deref().and_then(Grade::parse) {
         if g != Grade::ANY {
-            label.push_str(&format!(" G{g}"));
+            label.push_str(&format!(" grade {}", g.label()));
         }
     }
     let mut scope = Vec::new();

@@ -14,6 +14,11 @@ pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `1 event`, `7 events`.
+fn events_text(n: u32) -> String {
+    count(n as usize, "event", "events")
+}
+
 /// Where the certainty rating started: `low: single-group (observational) data`.
 pub fn start_text(start: Start) -> &'static str {
     match start {
@@ -51,14 +56,16 @@ pub fn reason_text(r: &Reason) -> String {
             studies.join(", ")
         ),
         Basis::Precision { events, width } if r.concern == Concern::NotSerious => {
-            format!("{events} events, {}", width_text(*width))
+            format!("{}, {}", events_text(*events), width_text(*width))
         }
         Basis::Precision { events, width } => {
-            format!("{events} events in total, {}", width_text(*width))
+            format!("{} in total, {}", events_text(*events), width_text(*width))
         }
-        Basis::NotPooled { events, patients } => {
-            format!("{events} events in {patients} patients, not pooled")
-        }
+        Basis::NotPooled { events, patients } => format!(
+            "{} in {}, not pooled",
+            events_text(*events),
+            count(*patients as usize, "patient", "patients")
+        ),
         Basis::OneStudy => "not assessable (one study)".to_string(),
         Basis::Heterogeneity { i2 } => format!("I² = {i2:.0}%"),
         Basis::Indirect {
@@ -141,9 +148,10 @@ pub fn problem_text(p: &RowProblem) -> String {
             arm.as_deref()
                 .map_or("the whole study".to_string(), |a| format!("arm `{a}`")),
             timing.map_or(String::new(), |t| format!(", timing {t}")),
-            grade
-                .as_deref()
-                .map_or(String::new(), |g| format!(", grade {g}")),
+            grade.as_deref().map_or(String::new(), |g| format!(
+                ", grade {}",
+                crate::render::grade_label(g)
+            )),
             prefer
                 .as_deref()
                 .map_or(String::new(), |p| format!(" printed at `{p}`")),
@@ -213,8 +221,8 @@ pub fn caveat_text(c: &Caveat<'_>, drug_name: &str) -> String {
         ),
         Caveat::DerivedCounts => "Some counts in the analyses are derived from printed percentages or group sizes; each is marked and explained.".into(),
         Caveat::SourceContradictions(ids) => format!(
-            "The source contradicts itself on {} point(s) for these studies (see the audit): {}.",
-            ids.len(),
+            "The source contradicts itself on {} for these studies (see the audit): {}.",
+            count(ids.len(), "point", "points"),
             ids.join(", ")
         ),
         Caveat::RadiosurgeryEqd2 => "EQD2 for single-fraction radiosurgery uses the linear-quadratic model outside its reliable range; read it as a rough comparison.".into(),
@@ -322,8 +330,9 @@ pub fn state_text(s: &AnalysisState) -> String {
     match &s.pooled {
         Some(f) => format!("{} {}", natural_name(f.spec.measure), estimate_text(f)),
         None => format!(
-            "not pooled ({} events in {} patients)",
-            s.events, s.patients
+            "not pooled ({} in {})",
+            events_text(s.events),
+            count(s.patients as usize, "patient", "patients")
         ),
     }
 }
