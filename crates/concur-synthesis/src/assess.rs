@@ -5,7 +5,8 @@ use crate::analyses::AnalysisRun;
 use crate::evidence::Evidence;
 use crate::SynthesisError;
 use concur_evidence::{
-    AnalysisKind, Drug, Severity, Site, Stance, Statement, Study, Technique, TimingMode, Window,
+    fold_name, AnalysisKind, Drug, Review, Severity, Site, Stance, Statement, Study, Technique,
+    TimingMode, Window,
 };
 use concur_stats::dose::Schedule;
 
@@ -182,18 +183,9 @@ fn at_site(study: &Study, site: Site, technique: Option<Technique>) -> bool {
 pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>, SynthesisError> {
     let review = evidence.review;
     let runs = evidence.analyses();
-    let drug = review.find_drug(&query.drug).ok_or_else(|| {
-        let mut known: Vec<String> = review
-            .drugs
-            .iter()
-            .map(|d| format!("{} ({})", d.id, d.synonyms.join(", ")))
-            .collect();
-        known.sort();
-        SynthesisError::UnknownDrug {
-            name: query.drug.clone(),
-            known,
-        }
-    })?;
+    let drug = review
+        .find_drug(&query.drug)
+        .ok_or_else(|| unknown_drug(review, &query.drug))?;
     if query.dose_gy.is_some() != query.fractions.is_some() {
         return Err(SynthesisError::IncompleteSchedule);
     }
@@ -445,4 +437,59 @@ pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>
         caveats,
         planned,
     })
+}
+
+/// The error for a drug name the review does not know: the names it is closest to, and every
+/// drug with its synonyms.
+fn unknown_drug(review: &Review, name: &str) -> SynthesisError {
+    let mut known: Vec<String> = review
+        .drugs
+        .iter()
+        .map(|d| match d.synonyms.is_empty() {
+            true => d.id.clone(),
+            false => format!("{} ({})", d.id, d.synonyms.join(", ")),
+        })
+        .collect();
+    known.sort();
+    SynthesisError::UnknownDrug {
+        name: name.to_string(),
+        suggestions: suggestions(review, name),
+        known,
+    }
+}
+
+/// The review's drug names and synonyms closest to a misspelt name, best first: a typo or two
+/// in a brand name (Kadcila) or a code (TDM1 written T-DMI) finds the drug.
+pub(crate) fn suggestions(review: &Review, name: &str) -> Vec<String> {
+    let wanted = fold_name(name);
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut scored: Vec<(f64, String)> = review
+        .drugs
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(&d.id)
+                .chain(std::iter::once(&d.name))
+                .chain(&d.synonyms)
+                .map(move |n| (n, d))
+        })
+        .filter_map(|(n, d)| {
+            let score = strsim::normalized_damerau_levenshtein(&wanted, &fold_name(n));
+            let shown = if *n == d.id || fold_name(n) == fold_name(&d.id) {
+                d.id.clone()
+            } else {
+                format!("{n} ({})", d.id)
+            };
+            (score >= 0.7).then_some((score, shown))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out: Vec<String> = Vec::new();
+    for (_, shown) in scored {
+        if !out.contains(&shown) && out.len() < 3 {
+            out.push(shown);
+        }
+    }
+    out
 }

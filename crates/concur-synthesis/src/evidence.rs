@@ -69,6 +69,7 @@ impl<'r> Evidence<'r> {
                 classes.dedup();
                 return Err(SynthesisError::UnknownDrugOrClass {
                     name: drug.clone(),
+                    suggestions: crate::assess::suggestions(review, drug),
                     drugs: known,
                     classes,
                 });

@@ -63,18 +63,22 @@ pub enum SynthesisError {
     #[error(transparent)]
     Evidence(#[from] concur_evidence::EvidenceError),
     /// A drug name that is no drug or synonym of the review.
-    #[error("unknown drug `{name}`; known drugs and synonyms: {}", known.join("; "))]
+    #[error("unknown drug `{name}`{} known drugs and synonyms: {}", did_you_mean(suggestions), known.join("; "))]
     UnknownDrug {
         /// The name asked for.
         name: String,
+        /// The known names closest to it, best first.
+        suggestions: Vec<String>,
         /// Each known drug with its synonyms.
         known: Vec<String>,
     },
     /// A drug name that is no drug, synonym or drug class of the review.
-    #[error("unknown drug `{name}`; known drugs: {} (synonyms such as Kadcyla work too); known classes: {}", drugs.join(", "), classes.join(", "))]
+    #[error("unknown drug `{name}`{} known drugs: {} (synonyms such as Kadcyla work too); known classes: {}", did_you_mean(suggestions), drugs.join(", "), classes.join(", "))]
     UnknownDrugOrClass {
         /// The name asked for.
         name: String,
+        /// The known names closest to it, best first.
+        suggestions: Vec<String>,
         /// Known drug ids.
         drugs: Vec<String>,
         /// Known classes.
@@ -109,6 +113,15 @@ pub enum SynthesisError {
     /// A planned schedule that cannot be normalised.
     #[error("planned schedule: {0}")]
     PlannedSchedule(#[source] concur_stats::StatsError),
+}
+
+/// `: did you mean Kadcyla (t-dm1)?`, or `;` when nothing is close.
+fn did_you_mean(suggestions: &[String]) -> String {
+    match suggestions {
+        [] => ";".into(),
+        [one] => format!(": did you mean {one}?"),
+        more => format!(": did you mean one of {}?", more.join(", ")),
+    }
 }
 
 #[cfg(test)]

@@ -287,8 +287,13 @@ fn an_unknown_drug_is_an_error_that_lists_the_known_ones() {
     let review = review();
     let evidence = Evidence::new(&review);
     match assess(&evidence, question("aspirin")) {
-        Err(SynthesisError::UnknownDrug { name, known }) => {
+        Err(SynthesisError::UnknownDrug {
+            name,
+            suggestions,
+            known,
+        }) => {
             assert_eq!(name, "aspirin");
+            assert!(suggestions.is_empty(), "{suggestions:?}");
             assert!(known.iter().any(|k| k.contains("Kadcyla")));
         }
         Err(other) => panic!("expected an unknown drug, got {other}"),
@@ -381,4 +386,34 @@ fn meta_reads_a_csv_and_says_where_it_is_wrong() {
         meta(b"study,events,total\na,1,10\n\xff", &options),
         Err(SynthesisError::NotUtf8 { .. })
     ));
+}
+
+#[test]
+fn a_misspelt_drug_gets_the_names_it_is_closest_to() {
+    let review = review();
+    let evidence = Evidence::new(&review);
+    for (typed, expected) in [
+        ("Kadcila", "Kadcyla (t-dm1)"),
+        ("Enhretu", "Enhertu (t-dxd)"),
+        ("trastuzumab emtansin", "trastuzumab emtansine (t-dm1)"),
+    ] {
+        match assess(&evidence, question(typed)) {
+            Err(SynthesisError::UnknownDrug { suggestions, .. }) => {
+                assert_eq!(
+                    suggestions.first().map(String::as_str),
+                    Some(expected),
+                    "{typed}"
+                );
+            }
+            _ => panic!("{typed} should be unknown"),
+        }
+    }
+    let e = assess(&evidence, question("Kadcila"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains(": did you mean Kadcyla (t-dm1)? known drugs"),
+        "{e}"
+    );
 }
