@@ -370,3 +370,48 @@ fn outputs_read_as_english_with_ranges_low_to_high() {
         }
     }
 }
+
+/// The answer opens with its bottom line: the pooled risk that matches, the comparisons, what the
+/// statements say, each naming what it rests on; the JSON has it as `summary`.
+#[test]
+fn assess_opens_with_a_bottom_line_that_names_its_sources() {
+    let out = concur()
+        .args(["assess", "--drug", "Kadcyla", "--site", "brain"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let bottom = text.find("## Bottom line").expect("a bottom line");
+    let guidance = text
+        .find("## What the guidance says")
+        .expect("the guidance");
+    assert!(bottom < guidance, "the bottom line comes first");
+    let json = crate::common::json(&[
+        "assess", "--drug", "Kadcyla", "--site", "brain", "--format", "json",
+    ]);
+    let summary = json["summary"].as_array().expect("summary");
+    assert!((3..=6).contains(&summary.len()), "{summary:?}");
+    assert_eq!(summary[0]["sources"][0], "brain-srs-necrosis");
+    assert!(summary[0]["text"].as_str().unwrap().contains("40.5%"));
+    let statements = summary
+        .iter()
+        .find(|s| s["text"].as_str().unwrap().starts_with("The statements"))
+        .expect("what the statements say");
+    assert!(statements["sources"].as_array().unwrap().len() > 1);
+    // A question no study matches says so first.
+    let json = crate::common::json(&[
+        "assess",
+        "--drug",
+        "sacituzumab-govitecan",
+        "--site",
+        "breast",
+        "--format",
+        "json",
+    ]);
+    assert!(json["summary"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("No study in the review matches"));
+}

@@ -4,12 +4,12 @@
 use crate::render::{certainty_json, estimate_text, natural_name, prediction_text, run_json};
 use crate::wire;
 use crate::words::{
-    caveat_text, class_text, count, derivation_text, disagreement_text, nearness_text, range_text,
-    reason_text, window_text,
+    caveat_text, class_text, count, derivation_text, disagreement_text, finding_text,
+    nearness_text, range_text, reason_text, window_text,
 };
 use crate::DISCLAIMER;
 use concur_evidence::{AnalysisKind, OutcomeKind, Review, Statistic, Study};
-use concur_synthesis::{schedule_doses, Answer};
+use concur_synthesis::{bottom_line, schedule_doses, Answer};
 
 /// What a study reported for the outcomes that matter (toxicity and feasibility rates, including
 /// cumulative incidences), at its first place, with the unit of each rate.
@@ -93,6 +93,14 @@ fn question_text(a: &Answer<'_>) -> String {
 pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
     let mut out = format!("# {}\n\n", question_text(a));
     out.push_str(&format!("> {DISCLAIMER}\n\n"));
+    let findings = bottom_line(a);
+    if !findings.is_empty() {
+        out.push_str("## Bottom line\n\n");
+        for f in &findings {
+            out.push_str(&format!("- {}\n", finding_text(f)));
+        }
+        out.push('\n');
+    }
     if !a.guidance.is_empty() {
         out.push_str("## What the guidance says\n\n");
         for g in &a.guidance {
@@ -302,6 +310,13 @@ pub fn answer_json(review: &Review, a: &Answer<'_>) -> wire::Answer {
             .collect()
     };
     wire::Answer {
+        summary: bottom_line(a)
+            .iter()
+            .map(|f| wire::SummaryLine {
+                text: finding_text(f),
+                sources: f.sources(),
+            })
+            .collect(),
         question: wire::Question {
             drug: q.drug.clone(),
             drug_id: a.drug.id.clone(),

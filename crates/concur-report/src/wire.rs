@@ -508,9 +508,20 @@ pub struct Interval {
     pub windows: Vec<WindowCheck>,
 }
 
+/// One sentence of the bottom line, with the analyses and statements behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryLine {
+    /// The sentence.
+    pub text: String,
+    /// Ids of the analyses or statements it rests on.
+    pub sources: Vec<String>,
+}
+
 /// `concur assess --format json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
+    /// The bottom line, most telling finding first.
+    pub summary: Vec<SummaryLine>,
     /// The question.
     pub question: Question,
     /// Matching studies.

@@ -4,9 +4,9 @@
 use crate::render::{estimate_text, natural_name};
 use concur_evidence::{Statement, Study};
 use concur_synthesis::{
-    AnalysisState, Basis, Caveat, Certainty, ClassLink, Concern, Derivation, Disagreement, Domain,
-    DoseAssumption, DoseRow, GroupSize, Nearness, PrismaFlow, PrismaSource, Reason, RowProblem,
-    SettingChange, Start, Width,
+    AnalysisRun, AnalysisState, Basis, Caveat, Certainty, ClassLink, Concern, Derivation,
+    Disagreement, Domain, DoseAssumption, DoseRow, Finding, GroupSize, Nearness, PrismaFlow,
+    PrismaSource, Reason, RowProblem, SettingChange, Start, Width,
 };
 
 /// `1 study`, `2 studies`.
@@ -429,6 +429,107 @@ pub fn prisma_note(flow: &PrismaFlow) -> String {
                 .map(|(source, k)| format!("{source} {k}"))
                 .collect::<Vec<_>>()
                 .join(", ")
+        ),
+    }
+}
+
+/// Issuers of statements, each once, in order (`ESTRO consensus, source-review`), and whether
+/// there are several.
+fn issuers(statements: &[&Statement]) -> (String, bool) {
+    let mut names: Vec<&str> = Vec::new();
+    for s in statements {
+        if !names.contains(&s.issuer.as_str()) {
+            names.push(&s.issuer);
+        }
+    }
+    (names.join(", "), names.len() > 1)
+}
+
+/// One finding of the bottom line as a sentence, naming its analysis where it has one.
+pub fn finding_text(f: &Finding<'_>) -> String {
+    let tally = |r: &AnalysisRun<'_>| {
+        format!(
+            "{} in {}",
+            events_text(r.total_events()),
+            count(r.total_patients() as usize, "patient", "patients")
+        )
+    };
+    match f {
+        Finding::PooledRisk(r) => match r.primary() {
+            Some(fit) => format!(
+                "{}: {}{} {} from {} ({}); certainty {} [analysis `{}`].",
+                r.decl.title,
+                if r.rows.len() > 1 { "pooled " } else { "" },
+                natural_name(fit.spec.measure),
+                estimate_text(fit),
+                count(r.rows.len(), "row", "rows"),
+                tally(r),
+                r.certainty.level.as_str(),
+                r.decl.id
+            ),
+            None => format!("{}: not pooled [analysis `{}`].", r.decl.title, r.decl.id),
+        },
+        Finding::NotPooled(r) => format!(
+            "{}: too little to pool ({}); certainty {} [analysis `{}`].",
+            r.decl.title,
+            tally(r),
+            r.certainty.level.as_str(),
+            r.decl.id
+        ),
+        Finding::ByTiming(r) => match &r.subgroups {
+            Some(Ok(s)) => format!(
+                "By timing: {}; test for a difference p = {:.2}, certainty {} [analysis `{}`].",
+                s.groups
+                    .iter()
+                    .map(|(name, fit)| format!("{name} {}", estimate_text(fit)))
+                    .collect::<Vec<_>>()
+                    .join(" against "),
+                s.q_between_p,
+                r.certainty.level.as_str(),
+                r.decl.id
+            ),
+            _ => format!("{} [analysis `{}`].", r.decl.title, r.decl.id),
+        },
+        Finding::Comparison(r) => match r.primary() {
+            Some(fit) => format!(
+                "{}: {} {} from {}; certainty {} [analysis `{}`].",
+                r.decl.title,
+                natural_name(fit.spec.measure),
+                estimate_text(fit),
+                count(r.rows.len(), "row", "rows"),
+                r.certainty.level.as_str(),
+                r.decl.id
+            ),
+            None => format!("{}: not pooled [analysis `{}`].", r.decl.title, r.decl.id),
+        },
+        Finding::NoTimingComparison => {
+            "No analysis in this review compares concurrent with sequential timing for this question.".into()
+        }
+        Finding::Guidance {
+            restrictive,
+            permissive,
+            longest_hold,
+        } => {
+            let hold = longest_hold
+                .filter(|h| *h > 0)
+                .map_or(String::new(), |h| format!(" (the longest hold recommended: {h} days)"));
+            let ((strict, strict_many), (easy, easy_many)) = (issuers(restrictive), issuers(permissive));
+            let advise = if strict_many { "advise" } else { "advises" };
+            let need = if easy_many { "need no hold or call" } else { "needs no hold or calls" };
+            match (restrictive.is_empty(), permissive.is_empty()) {
+                (false, false) => format!(
+                    "The statements disagree: {strict} {advise} caution, a hold or avoidance{hold}; {easy} {need} the combination feasible."
+                ),
+                (false, true) => format!(
+                    "The statements agree on caution: {strict} {advise} caution, a hold or avoidance{hold}."
+                ),
+                _ => format!("The statements agree: {easy} {need} the combination feasible."),
+            }
+        }
+        Finding::NoMatchingStudy { nearest } => format!(
+            "No study in the review matches this question; {} of the same drug elsewhere or of its class at this site {} shown below, to read with care.",
+            count(*nearest, "study", "studies"),
+            if *nearest == 1 { "is" } else { "are" }
         ),
     }
 }

@@ -37,6 +37,7 @@ mod evidence;
 mod filter;
 mod meta;
 mod prisma;
+mod summary;
 
 pub use analyses::{
     run_analyses, AnalysisRun, Counts, Derivation, GroupSize, ModelRun, Row, RowProblem,
@@ -51,6 +52,7 @@ pub use evidence::{edition, Evidence};
 pub use filter::StudyFilter;
 pub use meta::{meta, read_meta_csv, CsvProblem, MetaInput, MetaOptions, MetaResult};
 pub use prisma::{LiteratureCounts, PrismaFlow, PrismaSource};
+pub use summary::{bottom_line, Finding};
 
 /// The statistics' vocabularies and the proportion intervals, for front ends that take them as
 /// arguments.

@@ -417,3 +417,30 @@ fn a_misspelt_drug_gets_the_names_it_is_closest_to() {
         "{e}"
     );
 }
+
+#[test]
+fn the_bottom_line_leads_with_the_pooled_risk_and_names_its_sources() {
+    let review = review();
+    let evidence = Evidence::new(&review);
+    let answer = assess(&evidence, question("t-dm1")).unwrap();
+    let line = bottom_line(&answer);
+    assert!(matches!(line[0], Finding::PooledRisk(r) if r.decl.id == "necrosis"));
+    assert_eq!(line[0].sources(), ["necrosis"]);
+    assert!(line
+        .iter()
+        .any(|f| matches!(f, Finding::NoTimingComparison)));
+    match line.last() {
+        Some(
+            f @ Finding::Guidance {
+                restrictive,
+                permissive,
+                longest_hold,
+            },
+        ) => {
+            assert_eq!((restrictive.len(), permissive.len()), (1, 1));
+            assert_eq!(*longest_hold, Some(0));
+            assert_eq!(f.sources(), ["careful", "fine"]);
+        }
+        other => panic!("expected the statements last, got {other:?}"),
+    }
+}

@@ -1,0 +1,131 @@
+//! The bottom line of an answer: three to six findings, each with the analysis or statements
+//! behind it, chosen from the answer's own data (a front end words them).
+
+use crate::analyses::AnalysisRun;
+use crate::assess::Answer;
+use concur_evidence::{AnalysisKind, Stance, Statement};
+
+/// One finding of the bottom line.
+#[derive(Debug, Clone)]
+pub enum Finding<'a> {
+    /// The pooled risk that matches the question best: the proportion analysis with the most
+    /// rows that pooled.
+    PooledRisk(&'a AnalysisRun<'a>),
+    /// Matching studies but no pooled risk: the counts alone.
+    NotPooled(&'a AnalysisRun<'a>),
+    /// A comparison of two groups (the drug against none, say), pooled.
+    Comparison(&'a AnalysisRun<'a>),
+    /// The same outcome by timing subgroup (concurrent against sequential), with its test.
+    ByTiming(&'a AnalysisRun<'a>),
+    /// What the consensus statements recommend and whether they agree with each other.
+    Guidance {
+        /// Statements that advise avoiding, caution or a hold.
+        restrictive: Vec<&'a Statement>,
+        /// Statements that need no hold or call the combination feasible.
+        permissive: Vec<&'a Statement>,
+        /// The longest hold any of them recommends, in days.
+        longest_hold: Option<u32>,
+    },
+    /// No analysis of the review compares concurrent with sequential timing for this question.
+    NoTimingComparison,
+    /// No study matches the question: only nearer or class-level evidence is shown.
+    NoMatchingStudy {
+        /// Studies of the same drug elsewhere or of its class at the site.
+        nearest: usize,
+    },
+}
+
+impl Finding<'_> {
+    /// The analyses and statements the finding rests on, by id.
+    pub fn sources(&self) -> Vec<String> {
+        match self {
+            Finding::PooledRisk(r)
+            | Finding::NotPooled(r)
+            | Finding::Comparison(r)
+            | Finding::ByTiming(r) => vec![r.decl.id.clone()],
+            Finding::Guidance {
+                restrictive,
+                permissive,
+                ..
+            } => restrictive
+                .iter()
+                .chain(permissive)
+                .map(|s| s.id.clone())
+                .collect(),
+            Finding::NoTimingComparison | Finding::NoMatchingStudy { .. } => Vec::new(),
+        }
+    }
+}
+
+/// The bottom line of an answer, most telling finding first.
+pub fn bottom_line<'a>(answer: &Answer<'a>) -> Vec<Finding<'a>> {
+    let mut out = Vec::new();
+    if answer.studies.is_empty() {
+        out.push(Finding::NoMatchingStudy {
+            nearest: answer.nearest.len() + answer.class_level.len(),
+        });
+    }
+    let proportions: Vec<&'a AnalysisRun<'a>> = answer
+        .analyses
+        .iter()
+        .copied()
+        .filter(|r| r.decl.kind == AnalysisKind::Proportion)
+        .collect();
+    let pooled = proportions
+        .iter()
+        .copied()
+        .filter(|r| r.primary().is_some() && r.subgroups.is_none())
+        .max_by_key(|r| (r.rows.len(), r.total_patients()));
+    match pooled {
+        Some(run) => out.push(Finding::PooledRisk(run)),
+        None => {
+            if let Some(run) = proportions
+                .iter()
+                .copied()
+                .max_by_key(|r| r.total_patients())
+            {
+                out.push(Finding::NotPooled(run));
+            }
+        }
+    }
+    let by_timing = proportions
+        .iter()
+        .copied()
+        .find(|r| matches!(&r.subgroups, Some(Ok(s)) if s.groups.len() > 1));
+    if let Some(run) = by_timing {
+        out.push(Finding::ByTiming(run));
+    }
+    if let Some(run) = answer
+        .analyses
+        .iter()
+        .copied()
+        .filter(|r| r.decl.kind == AnalysisKind::Comparison && r.primary().is_some())
+        .max_by_key(|r| r.total_patients())
+    {
+        out.push(Finding::Comparison(run));
+    }
+    if by_timing.is_none() && !answer.studies.is_empty() {
+        out.push(Finding::NoTimingComparison);
+    }
+    let restrictive: Vec<&Statement> = answer
+        .guidance
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.stance, Stance::Avoid | Stance::Caution | Stance::Hold))
+        .collect();
+    let permissive: Vec<&Statement> = answer
+        .guidance
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.stance, Stance::NoHold | Stance::Feasible))
+        .collect();
+    if !restrictive.is_empty() || !permissive.is_empty() {
+        out.push(Finding::Guidance {
+            longest_hold: answer.guidance.iter().filter_map(|g| g.hold_days).max(),
+            restrictive,
+            permissive,
+        });
+    }
+    out.truncate(6);
+    out
+}
