@@ -415,3 +415,75 @@ fn assess_opens_with_a_bottom_line_that_names_its_sources() {
         .unwrap()
         .starts_with("No study in the review matches"));
 }
+
+/// Every value of the evidence base (counts, percents, cumulative incidences, hazard ratios, p
+/// values) appears with its outcome in `studies --json`, in `studies show` and in the report's
+/// tables, on its study's row.
+#[test]
+fn every_value_of_the_evidence_base_renders_in_every_view() {
+    let review_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reviews/tdm1-radiotherapy");
+    let review = concur_evidence::load_dir(&review_dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    report_into(dir.path());
+    let report = read(dir.path(), "report.md");
+    let rows = crate::common::json(&["studies", "--json"]);
+    let mut checked = 0;
+    for study in &review.studies {
+        let row = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == study.id.as_str())
+            .unwrap_or_else(|| panic!("{} in studies --json", study.id));
+        let listed: Vec<&str> = row["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["result"].as_str().unwrap())
+            .collect();
+        let show = String::from_utf8(
+            concur()
+                .args(["studies", "show", &study.id])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .unwrap();
+        let label = format!("| {}", study.label);
+        let table_rows: Vec<&str> = report.lines().filter(|l| l.starts_with(&label)).collect();
+        for o in &study.outcomes {
+            let number = match (o.percent, o.value, o.events, &o.p) {
+                (Some(p), _, _, _) => {
+                    format!("{:.*}%", usize::from(o.percent_decimals.unwrap_or(1)), p)
+                }
+                (None, Some(v), _, _) => concur_evidence::trim_float(v),
+                (None, None, Some(e), _) => e.to_string(),
+                (None, None, None, Some(p)) => p.clone(),
+                _ => continue,
+            };
+            let found = |text: &str| text.contains(&o.term) && text.contains(&number);
+            assert!(
+                listed.iter().any(|l| found(l)),
+                "{}: `{}` {number} not in studies --json",
+                study.id,
+                o.term
+            );
+            assert!(
+                show.lines().any(found),
+                "{}: `{}` {number} not in studies show",
+                study.id,
+                o.term
+            );
+            assert!(
+                table_rows.iter().any(|l| found(l)),
+                "{}: `{}` {number} not on its row of the report's tables",
+                study.id,
+                o.term
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} values checked");
+}

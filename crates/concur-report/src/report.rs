@@ -4,7 +4,7 @@
 use crate::render::{estimate_text, natural_name, run_json, run_markdown};
 use crate::svg::{escape, forest, prisma};
 use crate::DISCLAIMER;
-use concur_evidence::{OutcomeKind, Review, Site, Statistic, Study};
+use concur_evidence::{OutcomeKind, Review, Site, Study};
 use concur_synthesis::{AnalysisRun, Evidence, PrismaFlow};
 
 /// A file of the report: path inside the output folder, and its bytes.
@@ -88,45 +88,37 @@ fn citation(s: &Study) -> String {
         .map_or(s.label.clone(), |r| format!("{} [{r}]", s.label))
 }
 
-/// Results printed at the study's table row (else its first place), by kind.
+/// Every result of the given kinds, grouped by the place it is printed (the study's table row
+/// first, when it has one): `label: value; label: value (place)`.
 fn results(s: &Study, kinds: &[OutcomeKind]) -> String {
     let pick: Vec<&concur_evidence::Outcome> = s
         .outcomes
         .iter()
         .filter(|o| kinds.contains(&o.kind))
         .collect();
-    let place = pick
-        .iter()
-        .map(|o| o.locator.as_str())
-        .find(|l| l.starts_with("table"))
-        .or_else(|| pick.first().map(|o| o.locator.as_str()));
-    let Some(place) = place else {
+    let mut places: Vec<&str> = Vec::new();
+    for o in &pick {
+        if !places.contains(&o.locator.as_str()) {
+            places.push(&o.locator);
+        }
+    }
+    // The source's own table row leads, as its tables print it.
+    places.sort_by_key(|p| !p.starts_with("table"));
+    if places.is_empty() {
         return "-".into();
-    };
-    let items: Vec<String> = pick
+    }
+    places
         .iter()
-        .filter(|o| o.locator == place)
-        .map(|o| {
-            let label = crate::studies::outcome_label(o);
-            let value = match o.statistic {
-                Statistic::Proportion => crate::studies::rate_text(o),
-                Statistic::HazardRatio => format!(
-                    "HR {}",
-                    o.value.map_or("-".into(), concur_evidence::trim_float)
-                ),
-                Statistic::MedianMonths => format!(
-                    "median {} mo",
-                    o.value.map_or("-".into(), concur_evidence::trim_float)
-                ),
-                _ => o.value.map_or_else(
-                    || o.p.clone().map_or("-".into(), |p| format!("p {p}")),
-                    concur_evidence::trim_float,
-                ),
-            };
-            format!("{label}: {value}")
+        .map(|place| {
+            let items: Vec<String> = pick
+                .iter()
+                .filter(|o| o.locator == *place)
+                .map(|o| crate::studies::outcome_text(o))
+                .collect();
+            format!("{} ({place})", items.join("; "))
         })
-        .collect();
-    format!("{} ({place})", items.join("; "))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn best_response(s: &Study) -> String {
@@ -202,7 +194,7 @@ fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<Stri
                 "Timing",
                 "Radiotherapy",
                 "Best response",
-                "Radiation-induced toxicity",
+                "Results",
                 "Source of N",
             ],
             studies
@@ -215,7 +207,14 @@ fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<Stri
                         crate::studies::timing_text(s),
                         crate::studies::rt_text(s),
                         best_response(s),
-                        results(s, &[OutcomeKind::Toxicity, OutcomeKind::Feasibility]),
+                        results(
+                            s,
+                            &[
+                                OutcomeKind::Toxicity,
+                                OutcomeKind::Feasibility,
+                                OutcomeKind::Efficacy,
+                            ],
+                        ),
                         s.n.as_ref().map_or("-".into(), |n| n.locator.clone()),
                     ]
                 })

@@ -77,20 +77,26 @@ pub fn rate_text(o: &Outcome) -> String {
     }
 }
 
-/// The value of any outcome record, with its statistic.
-fn value_text(o: &Outcome) -> String {
+/// The value of any outcome record, with what it is: `9/23 (39.1%)`, `cumulative incidence
+/// 8.5%`, `subdistribution HR 4.01`, `median 22.7 months`. Whatever the record holds is shown.
+pub(crate) fn value_text(o: &Outcome) -> String {
+    let number = || o.value.map(concur_evidence::trim_float);
     let mut text = match o.statistic {
         Statistic::Proportion => rate_text(o),
         Statistic::PValue => String::new(),
+        Statistic::CumulativeIncidence => format!("cumulative incidence {}", rate_text(o)),
+        Statistic::RateAtTime => format!("rate {}", rate_text(o)),
         s => {
-            let v = o.value.map_or("-".into(), concur_evidence::trim_float);
+            let v = number().unwrap_or_else(|| rate_text(o));
             match s {
                 Statistic::MedianMonths => format!("median {v} months"),
                 Statistic::DifferenceMonths => format!("difference {v} months"),
                 Statistic::DifferencePoints => format!("difference {v} points"),
                 Statistic::RelativeReductionPercent => format!("relative reduction {v}%"),
+                Statistic::HazardRatio => format!("HR {v}"),
+                Statistic::SubdistributionHazardRatio => format!("subdistribution HR {v}"),
                 Statistic::Count => v,
-                other => format!("{} {v}", other.label()),
+                other => format!("{} {v}", other.label().to_lowercase()),
             }
         }
     };
@@ -133,13 +139,18 @@ pub(crate) fn outcome_label(o: &Outcome) -> String {
     label
 }
 
+/// An outcome record as `label: value`.
+pub(crate) fn outcome_text(o: &Outcome) -> String {
+    format!("{}: {}", outcome_label(o), value_text(o))
+}
+
 /// The toxicity results printed at the study's first toxicity locator (its table row, when the
-/// study has one), compact, for the overview table.
+/// study has one), compact, for the overview table; every result is in the JSON's `results`.
 fn toxicity_summary(study: &Study) -> String {
     let tox: Vec<&Outcome> = study
         .outcomes
         .iter()
-        .filter(|o| o.kind == OutcomeKind::Toxicity && o.statistic == Statistic::Proportion)
+        .filter(|o| o.kind == OutcomeKind::Toxicity)
         .collect();
     let Some(first) = tox.first() else {
         return "-".into();
@@ -148,7 +159,7 @@ fn toxicity_summary(study: &Study) -> String {
         .iter()
         .filter(|o| o.locator == first.locator)
         .take(3)
-        .map(|o| format!("{}: {}", outcome_label(o), rate_text(o)))
+        .map(|o| outcome_text(o))
         .collect();
     parts.join("; ")
 }
@@ -207,6 +218,14 @@ pub fn study_rows_json(review: &Review, studies: &[&Study]) -> Vec<wire::StudyRo
             }),
             radiotherapy: rt_text(s),
             toxicity: toxicity_summary(s),
+            results: s
+                .outcomes
+                .iter()
+                .map(|o| wire::Result {
+                    result: outcome_text(o),
+                    locator: o.locator.clone(),
+                })
+                .collect(),
             citation: citation_text(review, s),
         })
         .collect()

@@ -575,8 +575,10 @@ pub struct StudyRow {
     pub timing_counts: Option<TimingCounts>,
     /// Radiotherapy in words.
     pub radiotherapy: String,
-    /// Toxicity in words.
+    /// Toxicity in words (the figures at the study's first toxicity locator).
     pub toxicity: String,
+    /// Every result of the study in words, with its locator.
+    pub results: Vec<Result>,
     /// The citation as the source's reference list gives it.
     pub citation: Option<String>,
 }
