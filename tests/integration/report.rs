@@ -323,6 +323,7 @@ fn outputs_read_as_english_with_ranges_low_to_high() {
         &["studies"],
         &["studies", "--json"],
         &["diff"],
+        &["--edition", "2021-01", "assess", "--drug", "t-dm1", "--site", "bone"],
     ] {
         let out = concur()
             .args(args)
@@ -351,6 +352,15 @@ fn outputs_read_as_english_with_ranges_low_to_high() {
                 !(pair[1] == "pts" && pair[0].parse::<u32>().is_ok()),
                 "{what}: `{} pts`",
                 pair[0]
+            );
+        }
+        // Every unpooled tally names its outcome: `not pooled (symptom relief: 3 events in ...)`.
+        for (i, _) in text.match_indices("not pooled (") {
+            let inside = &text[i + "not pooled (".len()..];
+            let inside = &inside[..inside.find(')').unwrap_or(inside.len())];
+            assert!(
+                inside.contains(": "),
+                "{what}: `not pooled ({inside})` names no outcome"
             );
         }
         for bad in ["G>=", "Studies: .", "point(s)"] {

@@ -5,7 +5,7 @@ use crate::render::{certainty_json, estimate_text, natural_name, prediction_text
 use crate::wire;
 use crate::words::{
     caveat_text, class_text, count, derivation_text, disagreement_text, finding_text,
-    nearness_text, range_text, reason_text, window_text,
+    nearness_text, range_text, reason_text, units, window_text,
 };
 use crate::DISCLAIMER;
 use concur_evidence::{AnalysisKind, OutcomeKind, Review, Statistic, Study};
@@ -181,7 +181,7 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
                         "; {}, {} in {}; certainty **{}** [analysis `{}`]\n",
                         count(fit.k, "row", "rows"),
                         count(run.total_events() as usize, "event", "events"),
-                        count(run.total_patients() as usize, "patient", "patients"),
+                        units(run.total_patients(), run.decl.unit),
                         run.certainty.level.as_str(),
                         run.decl.id
                     ));
@@ -210,10 +210,11 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
                     }
                 }
                 None => out.push_str(&format!(
-                    "- **{}**: not pooled ({} in {}); certainty **{}** [analysis `{}`]\n",
+                    "- **{}**: not pooled ({}: {} in {}); certainty **{}** [analysis `{}`]\n",
                     run.decl.title,
+                    run.decl.terms.join(" / "),
                     count(run.total_events() as usize, "event", "events"),
-                    count(run.total_patients() as usize, "patient", "patients"),
+                    units(run.total_patients(), run.decl.unit),
                     run.certainty.level.as_str(),
                     run.decl.id
                 )),

@@ -2,7 +2,7 @@
 //! that every output format says the same thing the same way.
 
 use crate::render::{estimate_text, natural_name};
-use concur_evidence::{Statement, Study};
+use concur_evidence::{Statement, Study, Unit};
 use concur_synthesis::{
     AnalysisRun, AnalysisState, Basis, Caveat, Certainty, ClassLink, Concern, Derivation,
     Disagreement, Domain, DoseAssumption, DoseRow, Finding, GroupSize, Nearness, PrismaFlow,
@@ -17,6 +17,17 @@ pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
 /// `1 event`, `7 events`.
 fn events_text(n: u32) -> String {
     count(n as usize, "event", "events")
+}
+
+/// A total in the unit it counts: `1 patient`, `40 lesions`, `3 courses`.
+pub fn units(n: u32, unit: Unit) -> String {
+    let (one, many) = match unit {
+        Unit::Patient => ("patient", "patients"),
+        Unit::Lesion => ("lesion", "lesions"),
+        Unit::Course => ("course", "courses"),
+        Unit::NotStated => ("(unit not stated)", "(unit not stated)"),
+    };
+    count(n as usize, one, many)
 }
 
 /// Where the certainty rating started: `low: single-group (observational) data`.
@@ -61,10 +72,14 @@ pub fn reason_text(r: &Reason) -> String {
         Basis::Precision { events, width } => {
             format!("{} in total, {}", events_text(*events), width_text(*width))
         }
-        Basis::NotPooled { events, patients } => format!(
+        Basis::NotPooled {
+            events,
+            patients,
+            unit,
+        } => format!(
             "{} in {}, not pooled",
             events_text(*events),
-            count(*patients as usize, "patient", "patients")
+            units(*patients, *unit)
         ),
         Basis::OneStudy => "not assessable (one study)".to_string(),
         Basis::Heterogeneity { i2 } => format!("I² = {i2:.0}%"),
@@ -330,9 +345,10 @@ pub fn state_text(s: &AnalysisState) -> String {
     match &s.pooled {
         Some(f) => format!("{} {}", natural_name(f.spec.measure), estimate_text(f)),
         None => format!(
-            "not pooled ({} in {})",
+            "not pooled ({}: {} in {})",
+            s.outcome,
             events_text(s.events),
-            count(s.patients as usize, "patient", "patients")
+            units(s.patients, s.unit)
         ),
     }
 }
@@ -451,7 +467,7 @@ pub fn finding_text(f: &Finding<'_>) -> String {
         format!(
             "{} in {}",
             events_text(r.total_events()),
-            count(r.total_patients() as usize, "patient", "patients")
+            units(r.total_patients(), r.decl.unit)
         )
     };
     match f {
@@ -470,8 +486,9 @@ pub fn finding_text(f: &Finding<'_>) -> String {
             None => format!("{}: not pooled [analysis `{}`].", r.decl.title, r.decl.id),
         },
         Finding::NotPooled(r) => format!(
-            "{}: too little to pool ({}); certainty {} [analysis `{}`].",
+            "{}: too little to pool ({}: {}); certainty {} [analysis `{}`].",
             r.decl.title,
+            r.decl.terms.join(" / "),
             tally(r),
             r.certainty.level.as_str(),
             r.decl.id

@@ -2,7 +2,7 @@
 //! the data behind it (rules in docs/certainty.md).
 
 use crate::analyses::AnalysisRun;
-use concur_evidence::{AnalysisKind, Design, TimingMode};
+use concur_evidence::{AnalysisKind, Design, TimingMode, Unit};
 use concur_stats::Measure;
 use serde::Serialize;
 
@@ -127,8 +127,10 @@ pub enum Basis {
     NotPooled {
         /// Events in all rows.
         events: u32,
-        /// Patients in all rows.
+        /// Patients (or lesions, or courses: see `unit`) in all rows.
         patients: u32,
+        /// What the totals count.
+        unit: Unit,
     },
     /// One study: nothing to be consistent with.
     OneStudy,
@@ -257,6 +259,7 @@ pub fn certainty(run: &AnalysisRun<'_>) -> Certainty {
             Basis::NotPooled {
                 events,
                 patients: run.total_patients(),
+                unit: run.decl.unit,
             },
         ),
     }

@@ -5,7 +5,7 @@ use crate::analyses::AnalysisRun;
 use crate::certainty::Level;
 use crate::evidence::{edition, Evidence};
 use crate::SynthesisError;
-use concur_evidence::{Review, Site, Statement, Study};
+use concur_evidence::{Review, Site, Statement, Study, Unit};
 use concur_stats::Analysis;
 
 /// An analysis as one edition has it.
@@ -21,6 +21,10 @@ pub struct AnalysisState {
     pub rows: usize,
     /// Certainty of the evidence.
     pub certainty: Level,
+    /// The outcome, as the analysis names its terms.
+    pub outcome: String,
+    /// What the totals count (patients, lesions, courses).
+    pub unit: Unit,
 }
 
 impl AnalysisState {
@@ -101,6 +105,8 @@ fn state(run: &AnalysisRun<'_>) -> AnalysisState {
         patients: run.total_patients(),
         rows: run.rows.len(),
         certainty: run.certainty.level,
+        outcome: run.decl.terms.join(" / "),
+        unit: run.decl.unit,
     }
 }
 
