@@ -323,7 +323,15 @@ fn outputs_read_as_english_with_ranges_low_to_high() {
         &["studies"],
         &["studies", "--json"],
         &["diff"],
-        &["--edition", "2021-01", "assess", "--drug", "t-dm1", "--site", "bone"],
+        &[
+            "--edition",
+            "2021-01",
+            "assess",
+            "--drug",
+            "t-dm1",
+            "--site",
+            "bone",
+        ],
     ] {
         let out = concur()
             .args(args)

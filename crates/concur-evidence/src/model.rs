@@ -694,9 +694,12 @@ pub struct Radiotherapy {
     pub fractions: Option<Amount>,
     #[serde(default)]
     pub dose_per_fraction_gy: Option<Amount>,
-    /// How many patients (or lesions) received this schedule.
+    /// How many received this schedule, counted in `unit` (patients unless it says otherwise).
     #[serde(default)]
     pub patients: Option<u32>,
+    /// What `patients` counts: patients (the default), lesions or courses.
+    #[serde(default)]
+    pub unit: Option<Unit>,
     /// Free description (e.g. "institutional standards").
     #[serde(default)]
     pub description: Option<String>,

@@ -7,7 +7,7 @@
 
 use crate::error::Problem;
 use crate::model::{Amount, Outcome, Review, Study};
-use crate::vocab::{Grade, Statistic};
+use crate::vocab::{Grade, Statistic, Unit};
 use std::collections::BTreeSet;
 
 /// Fields of an outcome that may be marked as derived.
@@ -238,6 +238,34 @@ fn check_study(c: &mut Checker<'_>, study: &Study) {
                 "none".into(),
                 "",
             );
+        }
+        match (rt.patients, rt.unit) {
+            (None, Some(unit)) => c.report(
+                file,
+                &format!("{base}.unit"),
+                "a unit only with the count it describes (`patients`)",
+                format!("`{}` without a count", unit.as_str()),
+                "",
+            ),
+            (Some(_), Some(Unit::NotStated)) => c.report(
+                file,
+                &format!("{base}.unit"),
+                "patient, lesion or course",
+                "`not-stated`".into(),
+                "a schedule's count says what it counts; leave the count out if the source does not say",
+            ),
+            (Some(count), None | Some(Unit::Patient)) => {
+                if let Some(n) = study.n.as_ref().filter(|n| count > n.value) {
+                    c.report(
+                        file,
+                        &format!("{base}.patients"),
+                        &format!("at most the study's {} patients", n.value),
+                        count.to_string(),
+                        "if the source counts lesions or courses here, say so with `unit = \"lesion\"` or `unit = \"course\"`",
+                    );
+                }
+            }
+            _ => {}
         }
         for (name, amount) in [
             ("total_dose_gy", rt.total_dose_gy),

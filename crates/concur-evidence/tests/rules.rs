@@ -777,3 +777,32 @@ fn every_update_number_is_printed_in_its_row_of_the_update_file() {
     assert!(checked > 50, "only {checked} numbers checked");
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+#[test]
+fn a_schedule_count_above_the_studys_patients_must_say_it_counts_lesions() {
+    let lesions = STUDY.replace(
+        "total_dose_gy = 20\n",
+        "total_dose_gy = 20\npatients = 24\n",
+    );
+    let p = problems(files(&lesions, &[]));
+    assert_problem(
+        &p,
+        "studies/smith-2019.toml",
+        "radiotherapy[0].patients",
+        line_of(&lesions, "patients = 24"),
+    );
+    assert!(p[0].hint.as_deref().unwrap_or("").contains("lesion"));
+    let said = lesions.replace("patients = 24\n", "patients = 24\nunit = \"lesion\"\n");
+    assert!(load_files(files(&said, &[])).is_ok());
+    let bare = STUDY.replace(
+        "total_dose_gy = 20\n",
+        "total_dose_gy = 20\nunit = \"lesion\"\n",
+    );
+    let p = problems(files(&bare, &[]));
+    assert_problem(
+        &p,
+        "studies/smith-2019.toml",
+        "radiotherapy[0].unit",
+        line_of(&bare, "unit = \"lesion\""),
+    );
+}

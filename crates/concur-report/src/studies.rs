@@ -37,12 +37,14 @@ pub(crate) fn schedule_label(rt: &concur_evidence::Radiotherapy) -> String {
         }
     }
     if let Some(p) = rt.patients {
-        text.push_str(&format!(
-            " ({})",
-            crate::words::count(p as usize, "patient", "patients")
-        ));
+        text.push_str(&format!(" ({})", schedule_count(p, rt)));
     }
     text
+}
+
+/// How many received a schedule, in what its count counts: `24 lesions`, `2 patients`.
+fn schedule_count(count: u32, rt: &concur_evidence::Radiotherapy) -> String {
+    crate::words::units(count, rt.unit.unwrap_or(concur_evidence::Unit::Patient))
 }
 
 /// All of a study's schedules, each once.
@@ -336,9 +338,13 @@ pub fn study_detail_text(review: &Review, study: &Study) -> String {
                 a.drugs.join(" + ")
             };
             out.push_str(&format!(
-                "  {:<22} n={:<6} {}{}  [{}{}]\n",
+                "  {:<22} {:<13} {}{}  [{}{}]\n",
                 a.id,
-                a.n.map_or("-".into(), |n| n.to_string()),
+                // Arms count patients, whatever their label says.
+                a.n.map_or("n -".into(), |n| crate::words::units(
+                    n,
+                    concur_evidence::Unit::Patient
+                )),
                 drugs,
                 a.subset_of
                     .as_deref()
@@ -364,7 +370,7 @@ pub fn study_detail_text(review: &Review, study: &Study) -> String {
                 dose.push(format!("{d} Gy/fraction"));
             }
             if let Some(p) = rt.patients {
-                dose.push(format!("{p} patients"));
+                dose.push(schedule_count(p, rt));
             }
             if let Some(d) = &rt.description {
                 dose.push(d.clone());
