@@ -318,3 +318,39 @@ fn a_closed_standard_output_ends_the_command_quietly() {
         );
     }
 }
+
+#[test]
+fn filters_take_clinical_words_and_help_lists_the_values() {
+    let by_id = ids(&json(&["studies", "--technique", "srs", "--json"]));
+    let by_word = ids(&json(&["studies", "--technique", "Radiosurgery", "--json"]));
+    assert!(!by_id.is_empty());
+    assert_eq!(by_id, by_word);
+    assert_eq!(
+        ids(&json(&["studies", "--site", "intracranial", "--json"])),
+        ids(&json(&["studies", "--site", "brain", "--json"]))
+    );
+    concur()
+        .args(["studies", "--technique", "stereotactic"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("known: srs, fsrt"));
+    concur()
+        .args(["studies", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("values: brain, breast"))
+        .stdout(predicate::str::contains("radiosurgery"));
+    concur()
+        .args([
+            "assess",
+            "--drug",
+            "t-dm1",
+            "--site",
+            "brain",
+            "--timing",
+            "concomitant",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("timing: concurrent"));
+}

@@ -272,7 +272,7 @@ fn bad_questions_are_clear_errors() {
         .stderr(predicate::str::contains("known: srs"));
     concur()
         .args([
-            "assess", "--drug", "t-dm1", "--site", "brain", "--timing", "during",
+            "assess", "--drug", "t-dm1", "--site", "brain", "--timing", "whenever",
         ])
         .assert()
         .code(2)

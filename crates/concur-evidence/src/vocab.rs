@@ -5,6 +5,113 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Lower case without spaces, hyphens or underscores: "Whole-brain", "whole brain" and
+/// "wholebrain" meet.
+fn fold_word(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The clinical words people use for a vocabulary's values, where a word means one value only
+/// (a word for several, such as "stereotactic", is left out rather than guessed).
+pub trait Words: Sized + 'static {
+    /// Each word with the value it means.
+    const WORDS: &'static [(&'static str, Self)];
+}
+
+/// The clinical words for a vocabulary.
+pub fn words<T: Words>() -> &'static [(&'static str, T)] {
+    T::WORDS
+}
+
+/// Vocabularies people do not type, or whose identifiers are their words.
+macro_rules! no_words {
+    ($($t:ty),*) => {$(
+        impl Words for $t {
+            const WORDS: &'static [(&'static str, $t)] = &[];
+        }
+    )*};
+}
+no_words!(
+    OutcomeKind,
+    Statistic,
+    Unit,
+    Basis,
+    System,
+    StatementKind,
+    Stance,
+    Severity
+);
+
+impl Words for Site {
+    const WORDS: &'static [(&'static str, Site)] = &[
+        ("intracranial", Site::Brain),
+        ("cns", Site::Brain),
+        ("brain metastases", Site::Brain),
+        ("chest wall", Site::ChestWall),
+        ("nodes", Site::RegionalNodes),
+        ("nodal", Site::RegionalNodes),
+        ("axilla", Site::RegionalNodes),
+        ("supraclavicular", Site::RegionalNodes),
+        ("bones", Site::Bone),
+        ("bone metastases", Site::Bone),
+        ("spine", Site::Bone),
+    ];
+}
+
+impl Words for Technique {
+    const WORDS: &'static [(&'static str, Technique)] = &[
+        ("radiosurgery", Technique::Srs),
+        ("stereotactic radiosurgery", Technique::Srs),
+        ("gamma knife", Technique::Srs),
+        ("srt", Technique::Fsrt),
+        ("fractionated stereotactic", Technique::Fsrt),
+        ("fractionated srs", Technique::Fsrt),
+        ("hfsrt", Technique::Fsrt),
+        ("whole brain", Technique::Wbrt),
+        ("whole brain radiotherapy", Technique::Wbrt),
+        ("wbi", Technique::WholeBreast),
+        ("whole breast irradiation", Technique::WholeBreast),
+        ("pmrt", Technique::PostMastectomy),
+        ("postmastectomy", Technique::PostMastectomy),
+        ("rni", Technique::RegionalNodal),
+        ("regional nodal irradiation", Technique::RegionalNodal),
+        ("sabr", Technique::Sbrt),
+        ("stereotactic body", Technique::Sbrt),
+    ];
+}
+
+impl Words for Design {
+    const WORDS: &'static [(&'static str, Design)] = &[
+        ("phase iii rct", Design::Phase3Rct),
+        ("randomised phase ii", Design::Phase2Rct),
+        ("randomized phase ii", Design::Phase2Rct),
+        ("randomised phase 2", Design::Phase2Rct),
+        ("randomized phase 2", Design::Phase2Rct),
+        ("phase i", Design::Phase1),
+    ];
+}
+
+impl Words for TimingMode {
+    const WORDS: &'static [(&'static str, TimingMode)] = &[
+        ("concomitant", TimingMode::Concurrent),
+        ("simultaneous", TimingMode::Concurrent),
+        ("during", TimingMode::Concurrent),
+        ("consecutive", TimingMode::Sequential),
+        ("before or after", TimingMode::Sequential),
+    ];
+}
+
+impl Words for Setting {
+    const WORDS: &'static [(&'static str, Setting)] = &[
+        ("stage iv", Setting::Metastatic),
+        ("post-neoadjuvant", Setting::Adjuvant),
+        ("laboratory", Setting::Preclinical),
+    ];
+}
+
 /// Defines a kebab-case vocabulary enum with its display names and the list of known values.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal, $label:literal;)+ }) => {
@@ -37,6 +144,23 @@ macro_rules! vocabulary {
             /// The known identifiers, comma-separated, for error messages.
             pub fn known() -> String {
                 $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+
+            /// Parses what a person types: an identifier or a clinical word for one (see
+            /// [`words`]), ignoring case, spaces, hyphens and underscores. Review files take
+            /// identifiers only.
+            pub fn parse_words(text: &str) -> Option<$name> {
+                let wanted = fold_word(text);
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| fold_word(v.as_str()) == wanted)
+                    .or_else(|| {
+                        words::<$name>()
+                            .iter()
+                            .find(|(w, _)| fold_word(w) == wanted)
+                            .map(|(_, v)| *v)
+                    })
             }
         }
 
@@ -307,6 +431,28 @@ mod tests {
     fn grade_rejects_nonsense() {
         for text in ["", "6", ">=0", "3-1", "severe"] {
             assert_eq!(Grade::parse(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn people_s_words_parse_but_only_where_they_mean_one_value() {
+        assert_eq!(Technique::parse_words("Radiosurgery"), Some(Technique::Srs));
+        assert_eq!(Technique::parse_words("whole-brain"), Some(Technique::Wbrt));
+        assert_eq!(
+            Technique::parse_words("Whole Breast"),
+            Some(Technique::WholeBreast)
+        );
+        assert_eq!(Site::parse_words("intracranial"), Some(Site::Brain));
+        assert_eq!(
+            TimingMode::parse_words("concomitant"),
+            Some(TimingMode::Concurrent)
+        );
+        // A word for several values is not guessed.
+        assert_eq!(Technique::parse_words("stereotactic"), None);
+        // Review files take identifiers only.
+        assert_eq!(Technique::parse("radiosurgery"), None);
+        for (word, _) in words::<Technique>() {
+            assert!(Technique::parse_words(word).is_some(), "{word}");
         }
     }
 

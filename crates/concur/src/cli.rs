@@ -98,23 +98,20 @@ pub enum Command {
 pub struct StudiesArgs {
     #[command(subcommand)]
     pub show: Option<StudiesCommand>,
-    /// Irradiated site; `breast` also covers chest wall and regional nodes.
-    #[arg(long, value_parser = vocab::<Site>)]
+    #[arg(long, value_parser = vocab::<Site>,
+          help = help::<Site>("Irradiated site; `breast` also covers chest wall and regional nodes"))]
     pub site: Option<Site>,
-    /// Radiotherapy technique.
-    #[arg(long, value_parser = vocab::<Technique>)]
+    #[arg(long, value_parser = vocab::<Technique>, help = help::<Technique>("Radiotherapy technique"))]
     pub technique: Option<Technique>,
-    /// Timing of drug and radiotherapy; `concurrent` also lists mixed studies with concurrent patients.
-    #[arg(long, value_parser = vocab::<TimingMode>)]
+    #[arg(long, value_parser = vocab::<TimingMode>, help = help::<TimingMode>(
+        "Timing of drug and radiotherapy; `concurrent` also lists mixed studies with concurrent patients"))]
     pub timing: Option<TimingMode>,
-    /// Study design.
-    #[arg(long, value_parser = vocab::<Design>)]
+    #[arg(long, value_parser = vocab::<Design>, help = help::<Design>("Study design"))]
     pub design: Option<Design>,
     /// Drug name, synonym (e.g. Kadcyla) or class (e.g. her2-adc).
     #[arg(long)]
     pub drug: Option<String>,
-    /// Disease setting.
-    #[arg(long, value_parser = vocab::<Setting>)]
+    #[arg(long, value_parser = vocab::<Setting>, help = help::<Setting>("Disease setting"))]
     pub setting: Option<Setting>,
 }
 
@@ -132,11 +129,10 @@ pub struct AssessArgs {
     /// Drug name or synonym (T-DM1, TDM1, trastuzumab emtansine, ado-trastuzumab emtansine, Kadcyla, ...).
     #[arg(long)]
     pub drug: String,
-    /// Site to irradiate; `breast` also covers chest wall and regional nodes.
-    #[arg(long, value_parser = vocab::<Site>)]
+    #[arg(long, value_parser = vocab::<Site>,
+          help = help::<Site>("Site to irradiate; `breast` also covers chest wall and regional nodes"))]
     pub site: Site,
-    /// Planned technique.
-    #[arg(long, value_parser = vocab::<Technique>)]
+    #[arg(long, value_parser = vocab::<Technique>, help = help::<Technique>("Planned technique"))]
     pub technique: Option<Technique>,
     /// Planned timing of drug and radiotherapy: concurrent, sequential or any.
     #[arg(long, default_value = "any", value_parser = parse_timing)]
@@ -161,10 +157,11 @@ pub struct AssessArgs {
 pub struct TimingChoice(pub Option<TimingMode>);
 
 fn parse_timing(text: &str) -> Result<TimingChoice, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "any" => Ok(TimingChoice(None)),
-        "concurrent" => Ok(TimingChoice(Some(TimingMode::Concurrent))),
-        "sequential" => Ok(TimingChoice(Some(TimingMode::Sequential))),
+    match TimingMode::parse_words(text) {
+        _ if text.trim().eq_ignore_ascii_case("any") => Ok(TimingChoice(None)),
+        Some(mode @ (TimingMode::Concurrent | TimingMode::Sequential)) => {
+            Ok(TimingChoice(Some(mode)))
+        }
         _ => Err(format!(
             "unknown timing `{text}`; known: concurrent, sequential, any"
         )),
@@ -218,22 +215,41 @@ fn parse_test(text: &str) -> Result<Test, String> {
     }
 }
 
-/// Parses one of the review vocabularies, listing the known values on error.
+/// Parses one of the review vocabularies (an identifier or a clinical word for one), listing
+/// the known values on error.
 fn vocab<T: Vocabulary>(text: &str) -> Result<T, String> {
     T::parse_id(text).ok_or_else(|| format!("unknown value `{text}`; known: {}", T::known_ids()))
+}
+
+/// A vocabulary argument's help: what it is, its values, and the clinical words it also takes.
+fn help<T: Vocabulary>(what: &str) -> String {
+    let words = T::word_list();
+    if words.is_empty() {
+        format!("{what} [values: {}]", T::known_ids())
+    } else {
+        format!("{what} [values: {}; also: {words}]", T::known_ids())
+    }
 }
 
 /// The vocabularies the CLI accepts as filters.
 trait Vocabulary: Sized + Clone + Send + Sync + 'static {
     fn parse_id(text: &str) -> Option<Self>;
     fn known_ids() -> String;
+    fn word_list() -> String;
 }
 
 macro_rules! vocabulary {
     ($($t:ty),*) => {$(
         impl Vocabulary for $t {
-            fn parse_id(text: &str) -> Option<Self> { <$t>::parse(text) }
+            fn parse_id(text: &str) -> Option<Self> { <$t>::parse_words(text) }
             fn known_ids() -> String { <$t>::known() }
+            fn word_list() -> String {
+                concur_evidence::words::<$t>()
+                    .iter()
+                    .map(|(w, _)| *w)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         }
     )*};
 }
