@@ -505,3 +505,38 @@ fn every_value_of_the_evidence_base_renders_in_every_view() {
     }
     assert!(checked > 100, "only {checked} values checked");
 }
+
+/// Data and guidance are set against each other only through a comparison: a single-group rate
+/// has no baseline, so it is described, never flagged against a statement.
+#[test]
+fn only_a_comparison_is_set_against_a_statement() {
+    let json = crate::common::json(&[
+        "assess", "--drug", "t-dm1", "--site", "brain", "--format", "json",
+    ]);
+    let flags: Vec<&str> = json["disagreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        flags
+            .iter()
+            .any(|d| d.contains("T-DM1 versus no T-DM1")
+                && d.contains("more harm than its comparator")),
+        "{flags:?}"
+    );
+    assert!(
+        !flags.iter().any(|d| d.contains("sit uneasily")),
+        "{flags:?}"
+    );
+    for site in ["breast", "bone"] {
+        let json = crate::common::json(&[
+            "assess", "--drug", "t-dm1", "--site", site, "--format", "json",
+        ]);
+        for d in json["disagreements"].as_array().unwrap() {
+            let d = d.as_str().unwrap();
+            assert!(!d.contains("pooled data"), "{site}: {d}");
+        }
+    }
+}

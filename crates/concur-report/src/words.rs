@@ -294,15 +294,21 @@ pub fn disagreement_text(d: &Disagreement<'_>) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Disagreement::PooledAgainstPermissive {
+        Disagreement::HarmAgainstPermissive {
             analysis,
-            estimate,
-            lower,
-        } => format!(
-            "The pooled data ({analysis}: {:.0}%, lower limit {:.0}%) sit uneasily with statements that need no hold or call the combination feasible for this site.",
-            estimate * 100.0,
-            lower * 100.0
-        ),
+            statements,
+        } => {
+            let estimate = analysis.primary().map_or(String::new(), |fit| {
+                format!(" ({} {})", natural_name(fit.spec.measure), estimate_text(fit))
+            });
+            format!(
+                "{}{estimate} points to more harm than its comparator, while {} {} [analysis `{}`].",
+                analysis.decl.title,
+                issuers(statements).0,
+                if issuers(statements).1 { "need no hold or call the combination feasible" } else { "needs no hold or calls the combination feasible" },
+                analysis.decl.id
+            )
+        }
     }
 }
 

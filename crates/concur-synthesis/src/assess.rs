@@ -9,6 +9,7 @@ use concur_evidence::{
     TimingMode, Window,
 };
 use concur_stats::dose::Schedule;
+use concur_stats::Measure;
 
 /// The question.
 #[derive(Debug, Clone)]
@@ -84,15 +85,15 @@ pub enum Disagreement<'a> {
         /// Studies with a wider window.
         studies: Vec<(&'a Study, Window)>,
     },
-    /// A pooled toxicity proportion whose lower limit is above 10 % set against statements that
-    /// need no hold or call the combination feasible.
-    PooledAgainstPermissive {
-        /// The analysis id.
-        analysis: String,
-        /// The pooled proportion.
-        estimate: f64,
-        /// Its lower confidence limit.
-        lower: f64,
+    /// A comparison whose whole interval points to more harm with the drug (or the timing) than
+    /// with its comparator, set against statements that need no hold or call the combination
+    /// feasible. Only a comparison is set against a statement: a single-group rate has no
+    /// baseline to say it is high, so it is described, not flagged.
+    HarmAgainstPermissive {
+        /// The comparison.
+        analysis: &'a AnalysisRun<'a>,
+        /// The permissive statements.
+        statements: Vec<&'a Statement>,
     },
 }
 
@@ -312,18 +313,28 @@ pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>
             });
         }
     }
+    let permissive_statements: Vec<&Statement> = guidance
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.stance, Stance::NoHold | Stance::Feasible))
+        .collect();
     for run in analyses
         .iter()
-        .filter(|r| r.decl.kind == AnalysisKind::Proportion)
+        .copied()
+        .filter(|r| r.decl.kind == AnalysisKind::Comparison)
     {
-        if let (Some(fit), true) = (run.primary(), has_permissive) {
-            if let Some(t) = fit.transformed.filter(|t| t.ci_lb > 0.1) {
-                disagreements.push(Disagreement::PooledAgainstPermissive {
-                    analysis: run.decl.id.clone(),
-                    estimate: t.estimate,
-                    lower: t.ci_lb,
-                });
-            }
+        // Harm: a ratio whose interval lies above 1, or a risk difference above 0.
+        let harm = run.primary().is_some_and(|fit| match fit.spec.measure {
+            Measure::Rd => fit.pooled.ci_lb > 0.0,
+            _ => fit
+                .transformed
+                .map_or(fit.pooled.ci_lb > 0.0, |t| t.ci_lb > 1.0),
+        });
+        if harm && has_permissive {
+            disagreements.push(Disagreement::HarmAgainstPermissive {
+                analysis: run,
+                statements: permissive_statements.clone(),
+            });
         }
     }
     let mut nearest = Vec::new();
