@@ -540,3 +540,71 @@ fn only_a_comparison_is_set_against_a_statement() {
         }
     }
 }
+
+/// The question steers what leads: a timing leads with that timing's own estimate and names the
+/// rows that fall out; analyses broader than the question say so; a technique keeps the studies
+/// whose technique the source does not state, and says so.
+#[test]
+fn the_question_steers_the_answer() {
+    let summary = |args: &[&str]| -> Vec<String> {
+        let mut all = vec![
+            "assess", "--drug", "t-dm1", "--site", "brain", "--format", "json",
+        ];
+        all.extend_from_slice(args);
+        crate::common::json(&all)["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let any = summary(&[]);
+    assert!(any[0].contains("pooled risk 40.5%"), "{any:?}");
+    let concurrent = summary(&["--timing", "concurrent"]);
+    assert!(
+        concurrent[0].starts_with("Concurrent only: risk 44.5%"),
+        "{concurrent:?}"
+    );
+    assert!(concurrent[0].contains("Geraud 2017 (sequential)"));
+    let sequential = summary(&["--timing", "sequential"]);
+    assert!(
+        sequential[0].starts_with("Sequential only:"),
+        "{sequential:?}"
+    );
+
+    let json = crate::common::json(&[
+        "assess",
+        "--drug",
+        "t-dm1",
+        "--site",
+        "brain",
+        "--technique",
+        "srs",
+        "--timing",
+        "concurrent",
+        "--format",
+        "json",
+    ]);
+    let ids: Vec<&str> = json["studies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"salvestrini-2023"),
+        "a study without a stated technique is kept: {ids:?}"
+    );
+    let caveats: Vec<&str> = json["caveats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(caveats
+        .iter()
+        .any(|c| c.contains("does not state the technique")));
+    assert!(caveats
+        .iter()
+        .any(|c| c.contains("broader than the question") && c.contains("brain-srs-necrosis`")));
+}

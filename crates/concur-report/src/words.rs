@@ -14,6 +14,14 @@ pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `Concurrent` from `concurrent`.
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
 /// `1 event`, `7 events`.
 fn events_text(n: u32) -> String {
     count(n as usize, "event", "events")
@@ -245,6 +253,33 @@ pub fn caveat_text(c: &Caveat<'_>, drug_name: &str) -> String {
             "Some matching studies also include other drugs, so their results are not specific to {drug_name}: {}.",
             labels(v)
         ),
+        Caveat::TechniqueNotStated(v) => format!(
+            "The source does not state the technique of {}; {} kept rather than left out.",
+            labels(v),
+            if v.len() == 1 { "it is" } else { "they are" }
+        ),
+        Caveat::BroaderThanAsked {
+            analysis,
+            all_techniques,
+            other_timing,
+        } => {
+            let mut why = Vec::new();
+            if *all_techniques {
+                why.push("it pools every technique".to_string());
+            }
+            if !other_timing.is_empty() {
+                why.push(format!(
+                    "it includes rows not of the timing asked ({})",
+                    other_timing.join(", ")
+                ));
+            }
+            format!(
+                "{} is broader than the question: {} [analysis `{}`].",
+                analysis.decl.title,
+                why.join("; "),
+                analysis.decl.id
+            )
+        }
         Caveat::Unverified(v) => format!(
             "Unverified in the sources, so not entered: {}.",
             v.iter()
@@ -512,6 +547,26 @@ pub fn finding_text(f: &Finding<'_>) -> String {
                 r.decl.id
             ),
             _ => format!("{} [analysis `{}`].", r.decl.title, r.decl.id),
+        },
+        Finding::TimingAsked {
+            analysis,
+            group,
+            left_out,
+        } => match &analysis.subgroups {
+            Some(Ok(s)) => match s.groups.iter().find(|(name, _)| name == group) {
+                Some((_, fit)) => format!(
+                    "{} only: {} {} from {}; left out as not {group}: {}; certainty {} [analysis `{}`].",
+                    capitalised(group),
+                    natural_name(fit.spec.measure),
+                    estimate_text(fit),
+                    count(fit.k, "row", "rows"),
+                    if left_out.is_empty() { "none".to_string() } else { left_out.join(", ") },
+                    analysis.certainty.level.as_str(),
+                    analysis.decl.id
+                ),
+                None => format!("{} [analysis `{}`].", analysis.decl.title, analysis.decl.id),
+            },
+            _ => format!("{} [analysis `{}`].", analysis.decl.title, analysis.decl.id),
         },
         Finding::Comparison(r) => match r.primary() {
             Some(fit) => format!(

@@ -155,6 +155,10 @@ pub struct Row<'a> {
     pub control: Option<Counts>,
     /// Subgroup label, for subgroup analysis.
     pub subgroup: Option<String>,
+    /// The timing the row is restricted to, when it is.
+    pub timing: Option<TimingMode>,
+    /// The arm the row reads, when it reads one.
+    pub arm: Option<String>,
 }
 
 /// A model fitted (or not) for an analysis.
@@ -392,6 +396,8 @@ fn run<'a>(review: &'a Review, decl: &'a AnalysisDecl) -> AnalysisRun<'a> {
                 group,
                 control,
                 subgroup: r.subgroup.clone(),
+                timing: r.timing,
+                arm: r.arm.clone(),
             }),
             (Err(e), _) | (_, Err(e)) => problems.push(e),
         }

@@ -114,6 +114,18 @@ pub enum Caveat<'a> {
     OtherDrugs(Vec<&'a Study>),
     /// Studies with facts the sources do not verify (not entered).
     Unverified(Vec<&'a Study>),
+    /// Matching studies whose technique the source does not state (kept, not dropped).
+    TechniqueNotStated(Vec<&'a Study>),
+    /// Analyses broader than the question: pooled over every technique when one was asked, or
+    /// with rows that are not of the timing asked.
+    BroaderThanAsked {
+        /// The analysis.
+        analysis: &'a AnalysisRun<'a>,
+        /// Whether it covers every technique although one was asked.
+        all_techniques: bool,
+        /// Labels of rows that are not of the timing asked.
+        other_timing: Vec<String>,
+    },
 }
 
 /// The planned schedule's EQD2 for one endpoint.
@@ -173,11 +185,43 @@ fn timing_matches(study: &Study, wanted: Option<TimingMode>) -> bool {
 }
 
 fn at_site(study: &Study, site: Site, technique: Option<Technique>) -> bool {
-    study
-        .sites()
+    site_match(study, site, technique) != SiteMatch::No
+}
+
+/// How a study matches the site and technique asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SiteMatch {
+    /// The site, with the technique asked (or any technique when none was).
+    Yes,
+    /// The site, but the source does not say which technique: kept, and said so, rather than
+    /// silently dropped.
+    TechniqueNotStated,
+    /// Another site, or another technique.
+    No,
+}
+
+fn site_match(study: &Study, site: Site, technique: Option<Technique>) -> SiteMatch {
+    let here: Vec<&concur_evidence::Radiotherapy> = study
+        .radiotherapy
         .iter()
-        .any(|s| site.covers(*s) || s.covers(site))
-        && technique.is_none_or(|t| study.techniques().contains(&t))
+        .filter(|r| r.sites.iter().any(|s| site.covers(*s) || s.covers(site)))
+        .collect();
+    if here.is_empty() {
+        return SiteMatch::No;
+    }
+    let Some(t) = technique else {
+        return SiteMatch::Yes;
+    };
+    if here.iter().any(|r| r.techniques.contains(&t)) {
+        SiteMatch::Yes
+    } else if here
+        .iter()
+        .all(|r| r.techniques.iter().all(|x| *x == Technique::Unspecified))
+    {
+        SiteMatch::TechniqueNotStated
+    } else {
+        SiteMatch::No
+    }
 }
 
 /// Answers the question from analysed evidence.
@@ -433,6 +477,43 @@ pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>
         .collect();
     if !unverified.is_empty() {
         caveats.push(Caveat::Unverified(unverified));
+    }
+    let unstated: Vec<&Study> = studies
+        .iter()
+        .copied()
+        .filter(|s| site_match(s, query.site, query.technique) == SiteMatch::TechniqueNotStated)
+        .collect();
+    if !unstated.is_empty() {
+        caveats.push(Caveat::TechniqueNotStated(unstated));
+    }
+    for run in analyses.iter().copied() {
+        let all_techniques = query.technique.is_some() && run.decl.techniques.is_empty();
+        let other_timing: Vec<String> = match query.timing {
+            Some(wanted) => run
+                .rows
+                .iter()
+                .filter(|row| {
+                    // Of the timing asked: restricted to it, from a study wholly of it, or a
+                    // subgroup or arm that the review names after it.
+                    let named = |name: Option<&str>| name == Some(wanted.as_str());
+                    let mode = row
+                        .timing
+                        .or_else(|| row.study.timing.as_ref().map(|t| t.mode));
+                    !(mode == Some(wanted)
+                        || named(row.subgroup.as_deref())
+                        || named(row.arm.as_deref()))
+                })
+                .map(|row| row.label.clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        if all_techniques || !other_timing.is_empty() {
+            caveats.push(Caveat::BroaderThanAsked {
+                analysis: run,
+                all_techniques,
+                other_timing,
+            });
+        }
     }
     Ok(Answer {
         query,

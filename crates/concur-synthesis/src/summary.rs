@@ -17,6 +17,16 @@ pub enum Finding<'a> {
     Comparison(&'a AnalysisRun<'a>),
     /// The same outcome by timing subgroup (concurrent against sequential), with its test.
     ByTiming(&'a AnalysisRun<'a>),
+    /// The estimate for the timing asked about, from the subgroup of that timing; the rows of
+    /// other timings fall out.
+    TimingAsked {
+        /// The analysis by timing.
+        analysis: &'a AnalysisRun<'a>,
+        /// The subgroup of the timing asked.
+        group: String,
+        /// Labels of the rows left out.
+        left_out: Vec<String>,
+    },
     /// What the consensus statements recommend and whether they agree with each other.
     Guidance {
         /// Statements that advise avoiding, caution or a hold.
@@ -43,6 +53,7 @@ impl Finding<'_> {
             | Finding::NotPooled(r)
             | Finding::Comparison(r)
             | Finding::ByTiming(r) => vec![r.decl.id.clone()],
+            Finding::TimingAsked { analysis, .. } => vec![analysis.decl.id.clone()],
             Finding::Guidance {
                 restrictive,
                 permissive,
@@ -64,6 +75,27 @@ pub fn bottom_line<'a>(answer: &Answer<'a>) -> Vec<Finding<'a>> {
         out.push(Finding::NoMatchingStudy {
             nearest: answer.nearest.len() + answer.class_level.len(),
         });
+    }
+    // A question about one timing leads with that timing's own estimate, when there is one.
+    let by_timing_run = answer.analyses.iter().copied().find(|r| {
+        r.decl.kind == AnalysisKind::Proportion
+            && matches!(&r.subgroups, Some(Ok(s)) if s.groups.len() > 1)
+    });
+    if let (Some(wanted), Some(run)) = (answer.query.timing, by_timing_run) {
+        if let Some(Ok(s)) = &run.subgroups {
+            if s.groups.iter().any(|(name, _)| name == wanted.as_str()) {
+                out.push(Finding::TimingAsked {
+                    analysis: run,
+                    group: wanted.as_str().to_string(),
+                    left_out: run
+                        .rows
+                        .iter()
+                        .filter(|r| r.subgroup.as_deref() != Some(wanted.as_str()))
+                        .map(|r| r.label.clone())
+                        .collect(),
+                });
+            }
+        }
     }
     let proportions: Vec<&'a AnalysisRun<'a>> = answer
         .analyses
