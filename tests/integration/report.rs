@@ -608,3 +608,47 @@ fn the_question_steers_the_answer() {
         .iter()
         .any(|c| c.contains("broader than the question") && c.contains("brain-srs-necrosis`")));
 }
+
+/// A planned schedule is placed among the studied ones, with the fractionation said.
+#[test]
+fn the_planned_schedule_is_placed_among_the_studied_ones() {
+    let json = crate::common::json(&[
+        "assess",
+        "--drug",
+        "t-dm1",
+        "--site",
+        "brain",
+        "--technique",
+        "srs",
+        "--dose-gy",
+        "20",
+        "--fractions",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let planned = &json["dose"]["planned"][0];
+    assert!(planned["placement"]
+        .as_str()
+        .unwrap()
+        .contains("lies within Carlson 2014's 16-24 Gy"));
+    assert_eq!(planned["same_fractionation"], true);
+    let json = crate::common::json(&[
+        "assess",
+        "--drug",
+        "t-dm1",
+        "--site",
+        "breast",
+        "--dose-gy",
+        "40",
+        "--fractions",
+        "15",
+        "--format",
+        "json",
+    ]);
+    let placement = json["dose"]["planned"][0]["placement"].as_str().unwrap();
+    assert!(
+        placement.contains("No matching study gave 15 fractions"),
+        "{placement}"
+    );
+}

@@ -5,7 +5,7 @@ use crate::render::{certainty_json, estimate_text, natural_name, prediction_text
 use crate::wire;
 use crate::words::{
     caveat_text, class_text, count, derivation_text, disagreement_text, finding_text,
-    nearness_text, range_text, reason_text, units, window_text,
+    nearness_text, placement_text, range_text, reason_text, units, window_text,
 };
 use crate::DISCLAIMER;
 use concur_evidence::{AnalysisKind, OutcomeKind, Review, Statistic, Study};
@@ -285,11 +285,10 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
         out.push_str("\n## Planned schedule\n\n");
         for p in &a.planned {
             out.push_str(&format!(
-                "- EQD2 {:.1} Gy for {} (alpha/beta {} Gy, a model assumption from review.toml)\n",
-                p.eqd2_gy, p.endpoint, p.alpha_beta_gy
+                "- {}\n",
+                placement_text(p, a.query.fractions.unwrap_or(1.0))
             ));
         }
-        out.push_str("- Compare with the EQD2 of the schedules in the matching studies above.\n");
     }
     if !a.caveats.is_empty() {
         out.push_str("\n## Caveats\n\n");
@@ -391,6 +390,9 @@ pub fn answer_json(review: &Review, a: &Answer<'_>) -> wire::Answer {
                     endpoint: p.endpoint.clone(),
                     alpha_beta_gy: p.alpha_beta_gy,
                     eqd2_gy: p.eqd2_gy,
+                    placement: placement_text(p, q.fractions.unwrap_or(1.0)),
+                    within: p.within.iter().map(|(s, _)| s.id.clone()).collect(),
+                    same_fractionation: p.same_fractionation,
                 })
                 .collect(),
         },

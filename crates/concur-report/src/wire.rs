@@ -434,6 +434,12 @@ pub struct PlannedDose {
     pub alpha_beta_gy: f64,
     /// EQD2 (Gy).
     pub eqd2_gy: f64,
+    /// Where it lies among the matching studies' schedules, in words.
+    pub placement: String,
+    /// Studies with a schedule whose EQD2 range holds the plan's.
+    pub within: Vec<String>,
+    /// Whether a matching study gave the same number of fractions.
+    pub same_fractionation: bool,
 }
 
 /// The dose section of an answer.

@@ -5,8 +5,8 @@ use crate::render::{estimate_text, natural_name};
 use concur_evidence::{Statement, Study, Unit};
 use concur_synthesis::{
     AnalysisRun, AnalysisState, Basis, Caveat, Certainty, ClassLink, Concern, Derivation,
-    Disagreement, Domain, DoseAssumption, DoseRow, Finding, GroupSize, Nearness, PrismaFlow,
-    PrismaSource, Reason, RowProblem, SettingChange, Start, Width,
+    Disagreement, Domain, DoseAssumption, DoseRow, Finding, GroupSize, Nearness, PlannedDose,
+    PrismaFlow, PrismaSource, Reason, RowProblem, SettingChange, Start, Width,
 };
 
 /// `1 study`, `2 studies`.
@@ -610,6 +610,63 @@ pub fn finding_text(f: &Finding<'_>) -> String {
             if *nearest == 1 { "is" } else { "are" }
         ),
     }
+}
+
+/// Where the planned schedule's EQD2 lies among the studied schedules, in one sentence.
+pub fn placement_text(p: &PlannedDose<'_>, planned_fractions: f64) -> String {
+    let studied = |(s, d): &(&Study, DoseRow)| {
+        format!(
+            "{}'s {} (EQD2 {} Gy)",
+            s.label,
+            dose_reported(d),
+            range_text(d.eqd2_gy)
+        )
+    };
+    let mut text = if !p.within.is_empty() {
+        format!(
+            "EQD2 {:.1} Gy for {} lies within {}",
+            p.eqd2_gy,
+            p.endpoint,
+            p.within.iter().map(studied).collect::<Vec<_>>().join("; ")
+        )
+    } else {
+        match (&p.below, &p.above) {
+            (Some(b), Some(a)) => format!(
+                "EQD2 {:.1} Gy for {} lies between {} and {}",
+                p.eqd2_gy,
+                p.endpoint,
+                studied(b),
+                studied(a)
+            ),
+            (Some(b), None) => format!(
+                "EQD2 {:.1} Gy for {} is above every studied schedule; the highest is {}",
+                p.eqd2_gy,
+                p.endpoint,
+                studied(b)
+            ),
+            (None, Some(a)) => format!(
+                "EQD2 {:.1} Gy for {} is below every studied schedule; the lowest is {}",
+                p.eqd2_gy,
+                p.endpoint,
+                studied(a)
+            ),
+            (None, None) => format!(
+                "EQD2 {:.1} Gy for {}: no matching study reports a schedule to compare with",
+                p.eqd2_gy, p.endpoint
+            ),
+        }
+    };
+    text.push_str(&format!(
+        " (alpha/beta {} Gy, a model assumption from review.toml).",
+        p.alpha_beta_gy
+    ));
+    if !p.same_fractionation && (p.below.is_some() || p.above.is_some() || !p.within.is_empty()) {
+        text.push_str(&format!(
+            " No matching study gave {}: the comparison rests on the linear-quadratic model.",
+            count(planned_fractions.round() as usize, "fraction", "fractions")
+        ));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! the review's studies, analyses and guidance, as data with references into the review.
 
 use crate::analyses::AnalysisRun;
+use crate::dose::{schedule_doses, DoseRow};
 use crate::evidence::Evidence;
 use crate::SynthesisError;
 use concur_evidence::{
@@ -128,15 +129,23 @@ pub enum Caveat<'a> {
     },
 }
 
-/// The planned schedule's EQD2 for one endpoint.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannedDose {
+/// The planned schedule's EQD2 for one endpoint, placed among the matching studies' schedules.
+#[derive(Debug, Clone)]
+pub struct PlannedDose<'a> {
     /// The endpoint, e.g. `late-cns`.
     pub endpoint: String,
     /// Its α/β (Gy).
     pub alpha_beta_gy: f64,
     /// EQD2 of the planned schedule (Gy).
     pub eqd2_gy: f64,
+    /// Matching studies' schedules whose EQD2 range holds the plan's.
+    pub within: Vec<(&'a Study, DoseRow)>,
+    /// The studied schedule with the highest EQD2 below the plan's, if the plan is above some.
+    pub below: Option<(&'a Study, DoseRow)>,
+    /// The studied schedule with the lowest EQD2 above the plan's, if the plan is below some.
+    pub above: Option<(&'a Study, DoseRow)>,
+    /// Whether any matching study gave the same number of fractions as planned.
+    pub same_fractionation: bool,
 }
 
 /// The answer, as data.
@@ -163,8 +172,8 @@ pub struct Answer<'a> {
     pub disagreements: Vec<Disagreement<'a>>,
     /// Caveats drawn from the data.
     pub caveats: Vec<Caveat<'a>>,
-    /// The planned schedule's EQD2 per endpoint.
-    pub planned: Vec<PlannedDose>,
+    /// The planned schedule's EQD2 per endpoint, placed among the studied schedules.
+    pub planned: Vec<PlannedDose<'a>>,
 }
 
 fn timing_matches(study: &Study, wanted: Option<TimingMode>) -> bool {
@@ -453,10 +462,51 @@ pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>
                     let eqd2_gy = schedule
                         .eqd2(ab.gy)
                         .map_err(SynthesisError::PlannedSchedule)?;
+                    let rows: Vec<(&Study, DoseRow)> = studies
+                        .iter()
+                        .flat_map(|s| {
+                            schedule_doses(review, s)
+                                .into_iter()
+                                .filter(|d| d.endpoint == *e)
+                                .map(move |d| (*s, d))
+                        })
+                        .collect();
+                    let lo = |d: &DoseRow| d.eqd2_gy[0].min(d.eqd2_gy[1]);
+                    let hi = |d: &DoseRow| d.eqd2_gy[0].max(d.eqd2_gy[1]);
+                    let within = rows
+                        .iter()
+                        .filter(|(_, d)| (lo(d) - 1e-9..=hi(d) + 1e-9).contains(&eqd2_gy))
+                        .cloned()
+                        .collect();
+                    let below = rows
+                        .iter()
+                        .filter(|(_, d)| hi(d) < eqd2_gy)
+                        .max_by(|a, b| hi(&a.1).total_cmp(&hi(&b.1)))
+                        .cloned();
+                    let above = rows
+                        .iter()
+                        .filter(|(_, d)| lo(d) > eqd2_gy)
+                        .min_by(|a, b| lo(&a.1).total_cmp(&lo(&b.1)))
+                        .cloned();
+                    // Radiosurgery whose fractions are not reported is taken as one fraction,
+                    // as its EQD2 is.
+                    let same_fractionation = rows.iter().any(|(_, d)| {
+                        let single = d
+                            .assumptions
+                            .contains(&crate::dose::DoseAssumption::RadiosurgerySingleFraction);
+                        match d.fractions {
+                            Some(f) => (f.min()..=f.max()).contains(&fractions),
+                            None => single && fractions == 1.0,
+                        }
+                    });
                     planned.push(PlannedDose {
                         endpoint: e.clone(),
                         alpha_beta_gy: ab.gy,
                         eqd2_gy,
+                        within,
+                        below,
+                        above,
+                        same_fractionation,
                     });
                 }
             }

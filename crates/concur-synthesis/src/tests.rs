@@ -272,6 +272,28 @@ fn assess_gives_the_planned_schedules_eqd2_and_refuses_half_a_schedule() {
     assert_eq!(planned.len(), 1);
     assert_eq!(planned[0].endpoint, "late-cns");
     assert!((planned[0].eqd2_gy - 110.0).abs() < 1e-9);
+    // Both studies gave 20 Gy of radiosurgery (taken as one fraction): the plan lies within them.
+    assert_eq!(planned[0].within.len(), 2);
+    assert!(planned[0].same_fractionation);
+    let ten_fractions = assess(
+        &evidence,
+        Query {
+            dose_gy: Some(30.0),
+            fractions: Some(10.0),
+            ..question("t-dm1")
+        },
+    )
+    .unwrap()
+    .planned;
+    // 30 Gy in 10 at alpha/beta 2 is an EQD2 of 37.5 Gy, below the studies' 110 Gy.
+    assert!(ten_fractions[0].within.is_empty());
+    assert!(ten_fractions[0].below.is_none());
+    let (_, above) = ten_fractions[0]
+        .above
+        .as_ref()
+        .expect("a studied schedule above");
+    assert!((above.eqd2_gy[0] - 110.0).abs() < 1e-9);
+    assert!(!ten_fractions[0].same_fractionation);
     let half = assess(
         &evidence,
         Query {
