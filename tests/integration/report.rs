@@ -214,6 +214,14 @@ fn assess_synonyms_resolve_to_the_same_answer() {
 
 #[test]
 fn no_match_shows_the_nearest_evidence_labelled() {
+    let a = assess(&["--drug", "sacituzumab-govitecan", "--site", "breast"]);
+    assert!(a["studies"].as_array().unwrap().is_empty());
+    let nearest = a["nearest"].as_array().unwrap();
+    assert!(nearest.iter().any(|n| n["relation"]
+        .as_str()
+        .unwrap()
+        .contains("another drug of the same class")));
+    // A tyrosine kinase inhibitor shares only a target with the ADCs: no class evidence.
     let a = assess(&[
         "--drug",
         "lapatinib",
@@ -223,11 +231,14 @@ fn no_match_shows_the_nearest_evidence_labelled() {
         "srs",
     ]);
     assert!(a["studies"].as_array().unwrap().is_empty());
-    let nearest = a["nearest"].as_array().unwrap();
-    assert!(nearest.iter().any(|n| n["relation"]
-        .as_str()
+    assert!(!a["nearest"]
+        .as_array()
         .unwrap()
-        .contains("another drug of the same class")));
+        .iter()
+        .any(|n| n["relation"]
+            .as_str()
+            .unwrap()
+            .contains("another drug of the same class")));
     concur()
         .args([
             "assess",
@@ -651,4 +662,43 @@ fn the_planned_schedule_is_placed_among_the_studied_ones() {
         placement.contains("No matching study gave 15 fractions"),
         "{placement}"
     );
+}
+
+/// Class-level evidence follows only a class the review declares, with its reason shown: a
+/// tyrosine kinase inhibitor gets no ADC evidence; a comparator or a mix of drugs is not a drug
+/// one can ask about.
+#[test]
+fn class_evidence_follows_declared_classes_with_their_reason() {
+    let lapatinib = crate::common::json(&[
+        "assess",
+        "--drug",
+        "lapatinib",
+        "--site",
+        "brain",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        lapatinib["class_level"].as_array().unwrap().is_empty(),
+        "{}",
+        lapatinib["class_level"]
+    );
+    let tdm1 = crate::common::json(&[
+        "assess", "--drug", "t-dm1", "--site", "brain", "--format", "json",
+    ]);
+    let links = tdm1["class_level"].as_array().unwrap();
+    assert!(!links.is_empty());
+    for link in links {
+        let relation = link["relation"].as_str().unwrap();
+        assert!(
+            relation.contains("why the class's evidence may bear on it:"),
+            "{relation}"
+        );
+    }
+    concur()
+        .args(["assess", "--drug", "physician-choice", "--site", "brain"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("unknown drug"))
+        .stderr(predicate::str::contains("her2-agents-mixed").not());
 }

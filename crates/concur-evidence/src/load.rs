@@ -2,7 +2,9 @@
 //! syntax and schema problem with its file and line before validation runs.
 
 use crate::error::{EvidenceError, Problem, Result};
-use crate::model::{Acknowledgement, Drug, Reference, Review, ReviewMeta, Statement, Study};
+use crate::model::{
+    Acknowledgement, Drug, DrugClass, Reference, Review, ReviewMeta, Statement, Study,
+};
 use crate::span;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -28,6 +30,8 @@ struct ReferencesFile {
 #[serde(deny_unknown_fields)]
 struct DrugsFile {
     drugs: Vec<Drug>,
+    #[serde(default)]
+    classes: Vec<DrugClass>,
 }
 
 #[derive(Deserialize)]
@@ -100,8 +104,8 @@ pub fn load_files(files: Vec<ReviewFile>) -> Result<Review> {
     };
     let references = optional::<ReferencesFile>(&mut problems, &texts, "references.toml")
         .map_or_else(Vec::new, |f| f.references);
-    let drugs = optional::<DrugsFile>(&mut problems, &texts, "drugs.toml")
-        .map_or_else(Vec::new, |f| f.drugs);
+    let (drugs, classes) = optional::<DrugsFile>(&mut problems, &texts, "drugs.toml")
+        .map_or_else(|| (Vec::new(), Vec::new()), |f| (f.drugs, f.classes));
     let guidance = optional::<GuidanceFile>(&mut problems, &texts, "guidance.toml")
         .map_or_else(Vec::new, |f| f.statements);
     let acknowledgements = optional::<AuditFile>(&mut problems, &texts, "audit.toml")
@@ -130,6 +134,7 @@ pub fn load_files(files: Vec<ReviewFile>) -> Result<Review> {
         meta,
         references,
         drugs,
+        classes,
         studies,
         guidance,
         acknowledgements,

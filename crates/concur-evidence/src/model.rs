@@ -20,6 +20,8 @@ pub struct Review {
     pub references: Vec<Reference>,
     /// `drugs.toml`: drugs with synonyms and classes.
     pub drugs: Vec<Drug>,
+    /// `drugs.toml`: the classes whose members' evidence bears on one another, each with why.
+    pub classes: Vec<DrugClass>,
     /// `studies/*.toml`, sorted by id.
     pub studies: Vec<Study>,
     /// `guidance.toml`.
@@ -32,6 +34,13 @@ pub struct Review {
 }
 
 impl Review {
+    /// The declared class through which evidence on `other` bears on `drug`, if any.
+    pub fn shared_class(&self, drug: &Drug, other: &Drug) -> Option<&DrugClass> {
+        self.classes
+            .iter()
+            .find(|c| drug.classes.contains(&c.id) && other.classes.contains(&c.id))
+    }
+
     /// The study with this id.
     pub fn study(&self, id: &str) -> Option<&Study> {
         self.studies.iter().find(|s| s.id == id)
@@ -436,6 +445,24 @@ pub struct Drug {
     pub synonyms: Vec<String>,
     /// e.g. `her2-adc`, `adc`, `anti-her2-antibody`, `tki`, `chemotherapy`.
     pub classes: Vec<String>,
+    /// Not one drug but a comparator or a mix of drugs (e.g. treatment of physician's choice):
+    /// studies may name it, a question may not.
+    #[serde(default)]
+    pub group: bool,
+}
+
+/// A drug class whose members may share how they interact with radiotherapy: evidence on one
+/// member is shown, labelled as class-level, for another. A class without such a declaration
+/// (a target or a chemical family alone) links no evidence.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrugClass {
+    /// The class id drugs name in `classes`.
+    pub id: String,
+    /// Why its members' evidence with radiotherapy may bear on one another, in the review's words.
+    pub reason: String,
+    /// Where the sources support the reason.
+    pub locator: String,
 }
 
 /// A citation given in the study file itself (when the source's list lacks it, or to add ids).

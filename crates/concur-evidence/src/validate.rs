@@ -59,6 +59,7 @@ pub fn validate(review: &Review) -> Vec<Problem> {
     }
     check_guidance(&mut c);
     check_analyses(&mut c);
+    check_classes(&mut c);
     let mut acks = BTreeSet::new();
     for (i, ack) in review.acknowledgements.iter().enumerate() {
         if !acks.insert(ack.finding.as_str()) {
@@ -825,4 +826,44 @@ fn unknown_drug(c: &mut Checker<'_>, file: &str, field: &str, drug: &str) {
 
 fn join(set: &BTreeSet<&str>) -> String {
     set.iter().copied().collect::<Vec<_>>().join(", ")
+}
+
+/// A class that links evidence says why, where the sources support it, and is a class some drug
+/// has.
+fn check_classes(c: &mut Checker<'_>) {
+    let review = c.review;
+    let mut seen = BTreeSet::new();
+    for (i, class) in review.classes.iter().enumerate() {
+        let base = format!("classes[{i}]");
+        if !seen.insert(class.id.as_str()) {
+            c.report(
+                "drugs.toml",
+                &format!("{base}.id"),
+                "a class declared once",
+                format!("`{}` again", class.id),
+                "",
+            );
+        }
+        if !review.drugs.iter().any(|d| d.classes.contains(&class.id)) {
+            c.report(
+                "drugs.toml",
+                &format!("{base}.id"),
+                "a class that some drug has",
+                format!("`{}`", class.id),
+                "add the class to the drugs it covers, or remove the declaration",
+            );
+        }
+        if class.reason.trim().is_empty() {
+            c.report(
+                "drugs.toml",
+                &format!("{base}.reason"),
+                "why the class's evidence bears on its members",
+                "nothing".into(),
+                "",
+            );
+        }
+        if class.locator.trim().is_empty() {
+            missing_locator(c, "drugs.toml", &format!("{base}.locator"));
+        }
+    }
 }

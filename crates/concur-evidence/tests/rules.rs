@@ -806,3 +806,18 @@ fn a_schedule_count_above_the_studys_patients_must_say_it_counts_lesions() {
         line_of(&bare, "unit = \"lesion\""),
     );
 }
+
+#[test]
+fn a_class_that_links_evidence_says_why_and_belongs_to_a_drug() {
+    let declared = format!(
+        "{DRUGS}\n[[classes]]\nid = \"her2-adc\"\nreason = \"a shared payload\"\nlocator = \"introduction\"\n"
+    );
+    let review = load_files(files(STUDY, &[("drugs.toml", &declared)])).unwrap();
+    assert_eq!(review.classes.len(), 1);
+    let stray = format!("{DRUGS}\n[[classes]]\nid = \"tki\"\nreason = \"\"\nlocator = \"\"\n");
+    let p = problems(files(STUDY, &[("drugs.toml", &stray)]));
+    let line = line_of(&stray, "id = \"tki\"");
+    assert_problem(&p, "drugs.toml", "classes[0].id", line);
+    assert_problem(&p, "drugs.toml", "classes[0].reason", line + 1);
+    assert_problem(&p, "drugs.toml", "classes[0].locator", line + 2);
+}

@@ -347,11 +347,11 @@ pub fn disagreement_text(d: &Disagreement<'_>) -> String {
     }
 }
 
-/// `class-level: Trastuzumab deruxtecan (her2-adc), not T-DM1`.
+/// `class-level: trastuzumab deruxtecan (her2-adc), not trastuzumab emtansine; why: ...`.
 pub fn class_text(link: &ClassLink<'_>, drug_name: &str) -> String {
     format!(
-        "class-level: {} ({}), not {drug_name}",
-        link.drug.name, link.class
+        "class-level: {} ({}), not {drug_name}; why the class's evidence may bear on it: {} [{}]",
+        link.drug.name, link.class.id, link.class.reason, link.class.locator
     )
 }
 
@@ -368,7 +368,7 @@ pub fn nearness_text(n: &Nearness<'_>) -> String {
         ),
         Nearness::SameClass(link) => format!(
             "same site, another drug of the same class: {} ({})",
-            link.drug.name, link.class
+            link.drug.name, link.class.id
         ),
     }
 }

@@ -6,8 +6,8 @@ use crate::dose::{schedule_doses, DoseRow};
 use crate::evidence::Evidence;
 use crate::SynthesisError;
 use concur_evidence::{
-    fold_name, AnalysisKind, Drug, Review, Severity, Site, Stance, Statement, Study, Technique,
-    TimingMode, Window,
+    fold_name, AnalysisKind, Drug, DrugClass, Review, Severity, Site, Stance, Statement, Study,
+    Technique, TimingMode, Window,
 };
 use concur_stats::dose::Schedule;
 use concur_stats::Measure;
@@ -38,8 +38,8 @@ pub struct ClassLink<'a> {
     pub study: &'a Study,
     /// Its drug that shares the class.
     pub drug: &'a Drug,
-    /// The class shared.
-    pub class: String,
+    /// The class shared, with why its members' evidence bears on one another.
+    pub class: &'a DrugClass,
 }
 
 /// Why a study is shown although it does not match the question.
@@ -239,6 +239,7 @@ pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>
     let runs = evidence.analyses();
     let drug = review
         .find_drug(&query.drug)
+        .filter(|d| !d.group)
         .ok_or_else(|| unknown_drug(review, &query.drug))?;
     if query.dose_gy.is_some() != query.fractions.is_some() {
         return Err(SynthesisError::IncompleteSchedule);
@@ -286,14 +287,11 @@ pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>
             .filter_map(|id| review.find_drug(id))
             .filter(|d| d.id != drug.id)
             .find_map(|d| {
-                d.classes
-                    .iter()
-                    .find(|c| drug.classes.contains(c))
-                    .map(|c| ClassLink {
-                        study: s,
-                        drug: d,
-                        class: c.clone(),
-                    })
+                review.shared_class(drug, d).map(|class| ClassLink {
+                    study: s,
+                    drug: d,
+                    class,
+                })
             })
     };
     let class_level: Vec<ClassLink<'a>> = review
@@ -587,6 +585,7 @@ fn unknown_drug(review: &Review, name: &str) -> SynthesisError {
     let mut known: Vec<String> = review
         .drugs
         .iter()
+        .filter(|d| !d.group)
         .map(|d| match d.synonyms.is_empty() {
             true => d.id.clone(),
             false => format!("{} ({})", d.id, d.synonyms.join(", ")),
@@ -610,6 +609,7 @@ pub(crate) fn suggestions(review: &Review, name: &str) -> Vec<String> {
     let mut scored: Vec<(f64, String)> = review
         .drugs
         .iter()
+        .filter(|d| !d.group)
         .flat_map(|d| {
             std::iter::once(&d.id)
                 .chain(std::iter::once(&d.name))

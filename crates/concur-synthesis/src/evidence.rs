@@ -58,7 +58,12 @@ impl<'r> Evidence<'r> {
                 .iter()
                 .any(|d| d.classes.iter().any(|c| fold_name(c) == fold_name(drug)));
             if review.find_drug(drug).is_none() && !is_class {
-                let mut known: Vec<String> = review.drugs.iter().map(|d| d.id.clone()).collect();
+                let mut known: Vec<String> = review
+                    .drugs
+                    .iter()
+                    .filter(|d| !d.group)
+                    .map(|d| d.id.clone())
+                    .collect();
                 let mut classes: Vec<String> = review
                     .drugs
                     .iter()
