@@ -684,10 +684,27 @@ fn report_reads_prisma_counts_from_the_workspace() {
         .assert()
         .success();
     let svg = std::fs::read_to_string(out.join("figures/prisma.svg")).unwrap();
-    assert!(svg.contains("): 3<"), "records identified: {svg}");
+    assert!(svg.contains("Records identified: 3 (embase 3)<"), "{svg}");
     assert!(svg.contains("Duplicates removed: 1<"), "{svg}");
-    assert!(svg.contains("Records screened: 2<"), "{svg}");
-    assert!(svg.contains("identified embase 3"), "{svg}");
+    // Nothing was screened: the box says so, and what waits.
+    assert!(
+        svg.contains("Records screened: not recorded yet; 2 await"),
+        "{svg}"
+    );
+    assert!(
+        !svg.contains("PubMed/MEDLINE"),
+        "the workspace's sources, not the review's: {svg}"
+    );
+    assert!(svg.contains("Publications in the review: "), "{svg}");
+    // No text line of the diagram is cut inside a word, and no absolute path is printed.
+    assert!(!svg.contains(&d.display().to_string()), "{svg}");
+    for line in svg.lines().filter(|l| l.starts_with("<text")) {
+        let inner = &line[line.find('>').unwrap() + 1..line.rfind('<').unwrap()];
+        assert!(
+            !inner.ends_with('-') && inner.chars().count() <= 130,
+            "{inner}"
+        );
+    }
     // Without a workspace the counts stay "not reported" (the source gives none).
     let plain = d.join("plain");
     concur()

@@ -5,7 +5,7 @@ use crate::render::fmt_natural;
 use concur_evidence::AnalysisKind;
 use concur_stats::effect::{study_interval, z_crit};
 use concur_stats::Measure;
-use concur_synthesis::{AnalysisRun, PrismaFlow};
+use concur_synthesis::{AnalysisRun, PrismaFlow, PrismaSource};
 
 /// Escapes text for SVG and HTML.
 pub fn escape(text: &str) -> String {
@@ -271,24 +271,58 @@ pub fn forest(run: &AnalysisRun<'_>) -> Option<String> {
     Some(svg)
 }
 
-/// The PRISMA 2020 flow diagram (unknown counts are shown as not reported, never invented).
+/// The PRISMA 2020 flow diagram (unknown counts are shown as not reported, never invented; boxes
+/// a workspace has no data for yet say so).
 pub fn prisma(p: &PrismaFlow) -> String {
-    let count = |v: Option<u64>| v.map_or("not reported".to_string(), |n| n.to_string());
-    let (clinical, preclinical) = (p.included_clinical, p.included_preclinical);
-    let note = crate::words::prisma_note(p);
+    let workspace = matches!(p.source, PrismaSource::Workspace { .. });
+    let missing = if workspace {
+        "not recorded yet"
+    } else {
+        "not reported"
+    };
+    let count = |v: Option<u64>| v.map_or(missing.to_string(), |n| n.to_string());
+    let identified = match &p.source {
+        PrismaSource::Workspace { identified, .. } => format!(
+            "Records identified: {} ({})",
+            count(p.records_identified),
+            identified
+                .iter()
+                .map(|(source, n)| format!("{source} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        PrismaSource::Review { .. } => format!(
+            "Records identified ({}): {}",
+            p.databases.join(", "),
+            count(p.records_identified)
+        ),
+    };
+    let screened = match p.awaiting_screening {
+        Some(n) => format!(
+            "Records screened: {}; {n} await screening",
+            count(p.records_screened)
+        ),
+        None => format!("Records screened: {}", count(p.records_screened)),
+    };
+    let i = &p.included;
+    let included = format!(
+        "Publications in the review: {}: {} with toxicity or feasibility data, {} with efficacy data only, {} systematic reviews, {} preclinical ({} with unverified items)",
+        p.included(),
+        i.with_toxicity,
+        i.efficacy_only,
+        i.systematic_reviews,
+        i.preclinical,
+        i.unverified
+    );
     let boxes = [
         (
             "Identification",
-            format!(
-                "Records identified ({}): {}",
-                p.databases.join(", "),
-                count(p.records_identified)
-            ),
+            identified,
             format!("Duplicates removed: {}", count(p.duplicates_removed)),
         ),
         (
             "Screening",
-            format!("Records screened: {}", count(p.records_screened)),
+            screened,
             format!("Records excluded: {}", count(p.records_excluded)),
         ),
         (
@@ -299,16 +333,12 @@ pub fn prisma(p: &PrismaFlow) -> String {
             ),
             format!("Reports excluded: {}", count(p.reports_excluded)),
         ),
-        (
-            "Included",
-            format!(
-                "Publications included: {} ({clinical} clinical, {preclinical} preclinical)",
-                p.included()
-            ),
-            String::new(),
-        ),
+        ("Included", included, String::new()),
     ];
-    let (w, h) = (820.0, 420.0);
+    // Wrapped to the boxes' widths at about 6.2 px a character at 12 px.
+    let (main_chars, side_chars, note_chars) = (52, 44, 130);
+    let note = wrap(&crate::words::prisma_note(p), note_chars);
+    let (w, h) = (820.0, 400.0 + 16.0 * note.len() as f64);
     let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"PRISMA 2020 flow diagram\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n");
     svg.push_str(&text(
         10.0,
@@ -317,21 +347,29 @@ pub fn prisma(p: &PrismaFlow) -> String {
         "bold",
         "PRISMA 2020 flow diagram",
     ));
-    for (i, (stage, main, side)) in boxes.iter().enumerate() {
-        let y = 40.0 + i as f64 * 85.0;
+    let lines = |x: f64, y: f64, content: &str, chars: usize| {
+        let rows = wrap(content, chars);
+        let top = y + 34.0 - 7.0 * (rows.len() as f64 - 1.0);
+        rows.iter()
+            .enumerate()
+            .map(|(k, row)| text(x, top + 14.0 * k as f64, "start", "normal", row))
+            .collect::<String>()
+    };
+    for (k, (stage, main, side)) in boxes.iter().enumerate() {
+        let y = 40.0 + k as f64 * 85.0;
         svg.push_str(&format!("<rect x=\"10\" y=\"{y}\" width=\"110\" height=\"60\" fill=\"#dbe5f1\" stroke=\"#1f4e79\"/>\n"));
         svg.push_str(&text(65.0, y + 34.0, "middle", "bold", stage));
         svg.push_str(&format!("<rect x=\"140\" y=\"{y}\" width=\"340\" height=\"60\" fill=\"white\" stroke=\"black\"/>\n"));
-        svg.push_str(&text(150.0, y + 34.0, "start", "normal", main));
+        svg.push_str(&lines(150.0, y, main, main_chars));
         if !side.is_empty() {
             svg.push_str(&format!("<rect x=\"520\" y=\"{y}\" width=\"290\" height=\"60\" fill=\"white\" stroke=\"black\"/>\n"));
-            svg.push_str(&text(530.0, y + 34.0, "start", "normal", side));
+            svg.push_str(&lines(530.0, y, side, side_chars));
             svg.push_str(&format!(
                 "<line x1=\"480\" y1=\"{0}\" x2=\"520\" y2=\"{0}\" stroke=\"black\"/>\n",
                 y + 30.0
             ));
         }
-        if i + 1 < boxes.len() {
+        if k + 1 < boxes.len() {
             svg.push_str(&format!(
                 "<line x1=\"310\" y1=\"{}\" x2=\"310\" y2=\"{}\" stroke=\"black\"/>\n",
                 y + 60.0,
@@ -339,24 +377,31 @@ pub fn prisma(p: &PrismaFlow) -> String {
             ));
         }
     }
-    svg.push_str(&text(
-        10.0,
-        395.0,
-        "start",
-        "normal",
-        &note.chars().take(150).collect::<String>(),
-    ));
-    if note.chars().count() > 150 {
-        svg.push_str(&text(
-            10.0,
-            412.0,
-            "start",
-            "normal",
-            &note.chars().skip(150).take(150).collect::<String>(),
-        ));
+    for (k, row) in note.iter().enumerate() {
+        svg.push_str(&text(10.0, 395.0 + 16.0 * k as f64, "start", "normal", row));
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Text cut into lines of at most `width` characters, between words (a word longer than a line
+/// stands alone on its line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// "estimate [lower, upper]" on the natural scale, as the right-hand column shows it.
@@ -367,4 +412,31 @@ fn interval_label(m: Measure, [estimate, lower, upper]: [f64; 3]) -> String {
         fmt_natural(m, lower),
         fmt_natural(m, upper)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrapping_cuts_between_words_never_inside_one() {
+        let lines = wrap(
+            "Counts from the workspace: identified embase 5, pubmed 7",
+            20,
+        );
+        assert_eq!(
+            lines,
+            [
+                "Counts from the",
+                "workspace:",
+                "identified embase 5,",
+                "pubmed 7"
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 20));
+        assert_eq!(
+            wrap("supercalifragilistic word", 5),
+            ["supercalifragilistic", "word"]
+        );
+    }
 }

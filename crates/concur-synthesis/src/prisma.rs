@@ -1,7 +1,7 @@
 //! The PRISMA 2020 flow: counts from a literature workspace when there is one, else as the
 //! review records them; unknown counts stay unknown.
 
-use concur_evidence::Review;
+use concur_evidence::{Design, OutcomeKind, Review};
 use serde::Serialize;
 
 /// What a literature workspace counts (the store's counts, in the synthesis's terms).
@@ -52,12 +52,31 @@ pub struct PrismaFlow {
     pub reports_assessed: Option<u64>,
     /// Reports excluded.
     pub reports_excluded: Option<u64>,
+    /// Records imported and left after deduplication, still to screen (from a workspace).
+    pub awaiting_screening: Option<u64>,
     /// Clinical publications included.
     pub included_clinical: usize,
     /// Preclinical publications included.
     pub included_preclinical: usize,
+    /// What the included publications are.
+    pub included: Included,
     /// Where the counts come from.
     pub source: PrismaSource,
+}
+
+/// What the review's included publications are, so that "included" says what it counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Included {
+    /// Clinical studies with toxicity or feasibility data.
+    pub with_toxicity: usize,
+    /// Clinical studies with efficacy data only (no radiotherapy toxicity).
+    pub efficacy_only: usize,
+    /// Systematic reviews.
+    pub systematic_reviews: usize,
+    /// Laboratory studies.
+    pub preclinical: usize,
+    /// Entries with something the sources do not verify (counted in the groups above too).
+    pub unverified: usize,
 }
 
 impl PrismaFlow {
@@ -69,8 +88,29 @@ impl PrismaFlow {
             .iter()
             .filter(|s| !s.design.is_preclinical())
             .count();
+        let mut included = Included::default();
+        for s in &review.studies {
+            if s.design.is_preclinical() {
+                included.preclinical += 1;
+            } else if s.design == Design::SystematicReview {
+                included.systematic_reviews += 1;
+            } else if s
+                .outcomes
+                .iter()
+                .any(|o| matches!(o.kind, OutcomeKind::Toxicity | OutcomeKind::Feasibility))
+            {
+                included.with_toxicity += 1;
+            } else {
+                included.efficacy_only += 1;
+            }
+            if !s.unverified.is_empty() {
+                included.unverified += 1;
+            }
+        }
         let mut flow = PrismaFlow {
             databases: review.meta.search.databases.clone(),
+            awaiting_screening: None,
+            included,
             records_identified: p.records_identified.map(u64::from),
             duplicates_removed: p.duplicates_removed.map(u64::from),
             records_screened: p.records_screened.map(u64::from),
@@ -82,9 +122,16 @@ impl PrismaFlow {
             source: PrismaSource::Review { note: p.note },
         };
         if let Some(c) = literature {
+            // The workspace's own flow: its sources, its duplicates, and no screening yet, so no
+            // screening or eligibility counts (the review's, of another search, do not apply).
+            flow.databases = c.identified.iter().map(|(s, _)| s.clone()).collect();
             flow.records_identified = Some(c.identified.iter().map(|(_, n)| n).sum());
             flow.duplicates_removed = Some(c.duplicates);
-            flow.records_screened = Some(c.remaining);
+            flow.records_screened = None;
+            flow.records_excluded = None;
+            flow.reports_assessed = None;
+            flow.reports_excluded = None;
+            flow.awaiting_screening = Some(c.remaining);
             flow.source = PrismaSource::Workspace {
                 identified: c.identified.clone(),
                 deleted: c.deleted,

@@ -375,7 +375,10 @@ fn the_prisma_flow_takes_a_workspaces_counts_when_given() {
     let flow = evidence.prisma(Some(&counts));
     assert_eq!(flow.records_identified, Some(12));
     assert_eq!(flow.duplicates_removed, Some(3));
-    assert_eq!(flow.records_screened, Some(8));
+    assert_eq!(flow.records_screened, None, "nothing was screened");
+    assert_eq!(flow.awaiting_screening, Some(8));
+    assert_eq!(flow.databases, ["embase", "pubmed"]);
+    assert_eq!(flow.included.with_toxicity, 2);
     assert!(matches!(
         flow.source,
         PrismaSource::Workspace { deleted: 1, .. }
