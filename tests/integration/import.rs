@@ -428,7 +428,8 @@ fn strict_refuses_a_file_with_unreadable_records() {
             .len(),
         0
     );
-    // Without --strict the same file imports, with the problem reported and stored.
+    // Without --strict the same file imports, with the problem reported: the cut-off record is
+    // kept with a repair, so it is not also counted as rejected.
     in_workspace(ws.path())
         .arg("import")
         .arg(&file)
@@ -437,8 +438,10 @@ fn strict_refuses_a_file_with_unreadable_records() {
     let counts = run_json(ws.path(), &["records", "counts", "--json"]);
     assert_eq!(
         (counts["remaining"].as_i64(), counts["rejected"].as_i64()),
-        (Some(2), Some(1))
+        (Some(2), Some(0))
     );
+    let batches = run_json(ws.path(), &["records", "batches", "--json"]);
+    assert_eq!(batches[0]["repaired"], 1);
 }
 
 #[test]
@@ -716,4 +719,37 @@ fn report_reads_prisma_counts_from_the_workspace() {
         .success();
     let svg = std::fs::read_to_string(plain.join("figures/prisma.svg")).unwrap();
     assert!(svg.contains("Duplicates removed: not reported"));
+}
+
+/// A file cut off in its last record says so, and its counts agree with what was stored: a record
+/// kept with a repair is not also counted as rejected.
+#[test]
+fn a_truncated_last_record_is_kept_and_counted_once() {
+    let ws = workspace();
+    let d = ws.path();
+    std::fs::write(
+        d.join("cut.ris"),
+        "TY  - JOUR\nTI  - One\nER  - \nTY  - JOUR\nTI  - Two, cut off",
+    )
+    .unwrap();
+    let out = in_workspace(d)
+        .args(["import", "--json", "cut.ris"])
+        .current_dir(d)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let outcome: Value = serde_json::from_slice(&out).unwrap();
+    let batch = &outcome[0]["batch"];
+    assert_eq!(
+        (&batch["records"], &batch["rejected"], &batch["repaired"]),
+        (&Value::from(2), &Value::from(0), &Value::from(1)),
+        "{outcome}"
+    );
+    assert!(outcome[0]["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("no end tag"));
+    assert_eq!(stored_titles(d), ["One", "Two, cut off"]);
 }

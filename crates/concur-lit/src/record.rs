@@ -175,8 +175,8 @@ pub enum Item {
     Delete(Vec<String>),
     /// A record that could not be read; the rest of the file goes on.
     Rejected(crate::Problem),
-    /// A place read with a repair (invalid UTF-8 replaced by U+FFFD): reported, but no record
-    /// was dropped for it.
+    /// A place read with a repair (invalid UTF-8 replaced by U+FFFD, a missing end tag assumed):
+    /// reported, but no record was dropped for it.
     Repaired(crate::Problem),
 }
 

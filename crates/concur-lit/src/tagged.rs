@@ -219,7 +219,8 @@ fn parse_block(block: &Block, format: Tagged, emit: &mut dyn FnMut(Item)) {
     }
     if in_record && !fields.is_empty() {
         if block.last && matches!(format, Tagged::Ris | Tagged::WebOfScience) {
-            emit(Item::Rejected(Problem {
+            // The record is kept: a repair to report, not a record lost.
+            emit(Item::Repaired(Problem {
                 position: start,
                 reason: "the last record has no end tag (ER); it was read anyway".into(),
             }));
@@ -542,7 +543,8 @@ mod tests {
     #[test]
     fn missing_end_tag_is_reported_and_the_record_kept() {
         let items = read("TY  - JOUR\nTI  - Alone\n", Tagged::Ris);
-        assert!(matches!(items[0], Item::Rejected(_)));
+        // A repair, not a rejection: the record is not lost.
+        assert!(matches!(items[0], Item::Repaired(_)));
         assert!(matches!(items[1], Item::Record(_)));
     }
 }

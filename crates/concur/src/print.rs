@@ -122,8 +122,12 @@ fn imported_line(o: &FileOutcome, b: &Batch) -> String {
     }
     if b.repaired > 0 {
         line.push_str(&format!(
-            ", {} place(s) with invalid UTF-8 repaired (records kept)",
-            b.repaired
+            ", {} read with a repair (records kept; see above)",
+            if b.repaired == 1 {
+                "1 place".to_string()
+            } else {
+                format!("{} places", b.repaired)
+            }
         ));
     }
     if b.deletions > 0 {
