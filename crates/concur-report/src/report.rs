@@ -491,7 +491,8 @@ const CSS: &str = "body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;
 h1{color:#1f4e79}h2{border-bottom:2px solid #1f4e79;padding-bottom:.2em;margin-top:2em}\
 table{border-collapse:collapse;width:100%;font-size:.85em;margin:1em 0}th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top;text-align:left}\
 th{background:#dbe5f1}tr:nth-child(even) td{background:#f6f8fb}blockquote{background:#fff4e5;border-left:4px solid #e69500;margin:1em 0;padding:.5em 1em}\
-svg{max-width:100%;height:auto;display:block;margin:1em 0}code{background:#eef;padding:0 .2em}\
+.scroll,.figure{display:block;overflow-x:auto;margin:1em 0}.figure svg{max-width:none;height:auto;display:block}\
+code{background:#eef;padding:0 .2em}td{min-width:4em}p,li{overflow-wrap:anywhere}\
 @media print{body{max-width:none}h2{page-break-before:always}svg,table{page-break-inside:avoid}}";
 
 /// Renders the Markdown to one self-contained page, with the SVG figures inline.
@@ -507,9 +508,14 @@ fn html_page(title: &str, md: &str, files: &[ReportFile]) -> String {
         while let Some(pos) = body.find(&needle) {
             let start = body[..pos].rfind("<img").unwrap_or(pos);
             let end = body[pos..].find('>').map_or(body.len(), |e| pos + e + 1);
-            body.replace_range(start..end, &svg);
+            body.replace_range(start..end, &format!("<span class=\"figure\">{svg}</span>"));
         }
     }
+    // On a phone, a wide table or figure scrolls in its own box, at its full size, rather than
+    // widening the page or shrinking its text below legibility.
+    let body = body
+        .replace("<table>", "<div class=\"scroll\"><table>")
+        .replace("</table>", "</table></div>");
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
