@@ -54,7 +54,13 @@ fn report_writes_every_part_and_is_byte_identical_across_runs() {
                 .matches("http://")
                 .all(|_| html.contains("xmlns=\"http://www.w3.org/2000/svg\""))
     );
-    assert!(!html.contains("https://"), "the page must need no network");
+    // Links to the publications (DOI, PubMed) may leave the page; nothing it loads may.
+    for fetch in ["src=\"http", "<link", "@import", "url(http"] {
+        assert!(
+            !html.contains(fetch),
+            "the page must need no network: {fetch}"
+        );
+    }
     for must in [
         "Table 1",
         "Table 2",
@@ -701,4 +707,33 @@ fn class_evidence_follows_declared_classes_with_their_reason() {
         .code(3)
         .stderr(predicate::str::contains("unknown drug"))
         .stderr(predicate::str::contains("her2-agents-mixed").not());
+}
+
+/// The report opens with its contents, the bottom line of each setting and the summary of
+/// findings, before the question and methods; what changed follows the findings; every contents
+/// link lands on an anchor; the references carry the identifiers the study files give.
+#[test]
+fn the_report_opens_with_its_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    report_into(dir.path());
+    let md = read(dir.path(), "report.md");
+    let at = |heading: &str| md.find(heading).unwrap_or_else(|| panic!("no {heading}"));
+    assert!(at("## Contents") < at("## Bottom line"));
+    assert!(at("## Bottom line") < at("## Summary of findings"));
+    assert!(at("## Summary of findings") < at("## Question"));
+    assert!(at("## Guidance") < at("## What changed"));
+    assert!(md.contains("### Brain radiotherapy"));
+    let html = read(dir.path(), "index.html");
+    for (i, _) in html.match_indices("href=\"#") {
+        let anchor = &html[i + 7..];
+        let anchor = &anchor[..anchor.find('"').unwrap()];
+        assert!(
+            html.contains(&format!("id=\"{anchor}\"")),
+            "no anchor {anchor}"
+        );
+    }
+    assert!(
+        html.contains("https://doi.org/10.1186/s12885-021-07971-w"),
+        "Mills 2021's DOI"
+    );
 }

@@ -223,6 +223,131 @@ fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<Stri
     }
 }
 
+/// The table of contents, linking the sections' anchors.
+fn contents(changes: bool) -> String {
+    let mut out = String::from("## Contents {#contents}\n\n");
+    for (anchor, title) in [
+        ("bottom-line", "Bottom line"),
+        ("summary-of-findings", "Summary of findings"),
+        ("question", "Question"),
+        ("methods", "Methods"),
+        ("evidence", "Evidence tables"),
+        ("analyses", "Analyses"),
+        ("guidance", "Guidance"),
+    ] {
+        out.push_str(&format!("- [{title}](#{anchor})\n"));
+    }
+    if changes {
+        out.push_str("- [What changed](#changes)\n");
+    }
+    out.push_str("- [References](#references)\n\n");
+    out
+}
+
+/// Each setting's bottom line, as `assess` opens with it.
+fn bottom_line_section(evidence: &Evidence<'_>) -> String {
+    let mut out = String::from("## Bottom line {#bottom-line}\n\n");
+    for (site, findings) in concur_synthesis::bottom_lines(evidence) {
+        if findings.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("### {} radiotherapy\n\n", site.label()));
+        for f in &findings {
+            out.push_str(&format!("- {}\n", crate::words::finding_text(f)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The summary of findings in the GRADE manner: each outcome with its studies and totals, the
+/// risk or effect with its interval, the certainty with the domains that lowered it, a comment.
+fn summary_of_findings(runs: &[AnalysisRun<'_>]) -> String {
+    let mut out = String::from(
+        "## Summary of findings {#summary-of-findings}\n\n| Outcome | Rows and totals | Risk or effect (95% CI) | Certainty | Comment |\n|---|---|---|---|---|\n",
+    );
+    for run in runs {
+        let totals = format!(
+            "{}; {} in {}",
+            crate::words::count(run.rows.len(), "row", "rows"),
+            crate::words::count(run.total_events() as usize, "event", "events"),
+            crate::words::units(run.total_patients(), run.decl.unit)
+        );
+        let effect = run.primary().map_or("not pooled".to_string(), |fit| {
+            format!("{} {}", natural_name(fit.spec.measure), estimate_text(fit))
+        });
+        let lowered: Vec<String> = run
+            .certainty
+            .reasons
+            .iter()
+            .filter(|r| r.concern.downgrade() > 0)
+            .map(crate::words::reason_text)
+            .map(|t| t.split(':').next().unwrap_or_default().to_string())
+            .collect();
+        let certainty = if lowered.is_empty() {
+            run.certainty.level.as_str().to_string()
+        } else {
+            format!("{} ({})", run.certainty.level.as_str(), lowered.join("; "))
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            md_cell(&run.decl.title),
+            totals,
+            effect,
+            certainty,
+            md_cell(run.decl.note.as_deref().unwrap_or("-"))
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// Every publication of the review with the identifiers its file gives (PMID, DOI), linked.
+fn references(review: &Review) -> String {
+    let mut out = String::from("## References {#references}\n\n");
+    for s in &review.studies {
+        let mut line = format!("- <a id=\"ref-{}\"></a>{}", s.id, md_cell(&citation(s)));
+        if let Some(c) = &s.citation {
+            if !c.authors.is_empty() || c.title.is_some() {
+                line.push_str(&format!(
+                    ": {}{}",
+                    md_cell(&c.authors.join(", ")),
+                    c.title
+                        .as_deref()
+                        .map_or(String::new(), |t| format!(". {}", md_cell(t)))
+                ));
+            }
+            if let Some(j) = &c.journal {
+                line.push_str(&format!(". {}", md_cell(j)));
+            }
+            if let Some(y) = c.year {
+                line.push_str(&format!(" {y}"));
+            }
+            if let Some(pmid) = &c.pmid {
+                line.push_str(&format!(
+                    ". PMID [{pmid}](https://pubmed.ncbi.nlm.nih.gov/{pmid}/)"
+                ));
+            }
+            if let Some(doi) = &c.doi {
+                line.push_str(&format!(". DOI [{doi}](https://doi.org/{doi})"));
+            }
+        }
+        if let Some(r) = s.source_ref.and_then(|n| review.reference(n)) {
+            line.push_str(&format!(
+                ". Source reference {}: {} ({}) {}",
+                r.number,
+                md_cell(&r.authors.join(", ")),
+                r.year.map_or("n.d.".into(), |y| y.to_string()),
+                md_cell(&r.title)
+            ));
+        }
+        line.push('\n');
+        out.push_str(&line);
+    }
+    out.push('\n');
+    out
+}
+
 /// Builds the report from analysed evidence and its PRISMA flow. `what_changed` is the Markdown
 /// of the diff from the first edition, for later editions.
 pub fn build_report(
@@ -247,11 +372,10 @@ pub fn build_report(
                 .map_or(String::new(), |d| format!(" ({d})"))
         ));
     }
-    if let Some(changes) = what_changed {
-        md.push_str(changes);
-        md.push('\n');
-    }
-    md.push_str("## Question\n\n");
+    md.push_str(&contents(what_changed.is_some()));
+    md.push_str(&bottom_line_section(evidence));
+    md.push_str(&summary_of_findings(runs));
+    md.push_str("## Question {#question}\n\n");
     md.push_str(&format!(
         "- Population: {}\n- Intervention: {}\n- Comparison: {}\n- Outcomes: {}\n\n",
         meta.question.population,
@@ -259,7 +383,7 @@ pub fn build_report(
         meta.question.comparison,
         meta.question.outcomes.join("; ")
     ));
-    md.push_str("## Methods\n\n");
+    md.push_str("## Methods {#methods}\n\n");
     // Only the sources this edition's evidence uses (the first source is the default of studies).
     let default_source = meta.sources.first().map(|s| s.id.as_str());
     let used: Vec<&str> = review
@@ -304,7 +428,7 @@ pub fn build_report(
         bytes: prisma(flow).into_bytes(),
     });
 
-    md.push_str("## Evidence tables\n\n");
+    md.push_str("## Evidence tables {#evidence}\n\n");
     for (key, title, studies) in sections(review) {
         if studies.is_empty() {
             continue;
@@ -333,7 +457,7 @@ pub fn build_report(
         });
     }
 
-    md.push_str("## Analyses\n\n");
+    md.push_str("## Analyses {#analyses}\n\n");
     let mut analysis_csv = csv_line(
         &[
             "analysis",
@@ -396,7 +520,7 @@ pub fn build_report(
         bytes: analysis_csv.into_bytes(),
     });
 
-    md.push_str("## Guidance\n\n");
+    md.push_str("## Guidance {#guidance}\n\n");
     for g in &review.guidance {
         md.push_str(&format!(
             "- **{}** — {} ({}; {}).{}\n",
@@ -454,6 +578,12 @@ pub fn build_report(
         path: "tables/audit.csv".into(),
         bytes: audit_csv.into_bytes(),
     });
+    if let Some(changes) = what_changed {
+        md.push_str("\n<a id=\"changes\"></a>\n\n");
+        md.push_str(changes);
+        md.push('\n');
+    }
+    md.push_str(&references(review));
     md.push_str(&format!("\n---\n\n{DISCLAIMER}\n"));
 
     let analyses: Vec<_> = runs.iter().map(run_json).collect();
@@ -499,6 +629,7 @@ code{background:#eef;padding:0 .2em}td{min-width:4em}p,li{overflow-wrap:anywhere
 fn html_page(title: &str, md: &str, files: &[ReportFile]) -> String {
     let mut options = pulldown_cmark::Options::empty();
     options.insert(pulldown_cmark::Options::ENABLE_TABLES);
+    options.insert(pulldown_cmark::Options::ENABLE_HEADING_ATTRIBUTES);
     let parser = pulldown_cmark::Parser::new_ext(md, options);
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, parser);

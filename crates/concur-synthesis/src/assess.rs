@@ -234,7 +234,7 @@ fn site_match(study: &Study, site: Site, technique: Option<Technique>) -> SiteMa
 }
 
 /// Answers the question from analysed evidence.
-pub fn assess<'a>(evidence: &'a Evidence<'a>, query: Query) -> Result<Answer<'a>, SynthesisError> {
+pub fn assess<'a>(evidence: &'a Evidence<'_>, query: Query) -> Result<Answer<'a>, SynthesisError> {
     let review = evidence.review;
     let runs = evidence.analyses();
     let drug = review

@@ -2,8 +2,9 @@
 //! behind it, chosen from the answer's own data (a front end words them).
 
 use crate::analyses::AnalysisRun;
-use crate::assess::Answer;
-use concur_evidence::{AnalysisKind, Stance, Statement};
+use crate::assess::{assess, Answer, Query};
+use crate::evidence::Evidence;
+use concur_evidence::{AnalysisKind, Site, Stance, Statement, TimingMode};
 
 /// One finding of the bottom line.
 #[derive(Debug, Clone)]
@@ -127,16 +128,25 @@ pub fn bottom_line<'a>(answer: &Answer<'a>) -> Vec<Finding<'a>> {
     if let Some(run) = by_timing {
         out.push(Finding::ByTiming(run));
     }
-    if let Some(run) = answer
+    let comparisons: Vec<&'a AnalysisRun<'a>> = answer
         .analyses
         .iter()
         .copied()
         .filter(|r| r.decl.kind == AnalysisKind::Comparison && r.primary().is_some())
-        .max_by_key(|r| r.total_patients())
-    {
-        out.push(Finding::Comparison(run));
-    }
-    if by_timing.is_none() && !answer.studies.is_empty() {
+        .collect();
+    // The comparison of timings first (what the question is about), then the largest other.
+    let timing = comparisons
+        .iter()
+        .copied()
+        .filter(|r| compares_timings(r))
+        .max_by_key(|r| r.total_patients());
+    let other = comparisons
+        .iter()
+        .copied()
+        .filter(|r| !compares_timings(r))
+        .max_by_key(|r| r.total_patients());
+    out.extend(timing.into_iter().chain(other).map(Finding::Comparison));
+    if by_timing.is_none() && timing.is_none() && !answer.studies.is_empty() {
         out.push(Finding::NoTimingComparison);
     }
     let restrictive: Vec<&Statement> = answer
@@ -160,4 +170,53 @@ pub fn bottom_line<'a>(answer: &Answer<'a>) -> Vec<Finding<'a>> {
     }
     out.truncate(6);
     out
+}
+
+/// The bottom line of the review for each radiotherapy setting (brain, breast, bone), for the
+/// drug its analyses are about (the one most of them name): what a report opens with.
+pub fn bottom_lines<'a>(evidence: &'a Evidence<'_>) -> Vec<(Site, Vec<Finding<'a>>)> {
+    let review = evidence.review;
+    let mut named: Vec<(&str, usize)> = Vec::new();
+    for id in review.meta.analyses.iter().flat_map(|a| a.drugs.iter()) {
+        match named.iter_mut().find(|(d, _)| *d == id.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => named.push((id, 1)),
+        }
+    }
+    let Some((drug, _)) = named.iter().max_by_key(|(_, n)| *n) else {
+        return Vec::new();
+    };
+    [Site::Brain, Site::Breast, Site::Bone]
+        .into_iter()
+        .filter_map(|site| {
+            let query = Query {
+                drug: drug.to_string(),
+                site,
+                technique: None,
+                timing: None,
+                dose_gy: None,
+                fractions: None,
+                interval_days: None,
+            };
+            let answer = assess(evidence, query).ok()?;
+            Some((site, bottom_line(&answer)))
+        })
+        .collect()
+}
+
+/// Whether a comparison sets one timing against another (concurrent against sequential): its
+/// group and control are restricted to, or are arms named after, different timings.
+fn compares_timings(run: &AnalysisRun<'_>) -> bool {
+    let timing_of = |arm: Option<&str>, timing: Option<TimingMode>| {
+        timing.or_else(|| arm.and_then(TimingMode::parse))
+    };
+    run.decl.rows.iter().any(|r| {
+        r.control.as_ref().is_some_and(|c| {
+            let (g, k) = (
+                timing_of(r.arm.as_deref(), r.timing),
+                timing_of(c.arm.as_deref(), c.timing),
+            );
+            g.is_some() && k.is_some() && g != k
+        })
+    })
 }
