@@ -147,7 +147,29 @@ fn csv_line(cells: &[String]) -> String {
         + "\n"
 }
 
-fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<String>>) {
+/// The names of a study's drugs, as the review names them.
+fn drug_names(review: &Review, s: &Study) -> String {
+    let names: Vec<String> = s
+        .drug_ids()
+        .iter()
+        .map(|id| {
+            review
+                .find_drug(id)
+                .map_or(id.to_string(), |d| d.name.clone())
+        })
+        .collect();
+    if names.is_empty() {
+        "-".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn table_rows(
+    review: &Review,
+    studies: &[&Study],
+    key: &str,
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
     match key {
         "efficacy" => (
             vec!["Study", "Trial", "Design", "N", "Setting", "Results"],
@@ -189,6 +211,7 @@ fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<Stri
         _ => (
             vec![
                 "Study",
+                "Drugs",
                 "Design",
                 "N",
                 "Timing",
@@ -202,6 +225,7 @@ fn table_rows(studies: &[&Study], key: &str) -> (Vec<&'static str>, Vec<Vec<Stri
                 .map(|s| {
                     vec![
                         citation(s),
+                        drug_names(review, s),
                         s.design.label().into(),
                         s.n.as_ref().map_or("-".into(), |n| n.value.to_string()),
                         crate::studies::timing_text(s),
@@ -433,7 +457,26 @@ pub fn build_report(
         if studies.is_empty() {
             continue;
         }
-        let (header, rows) = table_rows(&studies, key);
+        let (header, rows) = table_rows(review, &studies, key);
+        // The source's tables, and what later sources added to them, said as such.
+        let default_source = review.meta.sources.first().map(|s| s.id.as_str());
+        let added = studies
+            .iter()
+            .filter(|s| {
+                s.source
+                    .as_deref()
+                    .is_some_and(|x| Some(x) != default_source)
+            })
+            .count();
+        let title = match (title.find(" (the source's "), added) {
+            (Some(cut), n) if n > 0 => format!(
+                "{} ({} and {} the update added)",
+                &title[..cut],
+                &title[cut + 2..title.len() - 1],
+                crate::words::count(n, "study", "studies")
+            ),
+            _ => title.to_string(),
+        };
         md.push_str(&format!(
             "### {title}\n\n| {} |\n|{}|\n",
             header.join(" | "),
