@@ -737,3 +737,32 @@ fn the_report_opens_with_its_findings() {
         "Mills 2021's DOI"
     );
 }
+
+/// What changed is short: studies added grouped by drug, and a plain word when no pooled
+/// estimate changed.
+#[test]
+fn what_changed_groups_by_drug_and_says_when_nothing_moved() {
+    let out = concur()
+        .args(["diff"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let bone = text
+        .lines()
+        .find(|l| l.starts_with("Bone:"))
+        .expect("the bone paragraph");
+    assert!(bone.contains("No pooled estimate changed."), "{bone}");
+    assert!(
+        bone.contains("trastuzumab deruxtecan: Debbi 2025 (TENDANCE), ESMO Breast 2024"),
+        "{bone}"
+    );
+    let brain = text.lines().find(|l| l.starts_with("Brain:")).unwrap();
+    assert!(brain.contains("other analyses are unchanged"), "{brain}");
+    assert!(
+        !brain.contains("is unchanged:"),
+        "unchanged analyses are counted, not restated"
+    );
+}

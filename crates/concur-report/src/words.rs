@@ -2,7 +2,7 @@
 //! that every output format says the same thing the same way.
 
 use crate::render::{estimate_text, natural_name};
-use concur_evidence::{Statement, Study, Unit};
+use concur_evidence::{Stance, Statement, Study, Unit};
 use concur_synthesis::{
     AnalysisRun, AnalysisState, Basis, Caveat, Certainty, ClassLink, Concern, Derivation,
     Disagreement, Domain, DoseAssumption, DoseRow, Finding, GroupSize, Nearness, PlannedDose,
@@ -394,7 +394,9 @@ pub fn state_text(s: &AnalysisState) -> String {
     }
 }
 
-/// The plain-language paragraph of what changed in one setting, assembled from the numbers.
+/// The plain-language paragraph of what changed in one setting, assembled from the numbers: the
+/// studies added grouped by drug, the pooled estimates that moved (or that none did), new
+/// analyses and new statements by issuer.
 pub fn setting_paragraph(c: &SettingChange, from: &str, to: &str) -> String {
     let site = c.site;
     let mut p = format!(
@@ -406,27 +408,35 @@ pub fn setting_paragraph(c: &SettingChange, from: &str, to: &str) -> String {
     if c.added.is_empty() {
         p.push_str(&format!("; the {to} edition adds none."));
     } else {
+        let mut by_drug: Vec<(String, Vec<&str>)> = Vec::new();
+        for s in &c.added {
+            let key = if s.drugs.is_empty() {
+                "no study drug".to_string()
+            } else {
+                s.drugs.join(" + ")
+            };
+            match by_drug.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, labels)) => labels.push(&s.label),
+                None => by_drug.push((key, vec![&s.label])),
+            }
+        }
         p.push_str(&format!(
             "; the {to} edition adds {}: {}.",
             c.added.len(),
-            c.added
+            by_drug
                 .iter()
-                .map(|s| format!("{} ({})", s.label, s.drugs.join(", ")))
+                .map(|(drug, labels)| format!("{drug}: {}", labels.join(", ")))
                 .collect::<Vec<_>>()
                 .join("; ")
         ));
     }
+    let mut moved = Vec::new();
+    let mut unchanged = 0;
     for change in &c.analyses {
         match (&change.before, &change.after) {
-            (Some(x), Some(y)) if x.same_as(y) => p.push_str(&format!(
-                " {} is unchanged: {} from {}, certainty {}.",
-                change.title,
-                state_text(y),
-                count(y.rows, "row", "rows"),
-                y.certainty.as_str()
-            )),
-            (Some(x), Some(y)) => p.push_str(&format!(
-                " {} moves from {} ({}, certainty {}) to {} ({}, certainty {}).",
+            (Some(x), Some(y)) if x.same_as(y) => unchanged += 1,
+            (Some(x), Some(y)) => moved.push(format!(
+                "{} moves from {} ({}, certainty {}) to {} ({}, certainty {}).",
                 change.title,
                 state_text(x),
                 count(x.rows, "row", "rows"),
@@ -435,39 +445,49 @@ pub fn setting_paragraph(c: &SettingChange, from: &str, to: &str) -> String {
                 count(y.rows, "row", "rows"),
                 y.certainty.as_str()
             )),
-            (None, Some(y)) => p.push_str(&format!(
-                " New analysis — {}: {}, certainty {}.",
+            (None, Some(y)) => moved.push(format!(
+                "New analysis — {}: {}, certainty {}.",
                 change.title,
                 state_text(y),
                 y.certainty.as_str()
             )),
-            (Some(x), None) => p.push_str(&format!(
-                " {} is no longer analysed (was {}).",
+            (Some(x), None) => moved.push(format!(
+                "{} is no longer analysed (was {}).",
                 change.title,
                 state_text(x)
             )),
             (None, None) => {}
         }
     }
-    let new_guidance: Vec<String> = c
-        .new_guidance
-        .iter()
-        .map(|g| {
-            let hold = match g.hold_days {
-                Some(0) => " (no hold)".to_string(),
-                Some(h) => format!(" (hold {h} days)"),
-                None => String::new(),
-            };
-            format!(
-                "{} {}{hold}: {}",
-                g.issuer,
-                g.stance.label().to_lowercase(),
-                g.text
-            )
-        })
-        .collect();
-    if !new_guidance.is_empty() {
-        p.push_str(&format!(" New statements: {}", new_guidance.join(" ")));
+    if moved.is_empty() && unchanged > 0 {
+        p.push_str(" No pooled estimate changed.");
+    } else {
+        for m in &moved {
+            p.push(' ');
+            p.push_str(m);
+        }
+        if unchanged > 0 {
+            p.push_str(&format!(
+                " {} unchanged.",
+                count(unchanged, "other analysis is", "other analyses are")
+            ));
+        }
+    }
+    if !c.new_guidance.is_empty() {
+        let statements: Vec<String> = c
+            .new_guidance
+            .iter()
+            .map(|g| {
+                let stance = match (g.stance, g.hold_days) {
+                    (Stance::Hold, Some(h)) => format!("hold {h} days"),
+                    (Stance::NoHold, _) => "no hold needed".to_string(),
+                    (s, Some(h)) if h > 0 => format!("{}, hold {h} days", s.label().to_lowercase()),
+                    (s, _) => s.label().to_lowercase(),
+                };
+                format!("{} ({stance})", g.issuer)
+            })
+            .collect();
+        p.push_str(&format!(" New statements: {}.", statements.join("; ")));
     }
     p
 }
