@@ -252,7 +252,7 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
         }
     }
     if !a.class_level.is_empty() {
-        out.push_str("## Class-level evidence (other drugs of the same class; not evidence on this drug)\n\n");
+        out.push_str("\n## Class-level evidence (other drugs of the same class; not evidence on this drug)\n\n");
         for link in &a.class_level {
             let s = link.study;
             out.push_str(&format!(

@@ -266,7 +266,7 @@ fn reviewed(
                 AnswerFormat::Markdown => {
                     print::text(&concur_report::answer_markdown(&review, &answer))?;
                 }
-                AnswerFormat::Text => print::text(
+                AnswerFormat::Text => print::prose(
                     &concur_report::answer_markdown(&review, &answer).replace("**", ""),
                 )?,
             }

@@ -11,6 +11,41 @@ pub fn text(s: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Writes text for people: wrapped to the terminal's width when standard output is one (list
+/// items keep their indent on the lines they wrap to), as it is otherwise.
+pub fn prose(s: &str) -> std::io::Result<()> {
+    use std::io::IsTerminal;
+    let width = std::io::stdout()
+        .is_terminal()
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    match width {
+        Some(width) if width >= 40 => text(&wrap(s, width)),
+        _ => text(s),
+    }
+}
+
+/// Wraps each line at `width`, a list item's continuation lines under its text.
+fn wrap(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    for line in s.lines() {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        let hang = indent + if body.starts_with("- ") { 2 } else { 0 };
+        let hanging = " ".repeat(hang);
+        let options = textwrap::Options::new(width)
+            .subsequent_indent(&hanging)
+            .break_words(false);
+        // An empty line wraps to one empty line.
+        for wrapped in textwrap::wrap(line, options) {
+            out.push_str(&wrapped);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Writes a line to standard output.
 pub fn line(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -285,4 +320,13 @@ pub fn batches(batches: &[Batch]) -> std::io::Result<()> {
         ));
     }
     text(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn list_items_wrap_under_their_text() {
+        let out = super::wrap("- one two three four\n\nplain", 10);
+        assert_eq!(out, "- one two\n  three\n  four\n\nplain\n");
+    }
 }
