@@ -766,3 +766,40 @@ fn what_changed_groups_by_drug_and_says_when_nothing_moved() {
         "unchanged analyses are counted, not restated"
     );
 }
+
+/// The planned interval has a direction, and the drug's cycle (when the sources give it) tells
+/// how far the next dose is: a 3-weekly drug given 14 days before radiotherapy is due again 7
+/// days into it.
+#[test]
+fn the_planned_interval_has_a_direction_and_knows_the_cycle() {
+    let interval = |drug: &str, days: &str| {
+        crate::common::json(&[
+            "assess",
+            "--drug",
+            drug,
+            "--site",
+            "brain",
+            "--interval-days",
+            days,
+            "--format",
+            "json",
+        ])["interval"]
+            .clone()
+    };
+    let lebow = |i: &serde_json::Value| {
+        i["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["study"] == "lebow")
+            .map(|w| w["inside"].as_bool().unwrap())
+    };
+    let tdxd = interval("enhertu", "14");
+    assert_eq!(tdxd["next_dose_days"], 7);
+    // Lebow counted 7 days before to 21 after a dose as concurrent.
+    assert_eq!(lebow(&interval("t-dm1", "25")), Some(false));
+    assert_eq!(lebow(&interval("t-dm1", "-5")), Some(true));
+    assert_eq!(lebow(&interval("t-dm1", "-9")), Some(false));
+    // T-DM1's cycle is not in the sources: the gap to the next dose stays unknown.
+    assert!(interval("t-dm1", "14")["next_dose_days"].is_null());
+}

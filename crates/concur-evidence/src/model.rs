@@ -449,6 +449,12 @@ pub struct Drug {
     /// studies may name it, a question may not.
     #[serde(default)]
     pub group: bool,
+    /// Days between doses, when the sources give the schedule; unknown stays empty.
+    #[serde(default)]
+    pub cycle_days: Option<u32>,
+    /// Where the sources give the cycle.
+    #[serde(default)]
+    pub cycle_locator: Option<String>,
 }
 
 /// A drug class whose members may share how they interact with radiotherapy: evidence on one

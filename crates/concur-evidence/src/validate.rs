@@ -832,6 +832,21 @@ fn join(set: &BTreeSet<&str>) -> String {
 /// has.
 fn check_classes(c: &mut Checker<'_>) {
     let review = c.review;
+    for (i, d) in review.drugs.iter().enumerate() {
+        match (d.cycle_days, d.cycle_locator.as_deref()) {
+            (Some(0), _) => c.report(
+                "drugs.toml",
+                &format!("drugs[{i}].cycle_days"),
+                "a cycle of at least one day",
+                "0".into(),
+                "",
+            ),
+            (Some(_), None) => {
+                missing_locator(c, "drugs.toml", &format!("drugs[{i}].cycle_locator"))
+            }
+            _ => {}
+        }
+    }
     let mut seen = BTreeSet::new();
     for (i, class) in review.classes.iter().enumerate() {
         let base = format!("classes[{i}]");

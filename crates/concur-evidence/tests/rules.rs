@@ -821,3 +821,13 @@ fn a_class_that_links_evidence_says_why_and_belongs_to_a_drug() {
     assert_problem(&p, "drugs.toml", "classes[0].reason", line + 1);
     assert_problem(&p, "drugs.toml", "classes[0].locator", line + 2);
 }
+
+#[test]
+fn a_drug_cycle_needs_its_locator() {
+    let cycled = DRUGS.replace(
+        "classes = [\"her2-adc\"]",
+        "classes = [\"her2-adc\"]\ncycle_days = 21",
+    );
+    let p = problems(files(STUDY, &[("drugs.toml", &cycled)]));
+    assert!(p.iter().any(|p| p.field == "drugs[0].cycle_locator"), "{p:?}");
+}

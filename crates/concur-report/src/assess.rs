@@ -137,9 +137,29 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
         out.push('\n');
     }
     if let Some(days) = a.query.interval_days {
-        out.push_str(&format!(
-            "## Your planned interval: {days} days between dose and radiotherapy\n\n"
-        ));
+        let when = if days >= 0 {
+            format!(
+                "radiotherapy {} after a dose",
+                count(days as usize, "day", "days")
+            )
+        } else {
+            format!(
+                "radiotherapy {} before a dose",
+                count((-days) as usize, "day", "days")
+            )
+        };
+        out.push_str(&format!("## Your planned interval: {when}\n\n"));
+        match (days >= 0, a.next_dose_days, a.drug.cycle_days) {
+            (true, Some(next), Some(cycle)) => out.push_str(&format!(
+                "- With a {cycle}-day cycle, the next dose comes {} after radiotherapy starts [{}]\n",
+                count(next.max(0) as usize, "day", "days"),
+                a.drug.cycle_locator.as_deref().unwrap_or("-")
+            )),
+            (true, _, None) => out.push_str(
+                "- The review does not give this drug's cycle, so the gap to the next dose is not known; holds are checked on the side that is\n",
+            ),
+            _ => {}
+        }
         for (g, met) in &a.holds {
             out.push_str(&format!(
                 "- {} recommends holding {} days: your plan {} [{}]\n",
@@ -418,6 +438,7 @@ pub fn answer_json(review: &Review, a: &Answer<'_>) -> wire::Answer {
             .collect(),
         interval: q.interval_days.map(|days| wire::Interval {
             days,
+            next_dose_days: a.next_dose_days,
             holds: a
                 .holds
                 .iter()

@@ -348,7 +348,7 @@ pub struct Question {
     /// Planned fractions.
     pub fractions: Option<f64>,
     /// Planned interval.
-    pub interval_days: Option<u32>,
+    pub interval_days: Option<i32>,
     /// The question in words.
     pub text: String,
 }
@@ -506,8 +506,10 @@ pub struct WindowCheck {
 /// The planned interval and what it meets.
 #[derive(Debug, Clone, Serialize)]
 pub struct Interval {
-    /// Days between dose and radiotherapy.
-    pub days: u32,
+    /// Days from a dose to radiotherapy (negative: radiotherapy first).
+    pub days: i32,
+    /// Days from radiotherapy to the next dose, when the drug's cycle is known.
+    pub next_dose_days: Option<i32>,
     /// Holds recommended.
     pub holds: Vec<Hold>,
     /// Studies' windows.

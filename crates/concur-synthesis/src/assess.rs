@@ -27,8 +27,9 @@ pub struct Query {
     pub dose_gy: Option<f64>,
     /// Planned number of fractions.
     pub fractions: Option<f64>,
-    /// Planned gap in days between a drug dose and radiotherapy.
-    pub interval_days: Option<u32>,
+    /// Planned days from a drug dose to the start of radiotherapy: positive when radiotherapy
+    /// follows the dose, negative when it comes before.
+    pub interval_days: Option<i32>,
 }
 
 /// A study of another drug that shares a class with the asked drug.
@@ -168,6 +169,9 @@ pub struct Answer<'a> {
     pub windows: Vec<WindowCheck<'a>>,
     /// For a planned interval: statements with a hold, and whether the plan meets it.
     pub holds: Vec<(&'a Statement, bool)>,
+    /// For a planned interval after a dose: days from radiotherapy to the next dose, when the
+    /// review knows the drug's cycle.
+    pub next_dose_days: Option<i32>,
     /// Where statements disagree with each other or with the studies' definitions.
     pub disagreements: Vec<Disagreement<'a>>,
     /// Caveats drawn from the data.
@@ -302,23 +306,40 @@ pub fn assess<'a>(evidence: &'a Evidence<'_>, query: Query) -> Result<Answer<'a>
         .collect();
     let mut windows = Vec::new();
     let mut holds = Vec::new();
+    // Radiotherapy `days` after a dose is also (cycle - days) before the next one; before a dose
+    // (negative days) it is that far before it.
+    let next_dose_days = query
+        .interval_days
+        .filter(|d| *d >= 0)
+        .and_then(|d| drug.cycle_days.map(|c| c as i32 - d));
     if let Some(days) = query.interval_days {
+        let before_next = if days < 0 {
+            Some(-days)
+        } else {
+            next_dose_days
+        };
+        let after_last = (days >= 0).then_some(days);
         for s in studies
             .iter()
             .copied()
             .chain(class_level.iter().map(|c| c.study))
         {
             if let Some(w) = s.timing.as_ref().and_then(|t| t.window_days) {
+                let inside = after_last.is_some_and(|d| d <= w.after as i32)
+                    || before_next.is_some_and(|d| d <= w.before as i32);
                 windows.push(WindowCheck {
                     study: s,
-                    inside: days <= w.after || days <= w.before,
+                    inside,
                     window: w,
                 });
             }
         }
         for g in &guidance {
             if let Some(h) = g.hold_days {
-                holds.push((*g, days >= h));
+                let h = h as i32;
+                // The hold must stand on each side of radiotherapy that is known.
+                let met = after_last.is_none_or(|d| d >= h) && before_next.is_none_or(|d| d >= h);
+                holds.push((*g, met));
             }
         }
     }
@@ -573,6 +594,7 @@ pub fn assess<'a>(evidence: &'a Evidence<'_>, query: Query) -> Result<Answer<'a>
         class_level,
         windows,
         holds,
+        next_dose_days,
         disagreements,
         caveats,
         planned,

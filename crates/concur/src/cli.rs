@@ -143,10 +143,11 @@ pub struct AssessArgs {
     /// Planned number of fractions (with --dose-gy).
     #[arg(long)]
     pub fractions: Option<f64>,
-    /// Planned gap in days between a drug dose and radiotherapy: shows which studies' concurrency
-    /// windows the plan falls inside, and whether it meets recommended holds.
-    #[arg(long, value_name = "DAYS")]
-    pub interval_days: Option<u32>,
+    /// Planned days from a drug dose to the start of radiotherapy (negative when radiotherapy
+    /// comes first): shows which studies' concurrency windows the plan falls inside, and whether
+    /// it meets recommended holds on both sides when the drug's cycle is known.
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    pub interval_days: Option<i32>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: AnswerFormat,
