@@ -486,7 +486,7 @@ fn every_value_of_the_evidence_base_renders_in_every_view() {
                 .clone(),
         )
         .unwrap();
-        let label = format!("| {}", study.label);
+        let label = format!("| [{}", study.label);
         let table_rows: Vec<&str> = report.lines().filter(|l| l.starts_with(&label)).collect();
         for o in &study.outcomes {
             let number = match (o.percent, o.value, o.events, &o.p) {

@@ -829,5 +829,8 @@ fn a_drug_cycle_needs_its_locator() {
         "classes = [\"her2-adc\"]\ncycle_days = 21",
     );
     let p = problems(files(STUDY, &[("drugs.toml", &cycled)]));
-    assert!(p.iter().any(|p| p.field == "drugs[0].cycle_locator"), "{p:?}");
+    assert!(
+        p.iter().any(|p| p.field == "drugs[0].cycle_locator"),
+        "{p:?}"
+    );
 }

@@ -484,13 +484,22 @@ pub fn build_report(
         ));
         let mut csv = csv_line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
         for row in &rows {
-            md.push_str(&format!(
-                "| {} |\n",
-                row.iter()
-                    .map(|c| md_cell(c))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ));
+            // The study links to its entry in the references (in the Markdown, not the CSV).
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(
+                    |(k, c)| match studies.iter().find(|s| k == 0 && citation(s) == *c) {
+                        Some(s) => format!(
+                            "[{}](#ref-{})",
+                            md_cell(c).replace('[', "\\[").replace(']', "\\]"),
+                            s.id
+                        ),
+                        None => md_cell(c),
+                    },
+                )
+                .collect();
+            md.push_str(&format!("| {} |\n", cells.join(" | ")));
             csv.push_str(&csv_line(row));
         }
         md.push('\n');
