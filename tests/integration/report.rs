@@ -803,3 +803,30 @@ fn the_planned_interval_has_a_direction_and_knows_the_cycle() {
     // T-DM1's cycle is not in the sources: the gap to the next dose stays unknown.
     assert!(interval("t-dm1", "14")["next_dose_days"].is_null());
 }
+
+/// A comparison in the bottom line says whether its groups were randomised.
+#[test]
+fn comparisons_say_whether_their_groups_were_randomised() {
+    let json = crate::common::json(&[
+        "assess", "--drug", "t-dm1", "--site", "breast", "--format", "json",
+    ]);
+    let lines: Vec<&str> = json["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("(KATHERINE)") && l.contains("randomised groups")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("concurrent versus sequential")
+                && l.contains("groups not randomised")),
+        "{lines:?}"
+    );
+}

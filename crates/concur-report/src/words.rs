@@ -590,11 +590,17 @@ pub fn finding_text(f: &Finding<'_>) -> String {
         },
         Finding::Comparison(r) => match r.primary() {
             Some(fit) => format!(
-                "{}: {} {} from {}; certainty {} [analysis `{}`].",
+                "{}: {} {} from {}, {}; certainty {} [analysis `{}`].",
                 r.decl.title,
                 natural_name(fit.spec.measure),
                 estimate_text(fit),
                 count(r.rows.len(), "row", "rows"),
+                // Whether the groups were randomised decides how far the comparison can be read
+                // as cause.
+                match r.certainty.start {
+                    Start::Randomised => "randomised groups",
+                    _ => "groups not randomised",
+                },
                 r.certainty.level.as_str(),
                 r.decl.id
             ),
