@@ -753,3 +753,40 @@ fn a_truncated_last_record_is_kept_and_counted_once() {
         .contains("no end tag"));
     assert_eq!(stored_titles(d), ["One", "Two, cut off"]);
 }
+
+/// Without `--source`, a batch is named after the database its records name (RIS `DB`), else
+/// after its format; `--source` always wins.
+#[test]
+fn a_batch_takes_the_database_its_records_name() {
+    let ws = workspace();
+    let d = ws.path();
+    std::fs::write(
+        d.join("embase.ris"),
+        "TY  - JOUR\nTI  - One\nDB  - Embase\nER  - \nTY  - JOUR\nTI  - Two\nDB  - Embase\nER  - \n",
+    )
+    .unwrap();
+    std::fs::write(d.join("plain.ris"), "TY  - JOUR\nTI  - Three\nER  - \n").unwrap();
+    std::fs::write(
+        d.join("named.ris"),
+        "TY  - JOUR\nTI  - Four\nDB  - Embase\nER  - \n",
+    )
+    .unwrap();
+    in_workspace(d)
+        .args(["import", "embase.ris", "plain.ris"])
+        .current_dir(d)
+        .assert()
+        .success();
+    in_workspace(d)
+        .args(["import", "--source", "scopus", "named.ris"])
+        .current_dir(d)
+        .assert()
+        .success();
+    let batches = run_json(d, &["records", "batches", "--json"]);
+    let sources: Vec<&str> = batches
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["Embase", "ris", "scopus"]);
+}

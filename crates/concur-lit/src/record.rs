@@ -138,6 +138,10 @@ pub struct Record {
     /// Screening label carried by the file (CSV `label_included`, ASReview RIS notes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<bool>,
+    /// The database the record was exported from, as the file names it (RIS and Ovid `DB`, else
+    /// `DP`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     /// Where the record starts.
     pub position: Position,
 }

@@ -421,7 +421,14 @@ fn build(format: Tagged, fields: &[Field], position: Position) -> Record {
             (Tagged::WebOfScience, "PM") => r.pmid = Some(value),
             (Tagged::WebOfScience, "UT") => r.other_ids.push(("accession".into(), value)),
             (Tagged::Ris, "AN") | (Tagged::Ovid, "UI" | "AN") => accession = Some(value),
-            (Tagged::Ris | Tagged::Ovid, "DB" | "DP") => database.push_str(&value.to_lowercase()),
+            (Tagged::Ris | Tagged::Ovid, "DB" | "DP") => {
+                database.push_str(&value.to_lowercase());
+                // DB names the database the record was exported from; DP (the provider) only
+                // helps read an accession number.
+                if tag == "DB" {
+                    r.database = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+                }
+            }
             (Tagged::Ris, "N1") => {
                 let v = value.to_lowercase();
                 if v.contains("asreview_relevant") {

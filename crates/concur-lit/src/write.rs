@@ -202,9 +202,13 @@ fn write_ris<W: Write>(out: &mut W, r: &Record) -> io::Result<()> {
     }
     if let Some(p) = &r.pmid {
         // Ovid MEDLINE exports carry the PMID as the accession number (AN) with a MEDLINE
-        // database name; concur's RIS reader reads AN as a PMID when DB names PubMed or MEDLINE.
+        // database name; concur's RIS reader reads AN as a PMID when DB (or DP) names PubMed or
+        // MEDLINE. The record's own database, when it has one, goes in DB; DP says PubMed.
         tag("AN", p)?;
-        tag("DB", "PubMed")?;
+        tag("DP", "PubMed")?;
+    }
+    if let Some(db) = &r.database {
+        tag("DB", db)?;
     }
     if let Some(p) = &r.pmc {
         tag("C2", p)?;

@@ -490,6 +490,16 @@ impl Import<'_> {
         Ok(earlier)
     }
 
+    /// Names the source database of the batch (from what its records say), in place of the one
+    /// it began with.
+    pub(crate) fn set_source(&mut self, source: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE batch SET source = ?2 WHERE id = ?1",
+            params![self.state.batch, source],
+        )?;
+        Ok(())
+    }
+
     /// Finishes the batch: counts and an audit-log entry written, transaction committed. A batch
     /// of an unhashed file needs [`Import::set_file_hash`] first.
     pub fn commit(mut self) -> Result<Batch> {

@@ -95,9 +95,10 @@ pub enum Failure {
     Other,
 }
 
-/// A record prepared for storing (on the parsing thread), or another item of the file.
+/// A record prepared for storing (on the parsing thread), with the database its file names, or
+/// another item of the file.
 enum Entry {
-    Record(Prepared),
+    Record(Prepared, Option<Box<str>>),
     Other(Item),
 }
 
@@ -279,7 +280,7 @@ impl Workspace {
         // Records are prepared for storage (duplicate keys, JSON) on the thread that parsed them.
         let prepare = |item| match item {
             Item::Record(r) => match Prepared::new(&r) {
-                Ok(p) => Entry::Record(p),
+                Ok(p) => Entry::Record(p, r.database.as_deref().map(Box::from)),
                 Err(e) => Entry::Other(Item::Rejected(concur_lit::Problem {
                     position: r.position,
                     reason: format!("cannot store the record: {e}"),
@@ -307,6 +308,8 @@ impl Workspace {
         // workspace across them.
         let mut open: Option<Suspended> = None;
         let mut problems = Vec::new();
+        // The databases the current file's records name (RIS `DB`), with how many name each.
+        let mut databases: Vec<(Box<str>, u64)> = Vec::new();
         let mut stored: Result<()> = Ok(());
         let mut started = Instant::now();
         let ws = &mut *self;
@@ -329,7 +332,13 @@ impl Workspace {
                     }
                 };
                 match event {
-                    Event::Item(Entry::Record(p)) => {
+                    Event::Item(Entry::Record(p, database)) => {
+                        if let Some(db) = database {
+                            match databases.iter_mut().find(|(d, _)| *d == db) {
+                                Some((_, n)) => *n += 1,
+                                None => databases.push((db, 1)),
+                            }
+                        }
                         batch.add_prepared(p)?;
                         if batch.records() % PROGRESS_EVERY == 0 {
                             progress(ImportProgress::Records(batch.records()));
@@ -343,6 +352,14 @@ impl Workspace {
                     }
                     Event::End(read) => {
                         progress(ImportProgress::Finished);
+                        // Without a source named for the import, the batch takes the database
+                        // most of its records name, when they name one.
+                        let named = std::mem::take(&mut databases);
+                        if options.source.is_none() {
+                            if let Some((db, _)) = named.iter().max_by_key(|(_, n)| *n) {
+                                batch.set_source(db)?;
+                            }
+                        }
                         let hash = match hashers[k].lock() {
                             Ok(mut hasher) => hasher.take().map(|h| h.finish()),
                             Err(_) => None,
