@@ -30,14 +30,15 @@ fn headless(browser: &Path, profile: &Path) -> std::process::Command {
     cmd
 }
 
-#[test]
-fn the_report_renders_in_a_browser() {
+/// Chromium and a fresh report in a temporary folder's `report/`; `None` (with a notice) when
+/// there is no Chromium and it is not required.
+fn browser_and_report() -> Option<(PathBuf, tempfile::TempDir)> {
     let Some(browser) = chromium() else {
         if std::env::var("CONCUR_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("CONCUR_REQUIRE_BROWSER=1 but no Chromium on PATH");
         }
         eprintln!("notice: Chromium not found; skipping the browser test");
-        return;
+        return None;
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
@@ -46,6 +47,15 @@ fn the_report_renders_in_a_browser() {
         .args(["report", "--out", out.to_str().unwrap()])
         .assert()
         .success();
+    Some((browser, dir))
+}
+
+#[test]
+fn the_report_renders_in_a_browser() {
+    let Some((browser, dir)) = browser_and_report() else {
+        return;
+    };
+    let out = dir.path().join("report");
     let page = format!("file://{}", out.join("index.html").display());
 
     let profile = tempfile::tempdir().unwrap();
@@ -138,20 +148,10 @@ document.getElementById('r').addEventListener('load', function () {
 /// 10 px as rendered.
 #[test]
 fn the_report_reads_on_a_phone_and_a_laptop() {
-    let Some(browser) = chromium() else {
-        if std::env::var("CONCUR_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("CONCUR_REQUIRE_BROWSER=1 but no Chromium on PATH");
-        }
-        eprintln!("notice: Chromium not found; skipping the browser test");
+    let Some((browser, dir)) = browser_and_report() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
-    Command::cargo_bin("concur")
-        .unwrap()
-        .args(["report", "--out", out.to_str().unwrap()])
-        .assert()
-        .success();
     for width in [390, 1280] {
         let layout = layout_at(&browser, &out, width);
         assert!(layout["texts"].as_u64().unwrap() > 100, "{width}: {layout}");

@@ -19,3 +19,15 @@ pub fn json(args: &[&str]) -> Value {
         .clone();
     serde_json::from_slice(&out).expect("valid JSON")
 }
+
+/// Runs concur with `args`, expects success, and returns its standard output as text.
+pub fn stdout(args: &[&str]) -> String {
+    let out = concur()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).expect("UTF-8 output")
+}

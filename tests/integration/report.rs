@@ -350,14 +350,7 @@ fn outputs_read_as_english_with_ranges_low_to_high() {
             "bone",
         ],
     ] {
-        let out = concur()
-            .args(args)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        texts.push((args.join(" "), String::from_utf8(out).unwrap()));
+        texts.push((args.join(" "), crate::common::stdout(args)));
     }
     for (what, text) in &texts {
         let words: Vec<&str> = text
@@ -410,14 +403,7 @@ fn outputs_read_as_english_with_ranges_low_to_high() {
 /// statements say, each naming what it rests on; the JSON has it as `summary`.
 #[test]
 fn assess_opens_with_a_bottom_line_that_names_its_sources() {
-    let out = concur()
-        .args(["assess", "--drug", "Kadcyla", "--site", "brain"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = crate::common::stdout(&["assess", "--drug", "Kadcyla", "--site", "brain"]);
     let bottom = text.find("## Bottom line").expect("a bottom line");
     let guidance = text
         .find("## What the guidance says")
@@ -476,16 +462,7 @@ fn every_value_of_the_evidence_base_renders_in_every_view() {
             .iter()
             .map(|r| r["result"].as_str().unwrap())
             .collect();
-        let show = String::from_utf8(
-            concur()
-                .args(["studies", "show", &study.id])
-                .assert()
-                .success()
-                .get_output()
-                .stdout
-                .clone(),
-        )
-        .unwrap();
+        let show = crate::common::stdout(&["studies", "show", &study.id]);
         let label = format!("| [{}", study.label);
         let table_rows: Vec<&str> = report.lines().filter(|l| l.starts_with(&label)).collect();
         for o in &study.outcomes {
@@ -742,14 +719,7 @@ fn the_report_opens_with_its_findings() {
 /// estimate changed.
 #[test]
 fn what_changed_groups_by_drug_and_says_when_nothing_moved() {
-    let out = concur()
-        .args(["diff"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = crate::common::stdout(&["diff"]);
     let bone = text
         .lines()
         .find(|l| l.starts_with("Bone:"))
