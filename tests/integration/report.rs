@@ -800,3 +800,34 @@ fn comparisons_say_whether_their_groups_were_randomised() {
         "{lines:?}"
     );
 }
+
+/// Treatment factors a study reports behind its toxicity show with the study (Stumpf: the number
+/// of radiosurgery courses).
+#[test]
+fn dose_related_findings_show_where_the_data_hold_them() {
+    let json = crate::common::json(&[
+        "assess",
+        "--drug",
+        "t-dm1",
+        "--site",
+        "brain",
+        "--technique",
+        "srs",
+        "--format",
+        "json",
+    ]);
+    let stumpf = json["studies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "stumpf-2019")
+        .expect("Stumpf 2019 matches");
+    assert!(stumpf["associations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["result"]
+            .as_str()
+            .unwrap()
+            .contains("total number of SRS courses")));
+}

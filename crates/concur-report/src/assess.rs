@@ -45,6 +45,21 @@ fn happened(study: &Study) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What a study reports of the factors behind its toxicity (number of radiosurgery courses, age,
+/// lesions treated, whole-brain radiotherapy): its toxicity p values and unnamed ratios, wherever
+/// they are printed.
+fn associations(study: &Study) -> Vec<(String, String)> {
+    study
+        .outcomes
+        .iter()
+        .filter(|o| {
+            o.kind == OutcomeKind::Toxicity
+                && matches!(o.statistic, Statistic::PValue | Statistic::UnnamedRatio)
+        })
+        .map(|o| (crate::studies::outcome_text(o), o.locator.clone()))
+        .collect()
+}
+
 fn rt_text(review: &Review, s: &Study) -> Vec<String> {
     let doses = schedule_doses(review, s);
     s.radiotherapy
@@ -267,6 +282,9 @@ pub fn answer_markdown(review: &Review, a: &Answer<'_>) -> String {
         for (what, loc) in happened(s) {
             out.push_str(&format!("  - {what} [{loc}]\n"));
         }
+        for (what, loc) in associations(s) {
+            out.push_str(&format!("  - reported association: {what} [{loc}]\n"));
+        }
         if let Some(sum) = &s.summary {
             out.push_str(&format!("  - summary: {sum}\n"));
         }
@@ -363,6 +381,10 @@ pub fn answer_json(review: &Review, a: &Answer<'_>) -> wire::Answer {
                 timing_locator: s.timing.as_ref().map(|t| t.locator.clone()),
                 radiotherapy: rt_text(review, s),
                 results: results(s),
+                associations: associations(s)
+                    .into_iter()
+                    .map(|(result, locator)| wire::Result { result, locator })
+                    .collect(),
                 summary: s.summary.clone(),
             })
             .collect(),

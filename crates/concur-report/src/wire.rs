@@ -383,6 +383,8 @@ pub struct AnswerStudy {
     pub radiotherapy: Vec<String>,
     /// What happened.
     pub results: Vec<Result>,
+    /// Factors the study reports behind its toxicity (p values, unnamed ratios).
+    pub associations: Vec<Result>,
     /// The review's summary.
     pub summary: Option<String>,
 }
