@@ -329,11 +329,35 @@ fn filters_take_clinical_words_and_help_lists_the_values() {
         ids(&json(&["studies", "--site", "intracranial", "--json"])),
         ids(&json(&["studies", "--site", "brain", "--json"]))
     );
+    // A word for several values: a filter takes any of them, a question asks which one.
+    let stereotactic = ids(&json(&["studies", "--technique", "stereotactic", "--json"]));
+    assert!(by_id.iter().all(|id| stereotactic.contains(id)));
+    let fsrt = ids(&json(&["studies", "--technique", "fsrt", "--json"]));
+    assert!(fsrt.iter().all(|id| stereotactic.contains(id)));
+    let rct = json(&["studies", "--design", "RCT", "--json"]);
+    let designs: Vec<&str> = rct
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["design"].as_str().unwrap())
+        .collect();
+    assert!(!designs.is_empty());
+    assert!(designs.iter().all(|d| d.ends_with("-rct")), "{designs:?}");
     concur()
-        .args(["studies", "--technique", "stereotactic"])
+        .args([
+            "assess",
+            "--drug",
+            "t-dm1",
+            "--site",
+            "brain",
+            "--technique",
+            "stereotactic",
+        ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("known: srs, fsrt"));
+        .stderr(predicate::str::contains(
+            "means several values (srs, fsrt, sbrt)",
+        ));
     concur()
         .args(["studies", "--help"])
         .assert()

@@ -27,6 +27,6 @@ pub use load::{load_dir, load_files, read_dir, ReviewFile};
 pub use model::*;
 pub use validate::parse_p;
 pub use vocab::{
-    words, Basis, Design, Grade, OutcomeKind, Setting, Severity, Site, Stance, StatementKind,
-    Statistic, System, Technique, TimingMode, Unit, Words,
+    group_words, parse_group, words, Basis, Design, Grade, GroupWords, OutcomeKind, Setting,
+    Severity, Site, Stance, StatementKind, Statistic, System, Technique, TimingMode, Unit, Words,
 };

@@ -26,6 +26,42 @@ pub fn words<T: Words>() -> &'static [(&'static str, T)] {
     T::WORDS
 }
 
+/// Clinical words that mean several values of a vocabulary: a filter takes any of them, a
+/// question asks for one.
+pub fn group_words<T: GroupWords>() -> &'static [(&'static str, &'static [T])] {
+    T::GROUPS
+}
+
+/// Words for several values at once.
+pub trait GroupWords: Sized + 'static {
+    /// Each word with the values it covers.
+    const GROUPS: &'static [(&'static str, &'static [Self])];
+}
+
+impl GroupWords for Technique {
+    const GROUPS: &'static [(&'static str, &'static [Technique])] = &[(
+        "stereotactic",
+        &[Technique::Srs, Technique::Fsrt, Technique::Sbrt],
+    )];
+}
+
+impl GroupWords for Design {
+    const GROUPS: &'static [(&'static str, &'static [Design])] = &[
+        ("rct", &[Design::Phase3Rct, Design::Phase2Rct]),
+        ("randomised", &[Design::Phase3Rct, Design::Phase2Rct]),
+        ("randomized", &[Design::Phase3Rct, Design::Phase2Rct]),
+    ];
+}
+
+/// The values a group word covers (ignoring case, spaces and hyphens), if it is one.
+pub fn parse_group<T: GroupWords + Copy>(text: &str) -> Option<Vec<T>> {
+    let wanted = fold_word(text);
+    T::GROUPS
+        .iter()
+        .find(|(w, _)| fold_word(w) == wanted)
+        .map(|(_, values)| values.to_vec())
+}
+
 /// Vocabularies people do not type, or whose identifiers are their words.
 macro_rules! no_words {
     ($($t:ty),*) => {$(

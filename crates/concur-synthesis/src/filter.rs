@@ -7,12 +7,12 @@ use concur_evidence::{fold_name, Design, Review, Setting, Site, Study, Technique
 pub struct StudyFilter {
     /// Irradiated site; `breast` covers chest wall and regional nodes too.
     pub site: Option<Site>,
-    /// Radiotherapy technique.
-    pub technique: Option<Technique>,
+    /// Radiotherapy techniques: any of them (none: any technique).
+    pub technique: Vec<Technique>,
     /// `concurrent` also matches mixed studies with concurrent patients; likewise `sequential`.
     pub timing: Option<TimingMode>,
-    /// Study design.
-    pub design: Option<Design>,
+    /// Study designs: any of them (none: any design).
+    pub design: Vec<Design>,
     /// A drug id, name, synonym, or drug class (e.g. `her2-adc`).
     pub drug: Option<String>,
     /// Disease setting.
@@ -24,10 +24,12 @@ impl StudyFilter {
     pub fn matches(&self, review: &Review, study: &Study) -> bool {
         self.site
             .is_none_or(|s| study.sites().iter().any(|x| s.covers(*x)))
-            && self
-                .technique
-                .is_none_or(|t| study.techniques().contains(&t))
-            && self.design.is_none_or(|d| study.design == d)
+            && (self.technique.is_empty()
+                || self
+                    .technique
+                    .iter()
+                    .any(|t| study.techniques().contains(t)))
+            && (self.design.is_empty() || self.design.contains(&study.design))
             && self.setting.is_none_or(|s| study.setting.contains(&s))
             && self.timing.is_none_or(|t| timing_matches(study, t))
             && self

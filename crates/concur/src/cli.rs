@@ -101,13 +101,14 @@ pub struct StudiesArgs {
     #[arg(long, value_parser = vocab::<Site>,
           help = help::<Site>("Irradiated site; `breast` also covers chest wall and regional nodes"))]
     pub site: Option<Site>,
-    #[arg(long, value_parser = vocab::<Technique>, help = help::<Technique>("Radiotherapy technique"))]
-    pub technique: Option<Technique>,
+    #[arg(long, value_parser = vocab_group::<Technique>,
+          help = group_help::<Technique>("Radiotherapy technique"))]
+    pub technique: Option<AnyOf<Technique>>,
     #[arg(long, value_parser = vocab::<TimingMode>, help = help::<TimingMode>(
         "Timing of drug and radiotherapy; `concurrent` also lists mixed studies with concurrent patients"))]
     pub timing: Option<TimingMode>,
-    #[arg(long, value_parser = vocab::<Design>, help = help::<Design>("Study design"))]
-    pub design: Option<Design>,
+    #[arg(long, value_parser = vocab_group::<Design>, help = group_help::<Design>("Study design"))]
+    pub design: Option<AnyOf<Design>>,
     /// Drug name, synonym (e.g. Kadcyla) or class (e.g. her2-adc).
     #[arg(long)]
     pub drug: Option<String>,
@@ -132,7 +133,7 @@ pub struct AssessArgs {
     #[arg(long, value_parser = vocab::<Site>,
           help = help::<Site>("Site to irradiate; `breast` also covers chest wall and regional nodes"))]
     pub site: Site,
-    #[arg(long, value_parser = vocab::<Technique>, help = help::<Technique>("Planned technique"))]
+    #[arg(long, value_parser = vocab_one::<Technique>, help = help::<Technique>("Planned technique"))]
     pub technique: Option<Technique>,
     /// Planned timing of drug and radiotherapy: concurrent, sequential or any.
     #[arg(long, default_value = "any", value_parser = parse_timing)]
@@ -220,6 +221,47 @@ fn parse_test(text: &str) -> Result<Test, String> {
 /// the known values on error.
 fn vocab<T: Vocabulary>(text: &str) -> Result<T, String> {
     T::parse_id(text).ok_or_else(|| format!("unknown value `{text}`; known: {}", T::known_ids()))
+}
+
+/// A filter's values: any of them matches (a newtype, as clap reads a bare `Vec` as a list of
+/// arguments).
+#[derive(Debug, Clone)]
+pub struct AnyOf<T>(pub Vec<T>);
+
+/// A filter's value: one of the vocabulary, or a word for several (any of them matches).
+fn vocab_group<T: Vocabulary + concur_evidence::GroupWords + Copy>(
+    text: &str,
+) -> Result<AnyOf<T>, String> {
+    match concur_evidence::parse_group::<T>(text) {
+        Some(values) => Ok(AnyOf(values)),
+        None => vocab::<T>(text).map(|v| AnyOf(vec![v])),
+    }
+}
+
+/// A filter's help: [`help`], and the words it takes for several values.
+fn group_help<T: Vocabulary + concur_evidence::GroupWords>(what: &str) -> String {
+    let groups: Vec<&str> = concur_evidence::group_words::<T>()
+        .iter()
+        .map(|(w, _)| *w)
+        .collect();
+    format!("{}; for several: {}", help::<T>(what), groups.join(", "))
+}
+
+/// A question's value: one of the vocabulary; a word for several says which to choose from.
+fn vocab_one<T: Vocabulary + concur_evidence::GroupWords + Copy + std::fmt::Display>(
+    text: &str,
+) -> Result<T, String> {
+    match concur_evidence::parse_group::<T>(text) {
+        Some(values) => Err(format!(
+            "`{text}` means several values ({}); a question asks about one of them",
+            values
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        None => vocab::<T>(text),
+    }
 }
 
 /// A vocabulary argument's help: what it is, its values, and the clinical words it also takes.

@@ -177,9 +177,9 @@ fn reviewed(
             }
             let filter = StudyFilter {
                 site: args.site,
-                technique: args.technique,
+                technique: args.technique.map(|t| t.0).unwrap_or_default(),
                 timing: args.timing,
-                design: args.design,
+                design: args.design.map(|d| d.0).unwrap_or_default(),
                 drug: args.drug,
                 setting: args.setting,
             };
