@@ -10,14 +10,7 @@ pub fn concur() -> Command {
 
 /// Runs concur with `args`, expects success, and parses its standard output as JSON.
 pub fn json(args: &[&str]) -> Value {
-    let out = concur()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).expect("valid JSON")
+    serde_json::from_str(&stdout(args)).expect("valid JSON")
 }
 
 /// Runs concur with `args`, expects success, and returns its standard output as text.

@@ -113,16 +113,10 @@ fn the_13_5_fold_figure_is_the_odds_ratio() {
 }
 
 fn assess(args: &[&str]) -> Value {
-    let out = concur()
-        .arg("assess")
-        .args(args)
-        .args(["--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    let mut all = vec!["assess"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    crate::common::json(&all)
 }
 
 #[test]
@@ -409,9 +403,7 @@ fn assess_opens_with_a_bottom_line_that_names_its_sources() {
         .find("## What the guidance says")
         .expect("the guidance");
     assert!(bottom < guidance, "the bottom line comes first");
-    let json = crate::common::json(&[
-        "assess", "--drug", "Kadcyla", "--site", "brain", "--format", "json",
-    ]);
+    let json = assess(&["--drug", "Kadcyla", "--site", "brain"]);
     let summary = json["summary"].as_array().expect("summary");
     assert!((3..=6).contains(&summary.len()), "{summary:?}");
     assert_eq!(summary[0]["sources"][0], "brain-srs-necrosis");
@@ -422,15 +414,7 @@ fn assess_opens_with_a_bottom_line_that_names_its_sources() {
         .expect("what the statements say");
     assert!(statements["sources"].as_array().unwrap().len() > 1);
     // A question no study matches says so first.
-    let json = crate::common::json(&[
-        "assess",
-        "--drug",
-        "sacituzumab-govitecan",
-        "--site",
-        "breast",
-        "--format",
-        "json",
-    ]);
+    let json = assess(&["--drug", "sacituzumab-govitecan", "--site", "breast"]);
     assert!(json["summary"][0]["text"]
         .as_str()
         .unwrap()
@@ -504,9 +488,7 @@ fn every_value_of_the_evidence_base_renders_in_every_view() {
 /// has no baseline, so it is described, never flagged against a statement.
 #[test]
 fn only_a_comparison_is_set_against_a_statement() {
-    let json = crate::common::json(&[
-        "assess", "--drug", "t-dm1", "--site", "brain", "--format", "json",
-    ]);
+    let json = assess(&["--drug", "t-dm1", "--site", "brain"]);
     let flags: Vec<&str> = json["disagreements"]
         .as_array()
         .unwrap()
@@ -525,9 +507,7 @@ fn only_a_comparison_is_set_against_a_statement() {
         "{flags:?}"
     );
     for site in ["breast", "bone"] {
-        let json = crate::common::json(&[
-            "assess", "--drug", "t-dm1", "--site", site, "--format", "json",
-        ]);
+        let json = assess(&["--drug", "t-dm1", "--site", site]);
         for d in json["disagreements"].as_array().unwrap() {
             let d = d.as_str().unwrap();
             assert!(!d.contains("pooled data"), "{site}: {d}");
@@ -541,11 +521,9 @@ fn only_a_comparison_is_set_against_a_statement() {
 #[test]
 fn the_question_steers_the_answer() {
     let summary = |args: &[&str]| -> Vec<String> {
-        let mut all = vec![
-            "assess", "--drug", "t-dm1", "--site", "brain", "--format", "json",
-        ];
+        let mut all = vec!["--drug", "t-dm1", "--site", "brain"];
         all.extend_from_slice(args);
-        crate::common::json(&all)["summary"]
+        assess(&all)["summary"]
             .as_array()
             .unwrap()
             .iter()
@@ -566,8 +544,7 @@ fn the_question_steers_the_answer() {
         "{sequential:?}"
     );
 
-    let json = crate::common::json(&[
-        "assess",
+    let json = assess(&[
         "--drug",
         "t-dm1",
         "--site",
@@ -576,8 +553,6 @@ fn the_question_steers_the_answer() {
         "srs",
         "--timing",
         "concurrent",
-        "--format",
-        "json",
     ]);
     let ids: Vec<&str> = json["studies"]
         .as_array()
@@ -606,8 +581,7 @@ fn the_question_steers_the_answer() {
 /// A planned schedule is placed among the studied ones, with the fractionation said.
 #[test]
 fn the_planned_schedule_is_placed_among_the_studied_ones() {
-    let json = crate::common::json(&[
-        "assess",
+    let json = assess(&[
         "--drug",
         "t-dm1",
         "--site",
@@ -618,8 +592,6 @@ fn the_planned_schedule_is_placed_among_the_studied_ones() {
         "20",
         "--fractions",
         "1",
-        "--format",
-        "json",
     ]);
     let planned = &json["dose"]["planned"][0];
     assert!(planned["placement"]
@@ -627,8 +599,7 @@ fn the_planned_schedule_is_placed_among_the_studied_ones() {
         .unwrap()
         .contains("lies within Carlson 2014's 16-24 Gy"));
     assert_eq!(planned["same_fractionation"], true);
-    let json = crate::common::json(&[
-        "assess",
+    let json = assess(&[
         "--drug",
         "t-dm1",
         "--site",
@@ -637,8 +608,6 @@ fn the_planned_schedule_is_placed_among_the_studied_ones() {
         "40",
         "--fractions",
         "15",
-        "--format",
-        "json",
     ]);
     let placement = json["dose"]["planned"][0]["placement"].as_str().unwrap();
     assert!(
@@ -652,23 +621,13 @@ fn the_planned_schedule_is_placed_among_the_studied_ones() {
 /// one can ask about.
 #[test]
 fn class_evidence_follows_declared_classes_with_their_reason() {
-    let lapatinib = crate::common::json(&[
-        "assess",
-        "--drug",
-        "lapatinib",
-        "--site",
-        "brain",
-        "--format",
-        "json",
-    ]);
+    let lapatinib = assess(&["--drug", "lapatinib", "--site", "brain"]);
     assert!(
         lapatinib["class_level"].as_array().unwrap().is_empty(),
         "{}",
         lapatinib["class_level"]
     );
-    let tdm1 = crate::common::json(&[
-        "assess", "--drug", "t-dm1", "--site", "brain", "--format", "json",
-    ]);
+    let tdm1 = assess(&["--drug", "t-dm1", "--site", "brain"]);
     let links = tdm1["class_level"].as_array().unwrap();
     assert!(!links.is_empty());
     for link in links {
@@ -743,18 +702,7 @@ fn what_changed_groups_by_drug_and_says_when_nothing_moved() {
 #[test]
 fn the_planned_interval_has_a_direction_and_knows_the_cycle() {
     let interval = |drug: &str, days: &str| {
-        crate::common::json(&[
-            "assess",
-            "--drug",
-            drug,
-            "--site",
-            "brain",
-            "--interval-days",
-            days,
-            "--format",
-            "json",
-        ])["interval"]
-            .clone()
+        assess(&["--drug", drug, "--site", "brain", "--interval-days", days])["interval"].clone()
     };
     let lebow = |i: &serde_json::Value| {
         i["windows"]
@@ -777,9 +725,7 @@ fn the_planned_interval_has_a_direction_and_knows_the_cycle() {
 /// A comparison in the bottom line says whether its groups were randomised.
 #[test]
 fn comparisons_say_whether_their_groups_were_randomised() {
-    let json = crate::common::json(&[
-        "assess", "--drug", "t-dm1", "--site", "breast", "--format", "json",
-    ]);
+    let json = assess(&["--drug", "t-dm1", "--site", "breast"]);
     let lines: Vec<&str> = json["summary"]
         .as_array()
         .unwrap()
@@ -805,17 +751,7 @@ fn comparisons_say_whether_their_groups_were_randomised() {
 /// of radiosurgery courses).
 #[test]
 fn dose_related_findings_show_where_the_data_hold_them() {
-    let json = crate::common::json(&[
-        "assess",
-        "--drug",
-        "t-dm1",
-        "--site",
-        "brain",
-        "--technique",
-        "srs",
-        "--format",
-        "json",
-    ]);
+    let json = assess(&["--drug", "t-dm1", "--site", "brain", "--technique", "srs"]);
     let stumpf = json["studies"]
         .as_array()
         .unwrap()

@@ -305,8 +305,7 @@ fn summary_of_findings(runs: &[AnalysisRun<'_>]) -> String {
             .reasons
             .iter()
             .filter(|r| r.concern.downgrade() > 0)
-            .map(crate::words::reason_text)
-            .map(|t| t.split(':').next().unwrap_or_default().to_string())
+            .map(crate::words::reason_head)
             .collect();
         let certainty = if lowered.is_empty() {
             run.certainty.level.as_str().to_string()

@@ -54,9 +54,8 @@ fn width_text(w: Width) -> String {
     }
 }
 
-/// One domain's rating: `imprecision, serious (-1): 14 events in total, interval width 31
-/// percentage points`.
-pub fn reason_text(r: &Reason) -> String {
+/// A domain and how serious its concern is: `imprecision, serious (-1)`.
+pub fn reason_head(r: &Reason) -> String {
     let domain = match r.domain {
         Domain::RiskOfBias => "risk of bias",
         Domain::Imprecision => "imprecision",
@@ -64,11 +63,17 @@ pub fn reason_text(r: &Reason) -> String {
         Domain::Indirectness => "indirectness",
     };
     let concern = match r.concern {
-        Concern::NotSerious => ", not serious".to_string(),
-        Concern::Serious => ", serious (-1)".to_string(),
-        Concern::VerySerious => ", very serious (-2)".to_string(),
-        Concern::NotAssessable => String::new(),
+        Concern::NotSerious => ", not serious",
+        Concern::Serious => ", serious (-1)",
+        Concern::VerySerious => ", very serious (-2)",
+        Concern::NotAssessable => "",
     };
+    format!("{domain}{concern}")
+}
+
+/// One domain's rating: `imprecision, serious (-1): 14 events in total, interval width 31
+/// percentage points`.
+pub fn reason_text(r: &Reason) -> String {
     let basis = match &r.basis {
         Basis::WeakDesigns { studies } => format!(
             "case reports, case series or retrospective cohorts ({})",
@@ -108,7 +113,7 @@ pub fn reason_text(r: &Reason) -> String {
             parts.join("; ")
         }
     };
-    format!("{domain}{concern}: {basis}")
+    format!("{}: {basis}", reason_head(r))
 }
 
 /// Every reason of a rating, in order.

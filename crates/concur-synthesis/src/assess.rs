@@ -358,7 +358,7 @@ pub fn assess<'a>(evidence: &'a Evidence<'_>, query: Query) -> Result<Answer<'a>
     if !restrictive.is_empty() && has_permissive {
         disagreements.push(Disagreement::StatementsDiffer {
             restrictive,
-            permissive,
+            permissive: permissive.clone(),
         });
     }
     for g in guidance.iter().copied() {
@@ -385,11 +385,6 @@ pub fn assess<'a>(evidence: &'a Evidence<'_>, query: Query) -> Result<Answer<'a>
             });
         }
     }
-    let permissive_statements: Vec<&Statement> = guidance
-        .iter()
-        .copied()
-        .filter(|g| matches!(g.stance, Stance::NoHold | Stance::Feasible))
-        .collect();
     for run in analyses
         .iter()
         .copied()
@@ -405,7 +400,7 @@ pub fn assess<'a>(evidence: &'a Evidence<'_>, query: Query) -> Result<Answer<'a>
         if harm && has_permissive {
             disagreements.push(Disagreement::HarmAgainstPermissive {
                 analysis: run,
-                statements: permissive_statements.clone(),
+                statements: permissive.clone(),
             });
         }
     }

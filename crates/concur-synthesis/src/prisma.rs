@@ -54,10 +54,6 @@ pub struct PrismaFlow {
     pub reports_excluded: Option<u64>,
     /// Records imported and left after deduplication, still to screen (from a workspace).
     pub awaiting_screening: Option<u64>,
-    /// Clinical publications included.
-    pub included_clinical: usize,
-    /// Preclinical publications included.
-    pub included_preclinical: usize,
     /// What the included publications are.
     pub included: Included,
     /// Where the counts come from.
@@ -83,11 +79,6 @@ impl PrismaFlow {
     /// The flow of a review, with a workspace's counts in place of the review's when given.
     pub fn new(review: &Review, literature: Option<&LiteratureCounts>) -> PrismaFlow {
         let p = review.meta.prisma.clone().unwrap_or_default();
-        let clinical = review
-            .studies
-            .iter()
-            .filter(|s| !s.design.is_preclinical())
-            .count();
         let mut included = Included::default();
         for s in &review.studies {
             if s.design.is_preclinical() {
@@ -117,8 +108,6 @@ impl PrismaFlow {
             records_excluded: p.records_excluded.map(u64::from),
             reports_assessed: p.reports_assessed.map(u64::from),
             reports_excluded: p.reports_excluded.map(u64::from),
-            included_clinical: clinical,
-            included_preclinical: review.studies.len() - clinical,
             source: PrismaSource::Review { note: p.note },
         };
         if let Some(c) = literature {
@@ -142,6 +131,7 @@ impl PrismaFlow {
 
     /// Publications included.
     pub fn included(&self) -> usize {
-        self.included_clinical + self.included_preclinical
+        let i = &self.included;
+        i.with_toxicity + i.efficacy_only + i.systematic_reviews + i.preclinical
     }
 }

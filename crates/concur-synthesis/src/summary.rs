@@ -77,12 +77,18 @@ pub fn bottom_line<'a>(answer: &Answer<'a>) -> Vec<Finding<'a>> {
             nearest: answer.nearest.len() + answer.class_level.len(),
         });
     }
+    let proportions: Vec<&'a AnalysisRun<'a>> = answer
+        .analyses
+        .iter()
+        .copied()
+        .filter(|r| r.decl.kind == AnalysisKind::Proportion)
+        .collect();
+    let by_timing = proportions
+        .iter()
+        .copied()
+        .find(|r| matches!(&r.subgroups, Some(Ok(s)) if s.groups.len() > 1));
     // A question about one timing leads with that timing's own estimate, when there is one.
-    let by_timing_run = answer.analyses.iter().copied().find(|r| {
-        r.decl.kind == AnalysisKind::Proportion
-            && matches!(&r.subgroups, Some(Ok(s)) if s.groups.len() > 1)
-    });
-    if let (Some(wanted), Some(run)) = (answer.query.timing, by_timing_run) {
+    if let (Some(wanted), Some(run)) = (answer.query.timing, by_timing) {
         if let Some(Ok(s)) = &run.subgroups {
             if s.groups.iter().any(|(name, _)| name == wanted.as_str()) {
                 out.push(Finding::TimingAsked {
@@ -98,12 +104,6 @@ pub fn bottom_line<'a>(answer: &Answer<'a>) -> Vec<Finding<'a>> {
             }
         }
     }
-    let proportions: Vec<&'a AnalysisRun<'a>> = answer
-        .analyses
-        .iter()
-        .copied()
-        .filter(|r| r.decl.kind == AnalysisKind::Proportion)
-        .collect();
     let pooled = proportions
         .iter()
         .copied()
@@ -121,10 +121,6 @@ pub fn bottom_line<'a>(answer: &Answer<'a>) -> Vec<Finding<'a>> {
             }
         }
     }
-    let by_timing = proportions
-        .iter()
-        .copied()
-        .find(|r| matches!(&r.subgroups, Some(Ok(s)) if s.groups.len() > 1));
     if let Some(run) = by_timing {
         out.push(Finding::ByTiming(run));
     }
