@@ -6,12 +6,14 @@
 //! changed, so any run can be undone, and a person's "not a duplicate" is kept for later runs.
 #![warn(missing_docs)]
 
+mod changes;
 mod dedup;
 mod error;
 mod import;
 mod import_files;
 mod records;
 mod schema;
+mod searches;
 mod workspace;
 mod writeback;
 
@@ -19,6 +21,7 @@ pub use dedup::{ClusterView, DedupResult, FlagView};
 pub use error::StoreError;
 pub use import::{hash_file, Batch, FileHasher, FileInfo, Import, Prepared};
 pub use import_files::{Failure, FileOutcome, ImportOptions, ImportProgress};
+pub use searches::{NewSearch, SavedSearch};
 pub use records::{Counts, Filter, Status, StoredRecord};
 pub use workspace::{Config, Workspace, CONFIG_FILE, DATABASE_FILE};
 

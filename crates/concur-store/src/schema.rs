@@ -98,6 +98,31 @@ const MIGRATIONS: &[&str] = &[
         decided_at TEXT NOT NULL,
         PRIMARY KEY (a, b)
     ) STRICT;",
+    // 4: what a copy of the records (the search index) needs to catch up: the workspace's
+    // identity, and every change to a stored record after its insert (new records are found by
+    // their id); and the log of saved searches.
+    "CREATE TABLE workspace_identity (id TEXT NOT NULL) STRICT;
+    INSERT INTO workspace_identity (id) VALUES (lower(hex(randomblob(16))));
+    CREATE TABLE record_change (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id INTEGER NOT NULL
+    ) STRICT;
+    CREATE TRIGGER record_updated AFTER UPDATE OF deleted_by, duplicate_of, data ON record
+    BEGIN INSERT INTO record_change (record_id) VALUES (NEW.id); END;
+    CREATE TRIGGER record_deleted AFTER DELETE ON record
+    BEGIN INSERT INTO record_change (record_id) VALUES (OLD.id); END;
+    CREATE TABLE search_run (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        database TEXT NOT NULL,
+        query TEXT NOT NULL,
+        translation TEXT NOT NULL,
+        run_at TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        results TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    ) STRICT;
+    CREATE INDEX search_run_name ON search_run(name);",
 ];
 
 /// The first schema version, as it was published (for migration tests).
