@@ -339,6 +339,25 @@ pub struct SearchStrategy {
     pub case_reports_included: bool,
     /// Where in the source this is stated.
     pub locator: String,
+    /// The search as runnable queries in PubMed's syntax, line by line (`concur search
+    /// --strategy`); a line may combine earlier ones as `#id`.
+    #[serde(default)]
+    pub strategy: Vec<StrategyLine>,
+}
+
+/// One line of a runnable search strategy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyLine {
+    /// Its id, which later lines use as `#id`.
+    pub id: String,
+    /// What it searches for, in a few words.
+    pub label: String,
+    /// The query, in PubMed's syntax.
+    pub query: String,
+    /// Why the line is written this way, when it is our reading of the source.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Inclusion and exclusion criteria.

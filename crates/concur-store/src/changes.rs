@@ -38,16 +38,25 @@ impl Mark {
 }
 
 impl Workspace {
+    /// The mark of the records as they are now: a copy with this mark is up to date.
+    pub fn change_mark(&self) -> Result<String> {
+        Ok(self.now(&self.conn)?.text())
+    }
+
+    fn now(&self, conn: &rusqlite::Connection) -> Result<Mark> {
+        Ok(Mark {
+            workspace: conn.query_row("SELECT id FROM workspace_identity", [], |r| r.get(0))?,
+            max_id: conn.query_row("SELECT coalesce(max(id), 0) FROM record", [], |r| r.get(0))?,
+            seq: conn.query_row("SELECT coalesce(max(seq), 0) FROM record_change", [], |r| r.get(0))?,
+        })
+    }
+
     /// Sends `sink` every record that changed since `mark` (all of them, after a reset, when
     /// there is no mark or it does not fit this database) and returns the mark to keep once the
     /// copy has them. Reads one consistent snapshot.
     pub fn changes_since(&self, mark: Option<&str>, sink: &mut dyn RecordSink) -> Result<String> {
         let tx = self.conn.unchecked_transaction()?;
-        let now = Mark {
-            workspace: tx.query_row("SELECT id FROM workspace_identity", [], |r| r.get(0))?,
-            max_id: tx.query_row("SELECT coalesce(max(id), 0) FROM record", [], |r| r.get(0))?,
-            seq: tx.query_row("SELECT coalesce(max(seq), 0) FROM record_change", [], |r| r.get(0))?,
-        };
+        let now = self.now(&tx)?;
         let known = mark.and_then(Mark::parse).filter(|m| {
             m.workspace == now.workspace && m.max_id <= now.max_id && m.seq <= now.seq
         });

@@ -22,6 +22,10 @@ pub struct Config {
     /// for the review built into concur.
     #[serde(default)]
     pub review: Option<String>,
+    /// NLM MeSH files searches use for explosion and entry terms (paths relative to the
+    /// workspace, or absolute).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mesh: Vec<String>,
 }
 
 impl Config {
@@ -33,6 +37,7 @@ impl Config {
         std::fs::create_dir_all(workspace)?;
         let root = std::fs::canonicalize(workspace)?;
         Ok(Config {
+            mesh: Vec::new(),
             review: Some(
                 absolute
                     .strip_prefix(&root)

@@ -89,6 +89,9 @@ pub enum Command {
     Dedup(DedupArgs),
     /// List, show and export the workspace's records; batches and PRISMA counts.
     Records(RecordsArgs),
+    /// Search the workspace's records with PubMed's query language; `--strategy` runs the
+    /// review's search strategy, `search log` lists saved searches.
+    Search(SearchArgs),
     /// Validate the review folder and print a one-line summary.
     Check,
 }
@@ -469,4 +472,47 @@ fn parse_years(text: &str) -> Result<(u16, u16), String> {
         return Err(bad());
     }
     Ok((a, b))
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SearchArgs {
+    #[command(subcommand)]
+    pub command: Option<SearchCommand>,
+    /// The query, in PubMed's syntax: "breast cancer"[tiab] AND (T-DM1 OR emtansine) AND
+    /// 2000:2020[dp]. `#id` names a line of the review's strategy.
+    #[arg(value_name = "QUERY", required_unless_present = "strategy")]
+    pub query: Option<String>,
+    /// Run the review's search strategy, line by line, with each line's count.
+    #[arg(long, conflicts_with = "query")]
+    pub strategy: bool,
+    /// Print only the number of records found.
+    #[arg(long)]
+    pub count: bool,
+    /// How many records to list.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    /// Log the search under this name (query, time, count, translation, every record found).
+    #[arg(long, value_name = "NAME")]
+    pub save: Option<String>,
+    /// Print the query as a tree with the count of every part.
+    #[arg(long)]
+    pub explain: bool,
+    /// Include records marked as duplicates.
+    #[arg(long)]
+    pub duplicates: bool,
+    /// NLM MeSH file for explosion and entry terms (d20XX.bin, desc20XX.xml or mtrees20XX.bin);
+    /// may be repeated; adds to the workspace's `mesh` setting.
+    #[arg(long, value_name = "FILE")]
+    pub mesh: Vec<PathBuf>,
+    /// Also search untagged terms that are MeSH entry terms as their heading, as PubMed's
+    /// automatic term mapping does (needs a MeSH descriptor file).
+    #[arg(long)]
+    pub map_mesh: bool,
+}
+
+#[derive(Subcommand)]
+pub enum SearchCommand {
+    /// The saved searches, oldest first.
+    Log,
 }

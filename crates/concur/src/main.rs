@@ -21,6 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
 mod print;
+mod search;
 
 /// The default review, embedded so that concur works from any directory.
 static DEFAULT_REVIEW: Dir<'_> =
@@ -101,6 +102,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Import(args) => import(args, ws, json),
         Command::Dedup(args) => dedup(args, ws, json),
         Command::Records(args) => records(args, ws, json),
+        Command::Search(args) => {
+            let review = load(cli.review.as_deref())?;
+            search::run(args, &open(ws)?, &review, json)
+        }
         Command::Meta(args) => {
             let path = args.data.display().to_string();
             let bytes = std::fs::read(&args.data).with_context(|| format!("cannot read {path}"))?;
@@ -289,6 +294,7 @@ fn reviewed(
         | Command::Import(_)
         | Command::Dedup(_)
         | Command::Records(_)
+        | Command::Search(_)
         | Command::Meta(_)
         | Command::Proportion { .. } => unreachable!("dispatched in run"),
     }
@@ -397,6 +403,7 @@ fn import(args: cli::ImportArgs, workspace: Option<&Path>, json: bool) -> Result
         }
     };
     let outcomes = ws.import_files(&args.files, &options, &mut progress)?;
+    search::after_change(&ws, args.quiet || json);
     if json {
         print::record_json(&outcomes)?;
     } else {
@@ -424,6 +431,7 @@ fn dedup(args: cli::DedupArgs, workspace: Option<&Path>, json: bool) -> Result<u
     let mut ws = open(workspace)?;
     if let Some(run) = args.undo {
         let (run, changed) = ws.undo_dedup((run != 0).then_some(run))?;
+        search::after_change(&ws, json);
         print::result(
             json,
             &print::Undone {
@@ -478,6 +486,7 @@ fn dedup(args: cli::DedupArgs, workspace: Option<&Path>, json: bool) -> Result<u
         ..Default::default()
     };
     let result = ws.dedup(settings, args.dry_run)?;
+    search::after_change(&ws, json);
     if json {
         print::record_json(&result)?;
         return Ok(0);

@@ -1,0 +1,321 @@
+//! `concur search`: dispatch and printing; the query language and the index are concur-search's.
+
+use crate::cli::{SearchArgs, SearchCommand};
+use crate::print;
+use anyhow::{Context, Result};
+use concur_evidence::Review;
+use concur_search::{Explained, Hit, Index, Mesh, Node, Options};
+use concur_store::{NewSearch, Workspace};
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The index's folder inside the workspace.
+const INDEX_DIR: &str = "search-index";
+
+/// The workspace's search index, brought up to date with its records first.
+pub fn index(ws: &Workspace, extra_mesh: &[PathBuf], quiet: bool) -> Result<Index> {
+    let mut files: Vec<PathBuf> = ws.config.mesh.iter().map(|m| ws.root().join(m)).collect();
+    files.extend(extra_mesh.iter().cloned());
+    let mesh = if files.is_empty() {
+        None
+    } else {
+        Some(Arc::new(Mesh::load(&files)?))
+    };
+    let mut index = Index::open(&ws.root().join(INDEX_DIR))
+        .context("opening the workspace's search index")?
+        .with_mesh(mesh);
+    sync(ws, &mut index, quiet)?;
+    Ok(index)
+}
+
+/// Sends the index every record that changed since it was last updated.
+pub fn sync(ws: &Workspace, index: &mut Index, quiet: bool) -> Result<()> {
+    let current = ws.change_mark()?;
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "indexing {bar:30} {human_pos}/{human_len} records ({per_sec}) {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    index
+        .sync(&current, |mark, sink| ws.changes_since(mark, sink), &mut progress)
+        .context("updating the search index")?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(())
+}
+
+/// Updates the index after a command changed records; a failure is reported but does not undo
+/// the change, as the next search repairs the index.
+pub fn after_change(ws: &Workspace, quiet: bool) {
+    if let Err(e) = index(ws, &[], quiet) {
+        eprintln!("warning: the search index was not updated ({e:#}); the next search updates it");
+    }
+}
+
+#[derive(Serialize)]
+struct Found<'a> {
+    query: &'a str,
+    count: u64,
+    translation: String,
+    results: &'a [Hit],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<&'a Explained>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<concur_search::Note>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct StrategyRow<'a> {
+    id: &'a str,
+    label: &'a str,
+    query: &'a str,
+    translation: String,
+    count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved: Option<i64>,
+}
+
+/// Runs `concur search`.
+pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Result<u8> {
+    if let Some(SearchCommand::Log) = args.command {
+        let log = ws.searches()?;
+        if json {
+            print::record_json(&log)?;
+            return Ok(0);
+        }
+        if log.is_empty() {
+            print::line("no saved searches; save one with `concur search QUERY --save NAME`")?;
+        }
+        for s in &log {
+            print::line(&format!(
+                "{:>3}  {}  {:<10} {:>8}  {}  {}",
+                s.id, s.run_at, s.database, s.count, s.name, s.query
+            ))?;
+        }
+        return Ok(0);
+    }
+    let options = Options {
+        duplicates: args.duplicates,
+        map_mesh: args.map_mesh,
+    };
+    let index = index(ws, &args.mesh, json)?;
+    let lines: Vec<concur_search::Line> = review
+        .meta
+        .search
+        .strategy
+        .iter()
+        .map(|l| concur_search::Line {
+            id: l.id.clone(),
+            label: l.label.clone(),
+            query: l.query.clone(),
+        })
+        .collect();
+    let resolved = concur_search::resolve(&lines).context("the review's search strategy")?;
+    if args.strategy {
+        return strategy(&args, ws, &index, &resolved, options, json);
+    }
+    let query = args.query.as_deref().unwrap_or_default();
+    let node = match concur_search::parse_with(query, &resolved) {
+        Ok(node) => node,
+        Err(concur_search::SearchError::Parse(e)) => {
+            eprintln!("error: {e}");
+            for line in e.pointer(query).lines() {
+                eprintln!("  {line}");
+            }
+            return Ok(crate::exit::INPUT);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let translation = node.to_string();
+    let saved = match &args.save {
+        Some(name) => Some(save(ws, &index, name, query, &node, options)?),
+        None => None,
+    };
+    let explained = args.explain.then(|| index.explain(&node, options)).transpose()?;
+    let (count, hits) = if args.count {
+        (index.count(&node, options)?, Vec::new())
+    } else {
+        index.search(&node, args.limit, options)?
+    };
+    let notes = index.notes(&node, options)?;
+    if json {
+        print::record_json(&Found {
+            query,
+            count,
+            translation,
+            results: &hits,
+            explain: explained.as_ref(),
+            notes,
+            saved,
+        })?;
+        return Ok(0);
+    }
+    if args.count && !args.explain {
+        print::line(&count.to_string())?;
+        return Ok(0);
+    }
+    print::line(&format!(
+        "{count} {} for {translation}",
+        if count == 1 { "record" } else { "records" }
+    ))?;
+    for note in &notes {
+        print::line(&format!("  note: {}", note_text(note)))?;
+    }
+    if let Some(e) = &explained {
+        print::line("")?;
+        explain_lines(e, 0)?;
+        print::line("")?;
+    }
+    let bold = std::io::stdout().is_terminal();
+    for h in &hits {
+        let title = h
+            .title
+            .as_deref()
+            .map(|t| mark(t, &h.highlights, bold))
+            .unwrap_or_else(|| "(no title)".into());
+        let mut ids = vec![format!("record {}", h.record)];
+        if let Some(p) = &h.pmid {
+            ids.push(format!("PMID {p}"));
+        }
+        if let Some(d) = &h.doi {
+            ids.push(format!("doi {d}"));
+        }
+        let year = h.year.map(|y| format!(" ({y})")).unwrap_or_default();
+        print::line(&format!("{:>4}. {title}{year}", h.rank))?;
+        print::line(&format!("      {}", ids.join(" · ")))?;
+    }
+    if (hits.len() as u64) < count && !args.count {
+        print::line(&format!(
+            "… {} more; show more with --limit",
+            count - hits.len() as u64
+        ))?;
+    }
+    if let Some(id) = saved {
+        print::line(&format!("saved as search {id} ({})", args.save.as_deref().unwrap_or("")))?;
+    }
+    Ok(0)
+}
+
+fn strategy(
+    args: &SearchArgs,
+    ws: &Workspace,
+    index: &Index,
+    lines: &[concur_search::Resolved],
+    options: Options,
+    json: bool,
+) -> Result<u8> {
+    if lines.is_empty() {
+        anyhow::bail!("the review declares no search strategy ([[search.strategy]] in review.toml)");
+    }
+    let mut rows = Vec::new();
+    for l in lines {
+        let saved = match &args.save {
+            Some(name) => Some(save(ws, index, &format!("{name} #{}", l.id), &l.query, &l.node, options)?),
+            None => None,
+        };
+        rows.push(StrategyRow {
+            id: &l.id,
+            label: &l.label,
+            query: &l.query,
+            translation: l.node.to_string(),
+            count: index.count(&l.node, options)?,
+            saved,
+        });
+    }
+    if json {
+        print::record_json(&rows)?;
+        return Ok(0);
+    }
+    let width = rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(0);
+    print::line(&format!("{:>3}  {:<width$}  {:>8}  query", "#", "search", "records"))?;
+    for r in &rows {
+        print::line(&format!("{:>3}  {:<width$}  {:>8}  {}", r.id, r.label, r.count, r.query))?;
+    }
+    if let Some(name) = &args.save {
+        print::line(&format!("saved {} lines as \"{name} #id\"", rows.len()))?;
+    }
+    Ok(0)
+}
+
+fn save(ws: &Workspace, index: &Index, name: &str, query: &str, node: &Node, options: Options) -> Result<i64> {
+    let ids: Vec<String> = index.ids(node, options)?.iter().map(i64::to_string).collect();
+    Ok(ws.save_search(&NewSearch {
+        name,
+        database: "workspace",
+        query,
+        translation: &node.to_string(),
+        count: ids.len() as u64,
+        results: &ids,
+        detail: serde_json::json!({ "duplicates": options.duplicates, "map_mesh": options.map_mesh }),
+    })?)
+}
+
+fn explain_lines(e: &Explained, depth: usize) -> std::io::Result<()> {
+    let text = match e.children.is_empty() {
+        true => e.translation.clone(),
+        false => {
+            // An operator: name it, its operands follow indented.
+            let op = e.translation.split_whitespace().find(|w| matches!(*w, "AND" | "OR" | "NOT"));
+            op.unwrap_or("").to_string()
+        }
+    };
+    print::line(&format!("{:>8}  {}{text}", e.count, "  ".repeat(depth)))?;
+    for n in &e.notes {
+        print::line(&format!("{:>8}  {}  ({})", "", "  ".repeat(depth), note_text(n)))?;
+    }
+    for c in &e.children {
+        explain_lines(c, depth + 1)?;
+    }
+    Ok(())
+}
+
+fn note_text(n: &concur_search::Note) -> String {
+    use concur_search::Note;
+    match n {
+        Note::Exploded { heading, headings } => {
+            format!("{heading} searched with the headings below it in the MeSH tree: {headings} in all")
+        }
+        Note::NotExploded { heading } => {
+            format!("{heading}: no MeSH tree given or heading not in it, searched as written (give NLM's tree with --mesh)")
+        }
+        Note::EntryTerm { term, heading } => format!("\"{term}\" searched as the MeSH heading {heading}"),
+        Note::MappingAvailable { term, heading } => format!(
+            "\"{term}\" is a MeSH entry term of {heading}; PubMed would also search {heading}[mh] (add it, or use --map-mesh)"
+        ),
+    }
+}
+
+/// The title with the matched words marked: bold on a terminal, `**word**` otherwise.
+fn mark(title: &str, ranges: &[(usize, usize)], bold: bool) -> String {
+    let (open, close) = if bold { ("\x1b[1m", "\x1b[0m") } else { ("**", "**") };
+    let mut out = String::with_capacity(title.len() + ranges.len() * 8);
+    let mut at = 0;
+    for &(s, e) in ranges {
+        if s < at || e > title.len() || !title.is_char_boundary(s) || !title.is_char_boundary(e) {
+            continue;
+        }
+        out.push_str(&title[at..s]);
+        out.push_str(open);
+        out.push_str(&title[s..e]);
+        out.push_str(close);
+        at = e;
+    }
+    out.push_str(&title[at..]);
+    out
+}
