@@ -6,7 +6,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-fn fixtures() -> Option<PathBuf> {
+pub(crate) fn fixtures() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
     if dir.is_dir() {
         return Some(dir);
@@ -18,14 +18,14 @@ fn fixtures() -> Option<PathBuf> {
     None
 }
 
-fn workspace() -> tempfile::TempDir {
+pub(crate) fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     concur().args(["init"]).arg(dir.path()).assert().success();
     dir
 }
 
 /// `concur --workspace WS`, to which a test adds the command.
-fn in_workspace(ws: impl AsRef<std::ffi::OsStr>) -> Command {
+pub(crate) fn in_workspace(ws: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut command = concur();
     command.arg("--workspace").arg(ws);
     command

@@ -8,3 +8,4 @@ mod library;
 mod living;
 mod meta;
 mod report;
+mod search;

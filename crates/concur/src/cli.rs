@@ -92,6 +92,9 @@ pub enum Command {
     /// Search the workspace's records with PubMed's query language; `--strategy` runs the
     /// review's search strategy, `search log` lists saved searches.
     Search(SearchArgs),
+    /// Search PubMed itself over NCBI's E-utilities; `--import` fetches every record found into
+    /// the workspace (resumable), `--save` logs the run for PRISMA.
+    Pubmed(PubmedArgs),
     /// Validate the review folder and print a one-line summary.
     Check,
 }
@@ -515,4 +518,39 @@ pub struct SearchArgs {
 pub enum SearchCommand {
     /// The saved searches, oldest first.
     Log,
+}
+
+#[derive(Args)]
+pub struct PubmedArgs {
+    #[command(subcommand)]
+    pub command: PubmedCommand,
+}
+
+#[derive(Subcommand)]
+pub enum PubmedCommand {
+    /// Run a query on PubMed: its count and PubMed's own translation.
+    Search(PubmedSearchArgs),
+}
+
+#[derive(Args)]
+pub struct PubmedSearchArgs {
+    /// The query, in PubMed's syntax.
+    #[arg(value_name = "QUERY")]
+    pub query: String,
+    /// Log the run under this name (query, time, count, PubMed's translation, the PMIDs).
+    #[arg(long, value_name = "NAME")]
+    pub save: Option<String>,
+    /// Fetch every record found as PubMed XML and import it into the workspace; an interrupted
+    /// fetch continues where it stopped when run again.
+    #[arg(long)]
+    pub import: bool,
+    /// NCBI API key (10 requests a second instead of 3); default: $NCBI_API_KEY.
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Contact address sent to NCBI with every request; default: $NCBI_EMAIL.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// E-utilities address (for a mirror or a test server).
+    #[arg(long, value_name = "URL", default_value = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/")]
+    pub base_url: String,
 }

@@ -102,6 +102,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Import(args) => import(args, ws, json),
         Command::Dedup(args) => dedup(args, ws, json),
         Command::Records(args) => records(args, ws, json),
+        Command::Pubmed(args) => search::pubmed(args, ws, json),
         Command::Search(args) => {
             let review = load(cli.review.as_deref())?;
             search::run(args, &open(ws)?, &review, json)
@@ -295,6 +296,7 @@ fn reviewed(
         | Command::Dedup(_)
         | Command::Records(_)
         | Command::Search(_)
+        | Command::Pubmed(_)
         | Command::Meta(_)
         | Command::Proportion { .. } => unreachable!("dispatched in run"),
     }
@@ -329,7 +331,7 @@ fn collect(dir: &Dir<'_>, files: &mut Vec<ReviewFile>) {
 }
 
 /// The workspace folder: `--workspace`, else the current folder or one of its parents.
-fn open(workspace: Option<&Path>) -> Result<Workspace> {
+pub(crate) fn open(workspace: Option<&Path>) -> Result<Workspace> {
     let dir = match workspace {
         Some(dir) => dir.to_path_buf(),
         None => Workspace::find(&std::env::current_dir()?)?,

@@ -319,3 +319,111 @@ fn mark(title: &str, ranges: &[(usize, usize)], bold: bool) -> String {
     out.push_str(&title[at..]);
     out
 }
+
+#[derive(Serialize)]
+struct PubmedFound<'a> {
+    query: &'a str,
+    database: &'static str,
+    count: u64,
+    translation: &'a str,
+    warnings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    imported: Option<Vec<concur_store::FileOutcome>>,
+}
+
+/// Runs `concur pubmed search`.
+pub fn pubmed(args: crate::cli::PubmedArgs, workspace: Option<&std::path::Path>, json: bool) -> Result<u8> {
+    use concur_search::eutils::{Client, Settings, CEILING};
+    let crate::cli::PubmedCommand::Search(args) = args.command;
+    let client = Client::new(Settings {
+        base_url: if args.base_url.ends_with('/') { args.base_url.clone() } else { format!("{}/", args.base_url) },
+        api_key: args.api_key.clone().or_else(|| std::env::var("NCBI_API_KEY").ok()),
+        email: args.email.clone().or_else(|| std::env::var("NCBI_EMAIL").ok()),
+        ..Settings::default()
+    });
+    // The PMIDs are logged with a saved run; esearch lists at most the ceiling's worth.
+    let retmax = if args.save.is_some() { CEILING } else { 0 };
+    let found = client.esearch(&args.query, false, retmax, None)?;
+    let ws = if args.save.is_some() || args.import { Some(crate::open(workspace)?) } else { None };
+    let mut imported = None;
+    if let (true, Some(ws)) = (args.import, &ws) {
+        let dir = ws.root().join("pubmed").join(slug(&args.query));
+        let bar = (!json && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(found.count);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("fetching {bar:30} {human_pos}/{human_len} records {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        let downloaded = client
+            .download(&args.query, &dir, &mut |done, _| {
+                if let Some(b) = &bar {
+                    b.set_position(done);
+                }
+            })
+            .with_context(|| format!("fetching from PubMed into {} (run again to continue)", dir.display()))?;
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        let mut ws = crate::open(workspace)?;
+        let options = concur_store::ImportOptions {
+            source: Some("PubMed".into()),
+            format: None,
+            strict: false,
+        };
+        let outcomes = ws.import_files(&downloaded.files, &options, &mut |_| {})?;
+        after_change(&ws, json);
+        imported = Some(outcomes);
+    }
+    let saved = match (&args.save, &ws) {
+        (Some(name), Some(ws)) => Some(ws.save_search(&NewSearch {
+            name,
+            database: "pubmed",
+            query: &args.query,
+            translation: &found.translation,
+            count: found.count,
+            results: &found.ids,
+            detail: serde_json::json!({ "base_url": args.base_url, "warnings": found.warnings, "pmids_listed": found.ids.len() }),
+        })?),
+        _ => None,
+    };
+    if json {
+        print::record_json(&PubmedFound {
+            query: &args.query,
+            database: "pubmed",
+            count: found.count,
+            translation: &found.translation,
+            warnings: &found.warnings,
+            saved,
+            imported,
+        })?;
+        return Ok(0);
+    }
+    print::line(&format!("{} records in PubMed for {}", found.count, args.query))?;
+    print::line(&format!("PubMed's translation: {}", found.translation))?;
+    for w in &found.warnings {
+        print::line(&format!("warning: {w}"))?;
+    }
+    if let Some(outcomes) = &imported {
+        for o in outcomes {
+            print::file_outcome(o)?;
+        }
+    }
+    if let Some(id) = saved {
+        print::line(&format!("saved as search {id} ({})", args.save.as_deref().unwrap_or("")))?;
+    }
+    Ok(0)
+}
+
+/// A folder name for a query's download: stable across runs and versions (FNV-1a).
+fn slug(query: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in query.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
