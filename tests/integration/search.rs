@@ -9,12 +9,18 @@ use std::path::Path;
 
 fn run_json(ws: &Path, args: &[&str]) -> Value {
     let out = in_workspace(ws).args(args).arg("--json").output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn count(ws: &Path, query: &str) -> u64 {
-    run_json(ws, &["search", query, "--count"])["count"].as_u64().unwrap()
+    run_json(ws, &["search", query, "--count"])["count"]
+        .as_u64()
+        .unwrap()
 }
 
 /// A workspace with the 100-record RIS fixture and a word from its first title.
@@ -49,11 +55,29 @@ fn a_search_lists_ranked_records_with_its_translation() {
     for key in ["record", "pmid", "doi", "title", "year"] {
         assert!(first.get(key).is_some(), "{key} in {first}");
     }
-    assert!(first["title"].as_str().unwrap().to_lowercase().contains(&word.to_lowercase()));
+    assert!(first["title"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .contains(&word.to_lowercase()));
     // Text: the matched word is marked, and --count prints the count alone.
-    let text = String::from_utf8(in_workspace(ws.path()).args(["search", &q]).output().unwrap().stdout).unwrap();
+    let text = String::from_utf8(
+        in_workspace(ws.path())
+            .args(["search", &q])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     assert!(text.contains("**"), "{text}");
-    let c = String::from_utf8(in_workspace(ws.path()).args(["search", &q, "--count"]).output().unwrap().stdout).unwrap();
+    let c = String::from_utf8(
+        in_workspace(ws.path())
+            .args(["search", &q, "--count"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     assert_eq!(c.trim(), n.to_string());
     // NOT takes the word's records away.
     assert_eq!(count(ws.path(), &format!("{word}[ti] NOT {word}[ti]")), 0);
@@ -67,8 +91,18 @@ fn explain_shows_every_part_with_its_count() {
     let e = &found["explain"];
     assert_eq!(e["count"], found["count"]);
     assert_eq!(e["children"][1]["count"], 0);
-    let text = String::from_utf8(in_workspace(ws.path()).args(["search", &q, "--explain"]).output().unwrap().stdout).unwrap();
-    assert!(text.contains("OR") && text.contains("\"nothingmatchesthis\"[All Fields]"), "{text}");
+    let text = String::from_utf8(
+        in_workspace(ws.path())
+            .args(["search", &q, "--explain"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains("OR") && text.contains("\"nothingmatchesthis\"[All Fields]"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -89,12 +123,20 @@ fn the_review_strategy_runs_line_by_line() {
     let Some((ws, _)) = imported() else { return };
     let rows = run_json(ws.path(), &["search", "--strategy", "--save", "muto"]);
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.iter().map(|r| r["id"].as_str().unwrap()).collect::<Vec<_>>(), ["1", "2", "3", "4", "5", "6"]);
+    assert_eq!(
+        rows.iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["1", "2", "3", "4", "5", "6"]
+    );
     let n = |i: usize| rows[i]["count"].as_u64().unwrap();
     // Line 4 is lines 1-3 ANDed; lines 5 and 6 limit line 4.
     assert!(n(3) <= n(0).min(n(1)).min(n(2)));
     assert!(n(4) <= n(3) && n(5) <= n(3) && n(4) <= n(5));
-    assert!(rows[3]["translation"].as_str().unwrap().contains("\"breast cancer\"[All Fields]"));
+    assert!(rows[3]["translation"]
+        .as_str()
+        .unwrap()
+        .contains("\"breast cancer\"[All Fields]"));
     let log = run_json(ws.path(), &["search", "log"]);
     assert_eq!(log.as_array().unwrap().len(), 6);
     assert_eq!(log[3]["name"], "muto #4");
@@ -103,11 +145,20 @@ fn the_review_strategy_runs_line_by_line() {
 #[test]
 fn a_query_that_cannot_be_read_points_at_the_column() {
     let Some((ws, _)) = imported() else { return };
-    let out = in_workspace(ws.path()).args(["search", "(breast OR cancer[tiab]"]).output().unwrap();
+    let out = in_workspace(ws.path())
+        .args(["search", "(breast OR cancer[tiab]"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("not closed") && err.contains("column 1") && err.contains('^'), "{err}");
-    let out = in_workspace(ws.path()).args(["search", "cancer[xx]"]).output().unwrap();
+    assert!(
+        err.contains("not closed") && err.contains("column 1") && err.contains('^'),
+        "{err}"
+    );
+    let out = in_workspace(ws.path())
+        .args(["search", "cancer[xx]"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field tag [xx]"));
 }
 
@@ -141,9 +192,17 @@ fn the_index_follows_the_database_through_kills_dedup_and_undo() {
         child.kill().ok();
         child.wait().unwrap();
         let repaired = count(ws.path(), &q);
-        assert_eq!(repaired, rebuilt(ws.path(), &q, &[]), "after a kill at {delay_ms} ms");
+        assert_eq!(
+            repaired,
+            rebuilt(ws.path(), &q, &[]),
+            "after a kill at {delay_ms} ms"
+        );
     }
-    in_workspace(ws.path()).arg("import").arg(&big).assert().success();
+    in_workspace(ws.path())
+        .arg("import")
+        .arg(&big)
+        .assert()
+        .success();
     let all = count(ws.path(), &q);
     assert_eq!(all, one * 151, "every copy of the record is found");
     // Dedup merges the copies; the index follows, and follows the undo.
@@ -151,18 +210,26 @@ fn the_index_follows_the_database_through_kills_dedup_and_undo() {
     let after = count(ws.path(), &q);
     assert_eq!(after, one);
     assert_eq!(count(ws.path(), &q), rebuilt(ws.path(), &q, &[]));
-    let with_dups = run_json(ws.path(), &["search", &q, "--count", "--duplicates"])["count"].as_u64().unwrap();
+    let with_dups = run_json(ws.path(), &["search", &q, "--count", "--duplicates"])["count"]
+        .as_u64()
+        .unwrap();
     assert_eq!(with_dups, all);
-    in_workspace(ws.path()).args(["dedup", "--undo", "0"]).assert().success();
+    in_workspace(ws.path())
+        .args(["dedup", "--undo", "0"])
+        .assert()
+        .success();
     assert_eq!(count(ws.path(), &q), all);
 }
 
 /// A loopback server with PubMed's replies: a real esearch reply (its count set to the 10
 /// records of the real efetch sample it serves).
 fn replay_server(fixtures: &Path) -> String {
-    let esearch = String::from_utf8(std::fs::read(fixtures.join("eutils/pubmedclient_esearch_search_with_history.json")).unwrap())
-        .unwrap()
-        .replace("\"count\":\"239805\"", "\"count\":\"10\"");
+    let esearch = String::from_utf8(
+        std::fs::read(fixtures.join("eutils/pubmedclient_esearch_search_with_history.json"))
+            .unwrap(),
+    )
+    .unwrap()
+    .replace("\"count\":\"239805\"", "\"count\":\"10\"");
     let efetch = std::fs::read(fixtures.join("pubmed/biomedquery_efetch_sample.xml")).unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/", listener.local_addr().unwrap());
@@ -172,8 +239,16 @@ fn replay_server(fixtures: &Path) -> String {
             let mut buf = [0u8; 8192];
             let n = s.read(&mut buf).unwrap_or(0);
             let head = String::from_utf8_lossy(&buf[..n]);
-            let body: &[u8] = if head.contains("esearch.fcgi") { esearch.as_bytes() } else { &efetch };
-            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let body: &[u8] = if head.contains("esearch.fcgi") {
+                esearch.as_bytes()
+            } else {
+                &efetch
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
             let _ = s.write_all(body);
         }
     });
@@ -187,18 +262,45 @@ fn pubmed_search_logs_pubmeds_translation_and_imports_what_it_found() {
     let base = replay_server(&dir);
     let found = run_json(
         ws.path(),
-        &["pubmed", "search", "asthma", "--base-url", &base, "--email", "a@example.org", "--save", "pubmed-1", "--import"],
+        &[
+            "pubmed",
+            "search",
+            "asthma",
+            "--base-url",
+            &base,
+            "--email",
+            "a@example.org",
+            "--save",
+            "pubmed-1",
+            "--import",
+        ],
     );
     assert_eq!(found["count"], 10);
-    assert!(found["translation"].as_str().unwrap().contains("\"asthma\"[MeSH Terms]"));
+    assert!(found["translation"]
+        .as_str()
+        .unwrap()
+        .contains("\"asthma\"[MeSH Terms]"));
     assert_eq!(found["imported"][0]["batch"]["records"], 10);
     let log = run_json(ws.path(), &["search", "log"]);
     assert_eq!(log[0]["database"], "pubmed");
     assert_eq!(log[0]["count"], 10);
     // The imported records are searchable at once, and PRISMA counts them under PubMed.
     let counts = run_json(ws.path(), &["records", "counts"]);
-    assert!(counts["identified"].to_string().contains("PubMed"), "{counts}");
+    assert!(
+        counts["identified"].to_string().contains("PubMed"),
+        "{counts}"
+    );
     // Run again: nothing is fetched or imported twice.
-    let again = run_json(ws.path(), &["pubmed", "search", "asthma", "--base-url", &base, "--import"]);
+    let again = run_json(
+        ws.path(),
+        &[
+            "pubmed",
+            "search",
+            "asthma",
+            "--base-url",
+            &base,
+            "--import",
+        ],
+    );
     assert_eq!(again["imported"][0]["skipped"], true, "{again}");
 }

@@ -46,7 +46,9 @@ pub enum EutilsError {
     },
     /// The query's result cannot be split under the 10,000-record ceiling (more than 10,000
     /// records on one publication day).
-    #[error("{count} records share the publication day {day}: more than esearch serves for one query")]
+    #[error(
+        "{count} records share the publication day {day}: more than esearch serves for one query"
+    )]
     TooManyOnOneDay {
         /// The day, as yyyy/mm/dd.
         day: String,
@@ -164,20 +166,31 @@ impl Client {
             .user_agent(format!("{}/{}", settings.tool, env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        Client { settings, agent, last: Cell::new(None) }
+        Client {
+            settings,
+            agent,
+            last: Cell::new(None),
+        }
     }
 
     fn interval(&self) -> Duration {
-        self.settings.interval.unwrap_or(if self.settings.api_key.is_some() {
-            Duration::from_millis(100)
-        } else {
-            Duration::from_millis(334)
-        })
+        self.settings
+            .interval
+            .unwrap_or(if self.settings.api_key.is_some() {
+                Duration::from_millis(100)
+            } else {
+                Duration::from_millis(334)
+            })
     }
 
     /// One request, within the rate limit, retried with backoff on throttling, server errors,
     /// timeouts and replies that `complete` rejects.
-    fn get(&self, utility: &str, params: &[(&str, String)], complete: &dyn Fn(&[u8]) -> bool) -> Result<Vec<u8>, EutilsError> {
+    fn get(
+        &self,
+        utility: &str,
+        params: &[(&str, String)],
+        complete: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<u8>, EutilsError> {
         let url = format!("{}{utility}.fcgi", self.settings.base_url);
         let mut wait = self.settings.backoff;
         let mut last = String::new();
@@ -211,14 +224,23 @@ impl Client {
                         .map(Duration::from_secs);
                     let body = resp.body_mut().with_config().limit(1 << 30).read_to_vec();
                     match (status, body) {
-                        (200, Ok(body)) if is_rate_limit(&body) => last = "rate limit exceeded".into(),
+                        (200, Ok(body)) if is_rate_limit(&body) => {
+                            last = "rate limit exceeded".into()
+                        }
                         (200, Ok(body)) if complete(&body) => return Ok(body),
                         (200, Ok(_)) => last = "an incomplete reply".into(),
                         (200, Err(e)) => last = format!("the reply broke off: {e}"),
                         (429, _) => last = "too many requests (429)".into(),
                         (s, _) if s >= 500 => last = format!("server error ({s})"),
                         (s, body) => {
-                            let text = body.map(|b| String::from_utf8_lossy(&b).chars().take(300).collect::<String>()).unwrap_or_default();
+                            let text = body
+                                .map(|b| {
+                                    String::from_utf8_lossy(&b)
+                                        .chars()
+                                        .take(300)
+                                        .collect::<String>()
+                                })
+                                .unwrap_or_default();
                             return Err(EutilsError::Refused(format!("HTTP {s}: {text}")));
                         }
                     }
@@ -230,12 +252,22 @@ impl Client {
                 wait *= 2;
             }
         }
-        Err(EutilsError::Unreachable { url, attempts: self.settings.attempts.max(1), last })
+        Err(EutilsError::Unreachable {
+            url,
+            attempts: self.settings.attempts.max(1),
+            last,
+        })
     }
 
     /// esearch: the count, translation and (with history) the session of a query, optionally
     /// limited to publication dates.
-    pub fn esearch(&self, term: &str, history: bool, retmax: u64, dates: Option<(&str, &str)>) -> Result<Found, EutilsError> {
+    pub fn esearch(
+        &self,
+        term: &str,
+        history: bool,
+        retmax: u64,
+        dates: Option<(&str, &str)>,
+    ) -> Result<Found, EutilsError> {
         let mut params = vec![
             ("db", "pubmed".to_string()),
             ("term", term.to_string()),
@@ -250,12 +282,20 @@ impl Client {
             params.push(("mindate", from.into()));
             params.push(("maxdate", to.into()));
         }
-        let body = self.get("esearch", &params, &|b| serde_json::from_slice::<serde_json::Value>(b).is_ok())?;
+        let body = self.get("esearch", &params, &|b| {
+            serde_json::from_slice::<serde_json::Value>(b).is_ok()
+        })?;
         parse_esearch(&body)
     }
 
     /// efetch: one batch of PubMed XML from the history server.
-    pub fn efetch(&self, webenv: &str, query_key: &str, start: u64, max: u64) -> Result<Vec<u8>, EutilsError> {
+    pub fn efetch(
+        &self,
+        webenv: &str,
+        query_key: &str,
+        start: u64,
+        max: u64,
+    ) -> Result<Vec<u8>, EutilsError> {
         let params = [
             ("db", "pubmed".to_string()),
             ("WebEnv", webenv.to_string()),
@@ -274,7 +314,11 @@ impl Client {
     /// Splits a query's result into publication-date parts under the ceiling.
     fn parts(&self, term: &str, count: u64) -> Result<Vec<Part>, EutilsError> {
         if count <= CEILING {
-            return Ok(vec![Part { from: None, to: None, count }]);
+            return Ok(vec![Part {
+                from: None,
+                to: None,
+                count,
+            }]);
         }
         let mut out = Vec::new();
         let mut stack = vec![(day_number(1800, 1, 1), day_number(3000, 12, 31))];
@@ -285,9 +329,16 @@ impl Client {
                 continue;
             }
             if n <= CEILING {
-                out.push(Part { from: Some(from), to: Some(to), count: n });
+                out.push(Part {
+                    from: Some(from),
+                    to: Some(to),
+                    count: n,
+                });
             } else if a == b {
-                return Err(EutilsError::TooManyOnOneDay { day: from, count: n });
+                return Err(EutilsError::TooManyOnOneDay {
+                    day: from,
+                    count: n,
+                });
             } else {
                 let mid = a + (b - a) / 2;
                 // Later half first on the stack, so parts come out oldest first.
@@ -301,16 +352,33 @@ impl Client {
     /// Downloads every record a query finds into `dir` as PubMed XML batch files, continuing an
     /// earlier run of the same query in the same folder. `progress` is told (records fetched,
     /// records in all).
-    pub fn download(&self, term: &str, dir: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<Downloaded, EutilsError> {
+    pub fn download(
+        &self,
+        term: &str,
+        dir: &Path,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Downloaded, EutilsError> {
         std::fs::create_dir_all(dir)?;
         let state_path = dir.join("state.json");
-        let state = match std::fs::read(&state_path).ok().and_then(|b| serde_json::from_slice::<State>(&b).ok()) {
+        let state = match std::fs::read(&state_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<State>(&b).ok())
+        {
             Some(s) if s.term == term => s,
             _ => {
                 let found = self.esearch(term, false, 0, None)?;
                 let parts = self.parts(term, found.count)?;
-                let s = State { term: term.to_string(), count: found.count, translation: found.translation, warnings: found.warnings, parts };
-                write_whole(&state_path, &serde_json::to_vec_pretty(&s).unwrap_or_default())?;
+                let s = State {
+                    term: term.to_string(),
+                    count: found.count,
+                    translation: found.translation,
+                    warnings: found.warnings,
+                    parts,
+                };
+                write_whole(
+                    &state_path,
+                    &serde_json::to_vec_pretty(&s).unwrap_or_default(),
+                )?;
                 s
             }
         };
@@ -319,7 +387,9 @@ impl Client {
         let mut done = 0;
         for (p, part) in state.parts.iter().enumerate() {
             let batches = part.count.div_ceil(BATCH);
-            let missing: Vec<u64> = (0..batches).filter(|b| !batch_path(dir, p, *b).exists()).collect();
+            let missing: Vec<u64> = (0..batches)
+                .filter(|b| !batch_path(dir, p, *b).exists())
+                .collect();
             let mut session: Option<(String, String)> = None;
             for b in 0..batches {
                 let path = batch_path(dir, p, b);
@@ -337,7 +407,10 @@ impl Client {
                             }
                         }
                     }
-                    let (webenv, key) = session.as_ref().map(|(w, k)| (w.as_str(), k.as_str())).unwrap_or_default();
+                    let (webenv, key) = session
+                        .as_ref()
+                        .map(|(w, k)| (w.as_str(), k.as_str()))
+                        .unwrap_or_default();
                     let body = self.efetch(webenv, key, b * BATCH, BATCH)?;
                     write_whole(&path, &body)?;
                     fetched += 1;
@@ -347,7 +420,11 @@ impl Client {
                 files.push(path);
             }
         }
-        Ok(Downloaded { state, files, fetched })
+        Ok(Downloaded {
+            state,
+            files,
+            fetched,
+        })
     }
 }
 
@@ -383,18 +460,29 @@ fn xml_error(body: &[u8]) -> Option<String> {
 
 /// Reads esearch's JSON reply.
 pub fn parse_esearch(body: &[u8]) -> Result<Found, EutilsError> {
-    let bad = |m: &str| EutilsError::BadReply { utility: "esearch".into(), message: m.into() };
+    let bad = |m: &str| EutilsError::BadReply {
+        utility: "esearch".into(),
+        message: m.into(),
+    };
     let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
-    let r = v.get("esearchresult").ok_or_else(|| bad("no esearchresult"))?;
+    let r = v
+        .get("esearchresult")
+        .ok_or_else(|| bad("no esearchresult"))?;
     if let Some(e) = r.get("ERROR").and_then(|e| e.as_str()) {
         return Err(EutilsError::Refused(e.to_string()));
     }
     let text = |k: &str| r.get(k).and_then(|x| x.as_str()).map(str::to_string);
-    let count = text("count").and_then(|c| c.parse().ok()).ok_or_else(|| bad("no count"))?;
+    let count = text("count")
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| bad("no count"))?;
     let ids = r
         .get("idlist")
         .and_then(|l| l.as_array())
-        .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let mut warnings = Vec::new();
     for list in ["errorlist", "warninglist"] {
@@ -446,16 +534,29 @@ mod tests {
 
     #[test]
     fn day_numbers_read_back() {
-        for (y, m, d) in [(1800, 1, 1), (2000, 2, 29), (2020, 1, 20), (2026, 12, 31), (3000, 12, 31)] {
-            assert_eq!(day_text(day_number(y, m, d)), format!("{y:04}/{m:02}/{d:02}"));
+        for (y, m, d) in [
+            (1800, 1, 1),
+            (2000, 2, 29),
+            (2020, 1, 20),
+            (2026, 12, 31),
+            (3000, 12, 31),
+        ] {
+            assert_eq!(
+                day_text(day_number(y, m, d)),
+                format!("{y:04}/{m:02}/{d:02}")
+            );
         }
         assert_eq!(day_number(2000, 3, 1) - day_number(2000, 2, 28), 2);
     }
 
     #[test]
     fn replies_cut_off_are_incomplete() {
-        assert!(complete_xml(b"<PubmedArticleSet><PubmedArticle/></PubmedArticleSet>\n"));
+        assert!(complete_xml(
+            b"<PubmedArticleSet><PubmedArticle/></PubmedArticleSet>\n"
+        ));
         assert!(!complete_xml(b"<PubmedArticleSet><PubmedArticle>"));
-        assert!(is_rate_limit(br#"{"error":"API rate limit exceeded","count":"11"}"#));
+        assert!(is_rate_limit(
+            br#"{"error":"API rate limit exceeded","count":"11"}"#
+        ));
     }
 }

@@ -223,8 +223,17 @@ impl Index {
             _ => tantivy::Index::create_in_dir(dir, schema)?,
         };
         index.tokenizers().register(WORDS, words());
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Index { index, reader, f, mesh: None, dir: dir.to_path_buf() })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Index {
+            index,
+            reader,
+            f,
+            mesh: None,
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// An index in memory (for tests and benchmarks).
@@ -232,8 +241,17 @@ impl Index {
         let (schema, f) = schema();
         let index = tantivy::Index::create_in_ram(schema);
         index.tokenizers().register(WORDS, words());
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Index { index, reader, f, mesh: None, dir: PathBuf::new() })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Index {
+            index,
+            reader,
+            f,
+            mesh: None,
+            dir: PathBuf::new(),
+        })
     }
 
     /// Uses this MeSH vocabulary for explosion and entry terms.
@@ -271,9 +289,22 @@ impl Index {
             return Ok(Synced::default());
         }
         let writer = self.writer()?;
-        let mut up = Updater { index: self, writer, error: None, synced: Synced::default(), expected: 0, progress };
-        let new_mark = feed(mark.as_deref(), &mut up).map_err(|e| SearchError::Feed(Box::new(e)))?;
-        let Updater { mut writer, error, synced, .. } = up;
+        let mut up = Updater {
+            index: self,
+            writer,
+            error: None,
+            synced: Synced::default(),
+            expected: 0,
+            progress,
+        };
+        let new_mark =
+            feed(mark.as_deref(), &mut up).map_err(|e| SearchError::Feed(Box::new(e)))?;
+        let Updater {
+            mut writer,
+            error,
+            synced,
+            ..
+        } = up;
         if let Some(e) = error {
             return Err(e.into());
         }
@@ -286,7 +317,10 @@ impl Index {
     }
 
     fn writer(&self) -> Result<IndexWriter, SearchError> {
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(4);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(4);
         let started = std::time::Instant::now();
         loop {
             match self.index.writer_with_num_threads(threads, WRITER_BUDGET) {
@@ -300,7 +334,10 @@ impl Index {
     }
 
     /// Adds records to an in-memory index in one commit (for tests and benchmarks).
-    pub fn add_all<'r>(&mut self, records: impl IntoIterator<Item = (i64, &'r Record)>) -> Result<(), SearchError> {
+    pub fn add_all<'r>(
+        &mut self,
+        records: impl IntoIterator<Item = (i64, &'r Record)>,
+    ) -> Result<(), SearchError> {
         let mut writer = self.writer()?;
         for (id, r) in records {
             writer.add_document(self.document(id, r, true))?;
@@ -405,26 +442,47 @@ impl Index {
     }
 
     /// The best `limit` records a query finds, and how many it finds in all.
-    pub fn search(&self, node: &Node, limit: usize, options: Options) -> Result<(u64, Vec<Hit>), SearchError> {
+    pub fn search(
+        &self,
+        node: &Node,
+        limit: usize,
+        options: Options,
+    ) -> Result<(u64, Vec<Hit>), SearchError> {
         let q = self.top(node, options)?;
         let searcher = self.reader.searcher();
-        let (count, top) = searcher.search(&q, &(Count, TopDocs::with_limit(limit.max(1)).order_by_score()))?;
+        let (count, top) = searcher.search(
+            &q,
+            &(Count, TopDocs::with_limit(limit.max(1)).order_by_score()),
+        )?;
         let marks = self.marks(node, options);
         let mut analyzer = words();
         let mut hits = Vec::new();
         for (rank, (score, addr)) in top.into_iter().take(limit).enumerate() {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
             let title = text(self.f.ti);
-            let highlights = title.as_deref().map(|t| highlight(&mut analyzer, t, &marks)).unwrap_or_default();
+            let highlights = title
+                .as_deref()
+                .map(|t| highlight(&mut analyzer, t, &marks))
+                .unwrap_or_default();
             hits.push(Hit {
                 rank: rank + 1,
-                record: doc.get_first(self.f.id).and_then(|v| v.as_i64()).unwrap_or_default(),
+                record: doc
+                    .get_first(self.f.id)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
                 score,
                 pmid: text(self.f.pmid),
                 doi: text(self.f.doi),
                 title,
-                year: doc.get_first(self.f.year).and_then(|v| v.as_u64()).and_then(|y| u16::try_from(y).ok()),
+                year: doc
+                    .get_first(self.f.year)
+                    .and_then(|v| v.as_u64())
+                    .and_then(|y| u16::try_from(y).ok()),
                 highlights,
             });
         }
@@ -437,12 +495,19 @@ impl Index {
         let searcher = self.reader.searcher();
         let docs = searcher.search(&q, &DocSetCollector)?;
         let mut by_segment: Vec<Vec<u32>> = vec![Vec::new(); searcher.segment_readers().len()];
-        for DocAddress { segment_ord, doc_id } in docs {
+        for DocAddress {
+            segment_ord,
+            doc_id,
+        } in docs
+        {
             by_segment[segment_ord as usize].push(doc_id);
         }
         let mut out = Vec::new();
         for (ord, docs) in by_segment.into_iter().enumerate() {
-            let column = searcher.segment_reader(ord as u32).fast_fields().i64("id")?;
+            let column = searcher
+                .segment_reader(ord as u32)
+                .fast_fields()
+                .i64("id")?;
             out.extend(docs.into_iter().filter_map(|d| column.first(d)));
         }
         out.sort_unstable();
@@ -454,13 +519,20 @@ impl Index {
         let mut notes = Vec::new();
         let _ = self.build(node, options, &mut words(), &mut notes)?;
         let children = match node {
-            Node::Bool { children, .. } => children.iter().map(|c| self.explain(c, options)).collect::<Result<_, _>>()?,
+            Node::Bool { children, .. } => children
+                .iter()
+                .map(|c| self.explain(c, options))
+                .collect::<Result<_, _>>()?,
             _ => Vec::new(),
         };
         Ok(Explained {
             translation: node.to_string(),
             count: self.count(node, options)?,
-            notes: if matches!(node, Node::Bool { .. }) { Vec::new() } else { notes },
+            notes: if matches!(node, Node::Bool { .. }) {
+                Vec::new()
+            } else {
+                notes
+            },
             children,
         })
     }
@@ -477,11 +549,23 @@ impl Index {
         if options.duplicates {
             return Ok(q);
         }
-        let primary = TermQuery::new(Term::from_field_u64(self.f.primary, 1), IndexRecordOption::Basic);
-        Ok(Box::new(BooleanQuery::new(vec![(Occur::Must, q), (Occur::Must, Box::new(primary))])))
+        let primary = TermQuery::new(
+            Term::from_field_u64(self.f.primary, 1),
+            IndexRecordOption::Basic,
+        );
+        Ok(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, q),
+            (Occur::Must, Box::new(primary)),
+        ])))
     }
 
-    fn build(&self, node: &Node, options: Options, a: &mut TextAnalyzer, notes: &mut Vec<Note>) -> Result<Box<dyn Query>, SearchError> {
+    fn build(
+        &self,
+        node: &Node,
+        options: Options,
+        a: &mut TextAnalyzer,
+        notes: &mut Vec<Note>,
+    ) -> Result<Box<dyn Query>, SearchError> {
         Ok(match node {
             Node::Bool { op, children } => {
                 let mut clauses = Vec::with_capacity(children.len());
@@ -504,7 +588,13 @@ impl Index {
         })
     }
 
-    fn term(&self, t: &QTerm, options: Options, a: &mut TextAnalyzer, notes: &mut Vec<Note>) -> Box<dyn Query> {
+    fn term(
+        &self,
+        t: &QTerm,
+        options: Options,
+        a: &mut TextAnalyzer,
+        notes: &mut Vec<Note>,
+    ) -> Box<dyn Query> {
         let f = &self.f;
         let text_fields: &[Field] = match t.field {
             Tag::All => &[f.ti, f.ab, f.ot, f.mesh_t, f.pt_t, f.ad, f.ta_t, f.au_t],
@@ -527,13 +617,22 @@ impl Index {
                 alts.push(exact(f.pmid, t.stem().trim()));
                 alts.push(exact(f.doi, &t.stem().trim().to_lowercase()));
                 if let Some(mesh) = &self.mesh {
-                    if let Some(h) = mesh.entry_heading(t.stem()).or_else(|| mesh.heading(t.stem())) {
+                    if let Some(h) = mesh
+                        .entry_heading(t.stem())
+                        .or_else(|| mesh.heading(t.stem()))
+                    {
                         let h = h.to_string();
                         if options.map_mesh {
-                            notes.push(Note::EntryTerm { term: t.text.clone(), heading: h.clone() });
+                            notes.push(Note::EntryTerm {
+                                term: t.text.clone(),
+                                heading: h.clone(),
+                            });
                             alts.push(self.heading(f.mh, &h, true, &mut Vec::new()));
                         } else {
-                            notes.push(Note::MappingAvailable { term: t.text.clone(), heading: h });
+                            notes.push(Note::MappingAvailable {
+                                term: t.text.clone(),
+                                heading: h,
+                            });
                         }
                     }
                 }
@@ -558,10 +657,22 @@ impl Index {
                     any(vec![exact(field, &key), prefix(field, &format!("{key} "))])
                 }
             }
-            Tag::Mh | Tag::Majr => self.heading(if t.field == Tag::Mh { f.mh } else { f.majr }, t.stem(), true, notes),
-            Tag::MhNoExp | Tag::MajrNoExp => {
-                self.heading(if t.field == Tag::MhNoExp { f.mh } else { f.majr }, t.stem(), false, notes)
-            }
+            Tag::Mh | Tag::Majr => self.heading(
+                if t.field == Tag::Mh { f.mh } else { f.majr },
+                t.stem(),
+                true,
+                notes,
+            ),
+            Tag::MhNoExp | Tag::MajrNoExp => self.heading(
+                if t.field == Tag::MhNoExp {
+                    f.mh
+                } else {
+                    f.majr
+                },
+                t.stem(),
+                false,
+                notes,
+            ),
             Tag::Sh => exact_or_prefix(f.sh, &value, t.truncated()),
             Tag::Pt => exact_or_prefix(f.pt, &value, t.truncated()),
             Tag::La => exact_or_prefix(f.la, &value, t.truncated()),
@@ -573,7 +684,13 @@ impl Index {
     }
 
     /// A MeSH heading (or heading/subheading), exploded through the tree when asked and known.
-    fn heading(&self, field: Field, text: &str, explode: bool, notes: &mut Vec<Note>) -> Box<dyn Query> {
+    fn heading(
+        &self,
+        field: Field,
+        text: &str,
+        explode: bool,
+        notes: &mut Vec<Note>,
+    ) -> Box<dyn Query> {
         let (heading, qualifier) = match text.split_once('/') {
             Some((h, q)) => (h.trim(), Some(fold_value(q))),
             None => (text.trim(), None),
@@ -581,7 +698,10 @@ impl Index {
         let mut name = heading.to_string();
         if let Some(mesh) = &self.mesh {
             if let Some(h) = mesh.entry_heading(heading) {
-                notes.push(Note::EntryTerm { term: heading.to_string(), heading: h.to_string() });
+                notes.push(Note::EntryTerm {
+                    term: heading.to_string(),
+                    heading: h.to_string(),
+                });
                 name = h.to_string();
             }
         }
@@ -589,10 +709,15 @@ impl Index {
         if explode {
             match self.mesh.as_ref().and_then(|m| m.explode(&name)) {
                 Some(list) => {
-                    notes.push(Note::Exploded { heading: name.clone(), headings: list.len() });
+                    notes.push(Note::Exploded {
+                        heading: name.clone(),
+                        headings: list.len(),
+                    });
                     headings = list;
                 }
-                None => notes.push(Note::NotExploded { heading: name.clone() }),
+                None => notes.push(Note::NotExploded {
+                    heading: name.clone(),
+                }),
             }
         }
         let terms: Vec<Term> = headings
@@ -611,15 +736,26 @@ impl Index {
 }
 
 /// Records' and queries' words in one text field.
-fn text_query(field: Field, a: &Analysed, truncated: bool, proximity: Option<u32>) -> Option<Box<dyn Query>> {
+fn text_query(
+    field: Field,
+    a: &Analysed,
+    truncated: bool,
+    proximity: Option<u32>,
+) -> Option<Box<dyn Query>> {
     if a.words.is_empty() {
         return None;
     }
     let mut alts: Vec<Box<dyn Query>> = Vec::new();
     for words in std::iter::once(&a.words).chain(a.joined.as_ref()) {
-        let terms: Vec<Term> = words.iter().map(|w| Term::from_field_text(field, w)).collect();
+        let terms: Vec<Term> = words
+            .iter()
+            .map(|w| Term::from_field_text(field, w))
+            .collect();
         match (terms.len(), truncated) {
-            (1, false) => alts.push(Box::new(TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs))),
+            (1, false) => alts.push(Box::new(TermQuery::new(
+                terms[0].clone(),
+                IndexRecordOption::WithFreqs,
+            ))),
             (1, true) => alts.push(prefix(field, &words[0])),
             (_, true) => alts.push(Box::new(PhrasePrefixQuery::new(terms))),
             (n, false) => {
@@ -643,7 +779,9 @@ fn any(mut alts: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     match alts.len() {
         0 => Box::new(EmptyQuery),
         1 => alts.remove(0),
-        _ => Box::new(BooleanQuery::new(alts.into_iter().map(|q| (Occur::Should, q)).collect())),
+        _ => Box::new(BooleanQuery::new(
+            alts.into_iter().map(|q| (Occur::Should, q)).collect(),
+        )),
     }
 }
 
@@ -651,7 +789,10 @@ fn exact(field: Field, value: &str) -> Box<dyn Query> {
     if value.is_empty() {
         return Box::new(EmptyQuery);
     }
-    Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
 }
 
 fn exact_or_prefix(field: Field, value: &str, truncated: bool) -> Box<dyn Query> {
@@ -679,7 +820,10 @@ fn payload_version(index: &tantivy::Index) -> Option<u32> {
 }
 
 fn is_empty(index: &tantivy::Index) -> bool {
-    index.load_metas().map(|m| m.segments.is_empty() && m.payload.is_none()).unwrap_or(false)
+    index
+        .load_metas()
+        .map(|m| m.segments.is_empty() && m.payload.is_none())
+        .unwrap_or(false)
 }
 
 /// "Stumpf PK" from a record's author: family name and initials, folded.
@@ -709,14 +853,22 @@ fn initials(first: &str) -> String {
 fn author_query(text: &str) -> String {
     let text = text.replace(',', " ");
     let mut words = text.split_whitespace();
-    let Some(last) = words.next() else { return String::new() };
+    let Some(last) = words.next() else {
+        return String::new();
+    };
     let rest: Vec<&str> = words.collect();
     // The last word holds initials when it is short and upper case, or the query is lower case.
     if rest.is_empty() {
         return fold_value(last);
     }
-    let initials: String = rest.iter().flat_map(|w| w.chars().filter(|c| c.is_alphabetic())).collect();
-    if rest.iter().all(|w| w.chars().filter(|c| c.is_alphabetic()).count() <= 3) {
+    let initials: String = rest
+        .iter()
+        .flat_map(|w| w.chars().filter(|c| c.is_alphabetic()))
+        .collect();
+    if rest
+        .iter()
+        .all(|w| w.chars().filter(|c| c.is_alphabetic()).count() <= 3)
+    {
         fold_value(&format!("{last} {initials}"))
     } else {
         // A full name ("Smith John"): PubMed would read the given name's initial.
@@ -778,21 +930,34 @@ fn languages(text: &str) -> Vec<String> {
     out
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 /// The record's publication date as `yyyymmdd`: its first day when only the year or month is
 /// known (as PubMed files it).
 pub(crate) fn record_day(r: &Record) -> Option<i64> {
     if let Some(text) = &r.date {
-        let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == '/' || c == '-').filter(|w| !w.is_empty()).collect();
-        if let Some(year) = words.first().and_then(|w| (w.len() == 4).then(|| w.parse::<i64>().ok()).flatten()) {
-            let month = words
-                .get(1)
-                .and_then(|w| {
-                    let lw = w.to_lowercase();
-                    MONTHS.iter().position(|m| lw.starts_with(m)).map(|m| m as i64 + 1).or_else(|| w.parse::<i64>().ok().filter(|m| (1..=12).contains(m)))
-                });
-            let day = month.and(words.get(2)).and_then(|w| w.parse::<i64>().ok()).filter(|d| (1..=31).contains(d));
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == '/' || c == '-')
+            .filter(|w| !w.is_empty())
+            .collect();
+        if let Some(year) = words
+            .first()
+            .and_then(|w| (w.len() == 4).then(|| w.parse::<i64>().ok()).flatten())
+        {
+            let month = words.get(1).and_then(|w| {
+                let lw = w.to_lowercase();
+                MONTHS
+                    .iter()
+                    .position(|m| lw.starts_with(m))
+                    .map(|m| m as i64 + 1)
+                    .or_else(|| w.parse::<i64>().ok().filter(|m| (1..=12).contains(m)))
+            });
+            let day = month
+                .and(words.get(2))
+                .and_then(|w| w.parse::<i64>().ok())
+                .filter(|d| (1..=31).contains(d));
             return Some(year * 10000 + month.unwrap_or(1) * 100 + day.unwrap_or(1));
         }
     }
@@ -848,7 +1013,9 @@ fn highlight(a: &mut TextAnalyzer, title: &str, marks: &Marks) -> Vec<(usize, us
     let mut stream = a.token_stream(title);
     while stream.advance() {
         let t = stream.token();
-        if marks.words.iter().any(|w| *w == t.text) || marks.stems.iter().any(|s| t.text.starts_with(s.as_str())) {
+        if marks.words.contains(&t.text)
+            || marks.stems.iter().any(|s| t.text.starts_with(s.as_str()))
+        {
             out.push((t.offset_from, t.offset_to));
         }
     }
@@ -879,7 +1046,7 @@ impl Updater<'_, '_> {
 
     fn tick(&mut self) {
         let done = self.synced.put + self.synced.removed;
-        if done % 4096 == 0 {
+        if done.is_multiple_of(4096) {
             (self.progress)(done, self.expected);
         }
     }
@@ -897,7 +1064,10 @@ impl RecordSink for Updater<'_, '_> {
         if !self.synced.rebuilt {
             self.writer.delete_term(self.id_term(id));
         }
-        if let Err(e) = self.writer.add_document(self.index.document(id, record, primary)) {
+        if let Err(e) = self
+            .writer
+            .add_document(self.index.document(id, record, primary))
+        {
             self.error.get_or_insert(e);
         }
         self.synced.put += 1;

@@ -42,7 +42,11 @@ impl Mesh {
                 mesh.read_xml(&text);
             } else if text.contains("*NEWRECORD") {
                 mesh.read_ascii(&text);
-            } else if text.lines().next().is_some_and(|l| l.contains("descriptor_name")) {
+            } else if text
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("descriptor_name"))
+            {
                 mesh.read_csv(&text);
             } else {
                 mesh.read_trees(&text);
@@ -63,7 +67,9 @@ impl Mesh {
             return;
         }
         let key = fold_value(name);
-        self.names.entry(key.clone()).or_insert_with(|| name.to_string());
+        self.names
+            .entry(key.clone())
+            .or_insert_with(|| name.to_string());
         let list = self.trees.entry(key).or_default();
         for t in trees {
             let t = t.trim();
@@ -90,20 +96,30 @@ impl Mesh {
 
     fn read_csv(&mut self, text: &str) {
         let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-        let Ok(headers) = reader.headers().cloned() else { return };
+        let Ok(headers) = reader.headers().cloned() else {
+            return;
+        };
         let col = |n: &str| headers.iter().position(|h| h == n);
         let (Some(name), Some(trees)) = (col("descriptor_name"), col("tree_numbers")) else {
             return;
         };
         for row in reader.records().flatten() {
-            let trees: Vec<String> = row.get(trees).unwrap_or("").split(';').map(str::to_string).collect();
+            let trees: Vec<String> = row
+                .get(trees)
+                .unwrap_or("")
+                .split(';')
+                .map(str::to_string)
+                .collect();
             self.add(row.get(name).unwrap_or(""), &trees, &[]);
         }
     }
 
     fn read_ascii(&mut self, text: &str) {
         let (mut name, mut trees, mut entries) = (String::new(), Vec::new(), Vec::new());
-        let flush = |name: &mut String, trees: &mut Vec<String>, entries: &mut Vec<String>, m: &mut Mesh| {
+        let flush = |name: &mut String,
+                     trees: &mut Vec<String>,
+                     entries: &mut Vec<String>,
+                     m: &mut Mesh| {
             m.add(name, trees, entries);
             name.clear();
             trees.clear();
@@ -116,7 +132,10 @@ impl Mesh {
                 name = v.to_string();
             } else if let Some(v) = line.strip_prefix("MN = ") {
                 trees.push(v.to_string());
-            } else if let Some(v) = line.strip_prefix("ENTRY = ").or_else(|| line.strip_prefix("PRINT ENTRY = ")) {
+            } else if let Some(v) = line
+                .strip_prefix("ENTRY = ")
+                .or_else(|| line.strip_prefix("PRINT ENTRY = "))
+            {
                 // `term|T047|...`: the term is before the first bar.
                 entries.push(v.split('|').next().unwrap_or("").to_string());
             }
@@ -145,7 +164,10 @@ impl Mesh {
                     let value = t.xml_content().map(|c| c.into_owned()).unwrap_or_default();
                     let ends = |tail: &[&[u8]]| {
                         path.len() >= tail.len()
-                            && path[path.len() - tail.len()..].iter().zip(tail).all(|(a, b)| a.as_slice() == *b)
+                            && path[path.len() - tail.len()..]
+                                .iter()
+                                .zip(tail)
+                                .all(|(a, b)| a.as_slice() == *b)
                     };
                     if ends(&[b"DescriptorRecord", b"DescriptorName", b"String"]) {
                         name = value;
@@ -187,7 +209,11 @@ impl Mesh {
         let mut out = vec![name.to_string()];
         for t in trees {
             let prefix = format!("{t}.");
-            for (_, n) in self.by_tree.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)) {
+            for (_, n) in self
+                .by_tree
+                .range(prefix.clone()..)
+                .take_while(|(k, _)| k.starts_with(&prefix))
+            {
                 if !out.contains(n) {
                     out.push(n.clone());
                 }
@@ -222,7 +248,14 @@ mod tests {
         let f = write("Breast Neoplasms;C04.588.180\nBreast Neoplasms, Male;C04.588.180.260\nCarcinoma, Ductal, Breast;C04.588.180.390\nNeoplasms;C04\n");
         let m = Mesh::load(&[f.path()]).unwrap();
         let e = m.explode("breast neoplasms").unwrap();
-        assert_eq!(e, ["Breast Neoplasms", "Breast Neoplasms, Male", "Carcinoma, Ductal, Breast"]);
+        assert_eq!(
+            e,
+            [
+                "Breast Neoplasms",
+                "Breast Neoplasms, Male",
+                "Carcinoma, Ductal, Breast"
+            ]
+        );
         assert_eq!(m.explode("Breast Neoplasms, Male").unwrap().len(), 1);
         assert!(m.explode("Radiotherapy").is_none());
     }
@@ -238,7 +271,9 @@ mod tests {
 
     #[test]
     fn the_xml_descriptor_file_gives_trees_and_entry_terms() {
-        let f = write(r#"<?xml version="1.0"?><DescriptorRecordSet><DescriptorRecord><DescriptorUI>D001943</DescriptorUI><DescriptorName><String>Breast Neoplasms</String></DescriptorName><TreeNumberList><TreeNumber>C04.588.180</TreeNumber></TreeNumberList><ConceptList><Concept><ConceptName><String>Breast Neoplasms</String></ConceptName><TermList><Term><String>Breast Cancer</String></Term></TermList></Concept></ConceptList></DescriptorRecord></DescriptorRecordSet>"#);
+        let f = write(
+            r#"<?xml version="1.0"?><DescriptorRecordSet><DescriptorRecord><DescriptorUI>D001943</DescriptorUI><DescriptorName><String>Breast Neoplasms</String></DescriptorName><TreeNumberList><TreeNumber>C04.588.180</TreeNumber></TreeNumberList><ConceptList><Concept><ConceptName><String>Breast Neoplasms</String></ConceptName><TermList><Term><String>Breast Cancer</String></Term></TermList></Concept></ConceptList></DescriptorRecord></DescriptorRecordSet>"#,
+        );
         let m = Mesh::load(&[f.path()]).unwrap();
         assert_eq!(m.entry_heading("Breast cancer"), Some("Breast Neoplasms"));
         assert_eq!(m.explode("Breast Neoplasms").unwrap(), ["Breast Neoplasms"]);
@@ -247,6 +282,9 @@ mod tests {
     #[test]
     fn a_file_with_no_headings_is_refused() {
         let f = write("nothing here\n");
-        assert!(matches!(Mesh::load(&[f.path()]), Err(SearchError::Mesh { .. })));
+        assert!(matches!(
+            Mesh::load(&[f.path()]),
+            Err(SearchError::Mesh { .. })
+        ));
     }
 }

@@ -138,7 +138,9 @@ pub enum ParseErrorKind {
     #[error("empty parentheses")]
     EmptyParens,
     /// A `*` with too few letters before it.
-    #[error("truncation needs at least four letters before * (as in PubMed): \"{0}\" is too short")]
+    #[error(
+        "truncation needs at least four letters before * (as in PubMed): \"{0}\" is too short"
+    )]
     ShortTruncation(String),
     /// A `*` not at the end of a word.
     #[error("* truncates the end of the last word only: write it at the end, as in radiotherap*")]
@@ -147,7 +149,9 @@ pub enum ParseErrorKind {
     #[error("proximity (~N) works in [tiab], [ti], [ab] and [ad], on two or more quoted words, as in \"hip pain\"[tiab:~2]")]
     BadProximity,
     /// A date that cannot be read.
-    #[error("\"{0}\" is not a publication date: write YYYY, YYYY/MM or YYYY/MM/DD, or a range FROM:TO")]
+    #[error(
+        "\"{0}\" is not a publication date: write YYYY, YYYY/MM or YYYY/MM/DD, or a range FROM:TO"
+    )]
     BadDate(String),
     /// A date range whose end is before its start.
     #[error("the date range ends before it starts")]
@@ -210,15 +214,33 @@ fn lex(query: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
         match c {
             c if c.is_whitespace() => i += len,
             '(' => {
-                out.push((Tok::Open, Span { start: i, end: i + 1 }));
+                out.push((
+                    Tok::Open,
+                    Span {
+                        start: i,
+                        end: i + 1,
+                    },
+                ));
                 i += 1;
             }
             ')' => {
-                out.push((Tok::Close, Span { start: i, end: i + 1 }));
+                out.push((
+                    Tok::Close,
+                    Span {
+                        start: i,
+                        end: i + 1,
+                    },
+                ));
                 i += 1;
             }
             ':' => {
-                out.push((Tok::Colon, Span { start: i, end: i + 1 }));
+                out.push((
+                    Tok::Colon,
+                    Span {
+                        start: i,
+                        end: i + 1,
+                    },
+                ));
                 i += 1;
             }
             '"' | '\u{201c}' | '\u{201d}' => {
@@ -254,7 +276,9 @@ fn lex(query: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
             '#' => {
                 let start = i;
                 i += 1;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || bytes[i] == b'_') {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || bytes[i] == b'_')
+                {
                     i += 1;
                 }
                 if i == start + 1 {
@@ -264,7 +288,10 @@ fn lex(query: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
                         Span { start, end: i },
                     ));
                 }
-                out.push((Tok::Line(query[start + 1..i].to_string()), Span { start, end: i }));
+                out.push((
+                    Tok::Line(query[start + 1..i].to_string()),
+                    Span { start, end: i },
+                ));
             }
             _ => {
                 let start = i;
@@ -272,7 +299,9 @@ fn lex(query: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
                     let c = query[i..].chars().next().unwrap_or(' ');
                     // A ':' ends a word only where a date range is written with tags on both
                     // sides; inside `2000:2020` it belongs to the word.
-                    if c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | '"' | '\u{201c}' | '\u{201d}') {
+                    if c.is_whitespace()
+                        || matches!(c, '(' | ')' | '[' | ']' | '"' | '\u{201c}' | '\u{201d}')
+                    {
                         break;
                     }
                     i += c.len_utf8();
@@ -282,7 +311,10 @@ fn lex(query: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
                     return Err(ParseError::new(
                         query,
                         ParseErrorKind::TagWithoutTerm,
-                        Span { start, end: start + 1 },
+                        Span {
+                            start,
+                            end: start + 1,
+                        },
                     ));
                 }
                 let word = &query[start..i];
@@ -292,9 +324,21 @@ fn lex(query: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
                     "OR" => out.push((Tok::Op(Op::Or), span)),
                     "NOT" => out.push((Tok::Op(Op::Not), span)),
                     w if w.starts_with(':') && matches!(out.last(), Some((Tok::Tag(_), _))) => {
-                        out.push((Tok::Colon, Span { start, end: start + 1 }));
+                        out.push((
+                            Tok::Colon,
+                            Span {
+                                start,
+                                end: start + 1,
+                            },
+                        ));
                         if w.len() > 1 {
-                            out.push((Tok::Word(w[1..].to_string()), Span { start: start + 1, end: i }));
+                            out.push((
+                                Tok::Word(w[1..].to_string()),
+                                Span {
+                                    start: start + 1,
+                                    end: i,
+                                },
+                            ));
                         }
                     }
                     w => out.push((Tok::Word(w.to_string()), span)),
@@ -309,7 +353,11 @@ fn lex(query: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
 pub fn parse(query: &str) -> Result<Node, ParseError> {
     let toks = lex(query)?;
     if toks.is_empty() {
-        return Err(ParseError::new(query, ParseErrorKind::Empty, Span::default()));
+        return Err(ParseError::new(
+            query,
+            ParseErrorKind::Empty,
+            Span::default(),
+        ));
     }
     let mut p = Parser { query, toks, at: 0 };
     let node = p.expr(0)?;
@@ -385,7 +433,13 @@ impl Parser<'_> {
                 self.at += 1;
                 if let Some((Tok::Close, close)) = self.peek() {
                     let close = *close;
-                    return Err(self.err(ParseErrorKind::EmptyParens, Span { start: span.start, end: close.end }));
+                    return Err(self.err(
+                        ParseErrorKind::EmptyParens,
+                        Span {
+                            start: span.start,
+                            end: close.end,
+                        },
+                    ));
                 }
                 let inner = self.expr(depth + 1)?;
                 match self.peek() {
@@ -417,8 +471,15 @@ impl Parser<'_> {
                     self.at += 1;
                 }
                 if let Some((Tok::Tag(_), _)) = self.peek() {
-                    let text = words.iter().map(|(w, _)| w.as_str()).collect::<Vec<_>>().join(" ");
-                    let span = Span { start: words[0].1.start, end: words[words.len() - 1].1.end };
+                    let text = words
+                        .iter()
+                        .map(|(w, _)| w.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let span = Span {
+                        start: words[0].1.start,
+                        end: words[words.len() - 1].1.end,
+                    };
                     let first = self.tagged(text, false, span)?;
                     return self.range(first);
                 }
@@ -427,7 +488,9 @@ impl Parser<'_> {
                     nodes.push(self.term(w, false, Field::All, None, s)?);
                 }
                 let mut it = nodes.into_iter();
-                let first = it.next().ok_or_else(|| self.err(ParseErrorKind::Empty, span))?;
+                let first = it
+                    .next()
+                    .ok_or_else(|| self.err(ParseErrorKind::Empty, span))?;
                 Ok(it.fold(first, |l, r| join(Op::And, l, r)))
             }
         }
@@ -440,7 +503,10 @@ impl Parser<'_> {
                 self.at += 1;
                 let (name, proximity) = match tag.split_once(":~") {
                     Some((name, n)) => {
-                        let n: u32 = n.trim().parse().map_err(|_| self.err(ParseErrorKind::BadProximity, tspan))?;
+                        let n: u32 = n
+                            .trim()
+                            .parse()
+                            .map_err(|_| self.err(ParseErrorKind::BadProximity, tspan))?;
                         (name, Some(n))
                     }
                     None => (tag.as_str(), None),
@@ -449,7 +515,10 @@ impl Parser<'_> {
                     self.err(
                         ParseErrorKind::UnknownTag(
                             tag.clone(),
-                            Field::short_tags().map(|t| format!("[{t}]")).collect::<Vec<_>>().join(" "),
+                            Field::short_tags()
+                                .map(|t| format!("[{t}]"))
+                                .collect::<Vec<_>>()
+                                .join(" "),
                         ),
                         tspan,
                     )
@@ -458,7 +527,10 @@ impl Parser<'_> {
             }
             _ => (Field::All, None, span.end),
         };
-        let span = Span { start: span.start, end };
+        let span = Span {
+            start: span.start,
+            end,
+        };
         if let Some(_n) = proximity {
             if !field.allows_proximity() || !quoted || text.split_whitespace().count() < 2 {
                 return Err(self.err(ParseErrorKind::BadProximity, span));
@@ -467,9 +539,17 @@ impl Parser<'_> {
         self.term(text, quoted, field, proximity, span)
     }
 
-    fn term(&self, text: String, quoted: bool, field: Field, proximity: Option<u32>, span: Span) -> Result<Node, ParseError> {
+    fn term(
+        &self,
+        text: String,
+        quoted: bool,
+        field: Field,
+        proximity: Option<u32>,
+        span: Span,
+    ) -> Result<Node, ParseError> {
         if field == Field::Dp {
-            let range = date_range(&text).ok_or_else(|| self.err(ParseErrorKind::BadDate(text.clone()), span))?;
+            let range = date_range(&text)
+                .ok_or_else(|| self.err(ParseErrorKind::BadDate(text.clone()), span))?;
             if range.to < range.from {
                 return Err(self.err(ParseErrorKind::BackwardsDates, span));
             }
@@ -512,12 +592,33 @@ impl Parser<'_> {
             _ => return Err(self.err(ParseErrorKind::BadRange, cspan)),
         };
         match (first, second) {
-            (Node::Date { range: a, text: ta, span: sa }, Node::Date { range: b, text: tb, span: sb }) => {
-                let span = Span { start: sa.start, end: sb.end };
+            (
+                Node::Date {
+                    range: a,
+                    text: ta,
+                    span: sa,
+                },
+                Node::Date {
+                    range: b,
+                    text: tb,
+                    span: sb,
+                },
+            ) => {
+                let span = Span {
+                    start: sa.start,
+                    end: sb.end,
+                };
                 if b.to < a.from {
                     return Err(self.err(ParseErrorKind::BackwardsDates, span));
                 }
-                Ok(Node::Date { range: DateRange { from: a.from, to: b.to }, text: format!("{ta}:{tb}"), span })
+                Ok(Node::Date {
+                    range: DateRange {
+                        from: a.from,
+                        to: b.to,
+                    },
+                    text: format!("{ta}:{tb}"),
+                    span,
+                })
             }
             _ => Err(self.err(ParseErrorKind::BadRange, cspan)),
         }
@@ -533,7 +634,10 @@ impl Node {
             Node::Bool { children, .. } => {
                 let first = children.first().map(Node::span).unwrap_or_default();
                 let last = children.last().map(Node::span).unwrap_or_default();
-                Span { start: first.start, end: last.end }
+                Span {
+                    start: first.start,
+                    end: last.end,
+                }
             }
         }
     }
@@ -544,7 +648,10 @@ impl Node {
             Node::Line { id, .. } => lines(id)?.clone(),
             Node::Bool { op, children } => Node::Bool {
                 op: *op,
-                children: children.iter().map(|c| c.resolve(lines)).collect::<Result<_, _>>()?,
+                children: children
+                    .iter()
+                    .map(|c| c.resolve(lines))
+                    .collect::<Result<_, _>>()?,
             },
             other => other.clone(),
         })
@@ -556,11 +663,17 @@ impl Node {
 /// without `b` and without `c`.
 fn join(op: Op, left: Node, right: Node) -> Node {
     match left {
-        Node::Bool { op: lop, mut children } if lop == op => {
+        Node::Bool {
+            op: lop,
+            mut children,
+        } if lop == op => {
             children.push(right);
             Node::Bool { op, children }
         }
-        left => Node::Bool { op, children: vec![left, right] },
+        left => Node::Bool {
+            op,
+            children: vec![left, right],
+        },
     }
 }
 
@@ -580,7 +693,9 @@ pub fn date_range(text: &str) -> Option<DateRange> {
 fn date_bounds(text: &str) -> Option<(i64, i64)> {
     let parts: Vec<&str> = text.split(['/', '-']).collect();
     let num = |s: &str, digits: std::ops::RangeInclusive<usize>| -> Option<i64> {
-        (digits.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+        (digits.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
     };
     let year = num(parts.first()?, 4..=4)?;
     if !(1000..=3000).contains(&year) {
@@ -593,7 +708,10 @@ fn date_bounds(text: &str) -> Option<(i64, i64)> {
             if !(1..=12).contains(&m) {
                 return None;
             }
-            Some((year * 10000 + m * 100 + 1, year * 10000 + m * 100 + days_in_month(year, m)))
+            Some((
+                year * 10000 + m * 100 + 1,
+                year * 10000 + m * 100 + days_in_month(year, m),
+            ))
         }
         3 => {
             let m = num(parts[1], 1..=2)?;

@@ -44,7 +44,12 @@ pub fn resolve(lines: &[Line]) -> Result<Vec<Resolved>, SearchError> {
                 .map(|r| &r.node)
                 .ok_or_else(|| SearchError::UnknownLine(id.to_string()))
         })?;
-        out.push(Resolved { id: line.id.clone(), label: line.label.clone(), query: line.query.clone(), node });
+        out.push(Resolved {
+            id: line.id.clone(),
+            label: line.label.clone(),
+            query: line.query.clone(),
+            node,
+        });
     }
     Ok(out)
 }
@@ -66,18 +71,30 @@ mod tests {
     use super::*;
 
     fn line(id: &str, q: &str) -> Line {
-        Line { id: id.into(), label: String::new(), query: q.into() }
+        Line {
+            id: id.into(),
+            label: String::new(),
+            query: q.into(),
+        }
     }
 
     #[test]
     fn lines_combine_earlier_lines() {
         let r = resolve(&[line("1", "a"), line("2", "b OR c"), line("3", "#1 AND #2")]).unwrap();
-        assert_eq!(r[2].node.to_string(), "\"a\"[All Fields] AND (\"b\"[All Fields] OR \"c\"[All Fields])");
+        assert_eq!(
+            r[2].node.to_string(),
+            "\"a\"[All Fields] AND (\"b\"[All Fields] OR \"c\"[All Fields])"
+        );
     }
 
     #[test]
     fn a_line_cannot_name_a_later_or_repeated_line() {
-        assert!(matches!(resolve(&[line("1", "#2"), line("2", "a")]), Err(SearchError::UnknownLine(id)) if id == "2"));
-        assert!(matches!(resolve(&[line("1", "a"), line("1", "b")]), Err(SearchError::DuplicateLine(_))));
+        assert!(
+            matches!(resolve(&[line("1", "#2"), line("2", "a")]), Err(SearchError::UnknownLine(id)) if id == "2")
+        );
+        assert!(matches!(
+            resolve(&[line("1", "a"), line("1", "b")]),
+            Err(SearchError::DuplicateLine(_))
+        ));
     }
 }

@@ -6,7 +6,11 @@ use concur_lit::{Author, Mesh as MeshHeading, Record, RecordSink, Section};
 use std::sync::Arc;
 
 fn author(last: &str, first: &str) -> Author {
-    Author { last: last.into(), first: Some(first.into()), ..Author::default() }
+    Author {
+        last: last.into(),
+        first: Some(first.into()),
+        ..Author::default()
+    }
 }
 
 fn heading(d: &str, major: bool, q: &[(&str, bool)]) -> MeshHeading {
@@ -27,7 +31,14 @@ struct Doc {
 fn corpus() -> Vec<Doc> {
     let rec = |title: Option<&str>, abs: &str, date: &str| Record {
         title: title.map(str::to_string),
-        abstract_sections: if abs.is_empty() { vec![] } else { vec![Section { label: None, text: abs.into() }] },
+        abstract_sections: if abs.is_empty() {
+            vec![]
+        } else {
+            vec![Section {
+                label: None,
+                text: abs.into(),
+            }]
+        },
         date: Some(date.into()),
         year: date.get(..4).and_then(|y| y.parse().ok()),
         ..Record::default()
@@ -38,7 +49,11 @@ fn corpus() -> Vec<Doc> {
         "Radionecrosis was frequent after SRS given with T-DM1.",
         "2019 Jul 1",
     );
-    r.authors = vec![author("Stumpf", "PK"), author("Cittelty", "DM"), author("Robin", "TP")];
+    r.authors = vec![
+        author("Stumpf", "PK"),
+        author("Cittelty", "DM"),
+        author("Robin", "TP"),
+    ];
     r.journal = Some("Clinical Cancer Research".into());
     r.journal_abbrev = Some("Clin Cancer Res".into());
     r.mesh = vec![
@@ -50,10 +65,18 @@ fn corpus() -> Vec<Doc> {
     r.languages = vec!["eng".into()];
     r.pmid = Some("1001".into());
     r.doi = Some("10.9999/TEST.1".into());
-    docs.push(Doc { id: 1, primary: true, r: r.clone() });
+    docs.push(Doc {
+        id: 1,
+        primary: true,
+        r: r.clone(),
+    });
     let mut dup = r;
     dup.pmid = None;
-    docs.push(Doc { id: 8, primary: false, r: dup });
+    docs.push(Doc {
+        id: 8,
+        primary: false,
+        r: dup,
+    });
 
     let mut r = rec(
         Some("TDM1 with concurrent radiotherapy: a retrospective series"),
@@ -62,66 +85,154 @@ fn corpus() -> Vec<Doc> {
     );
     r.authors = vec![author("Zolcsák", "Zoltán")];
     r.journal = Some("Breast".into());
-    r.mesh = vec![heading("Breast Neoplasms", false, &[]), heading("Radiotherapy, Adjuvant", true, &[])];
+    r.mesh = vec![
+        heading("Breast Neoplasms", false, &[]),
+        heading("Radiotherapy, Adjuvant", true, &[]),
+    ];
     r.keywords = vec!["ado-trastuzumab emtansine".into()];
     r.languages = vec!["English".into()];
     r.publication_types = vec!["Journal Article".into()];
     r.pmid = Some("1002".into());
-    docs.push(Doc { id: 2, primary: true, r });
+    docs.push(Doc {
+        id: 2,
+        primary: true,
+        r,
+    });
 
-    let mut r = rec(Some("T DM1 and whole brain radiation therapy"), "Whole brain irradiation was followed by pneumonitis.", "2017 Mar");
+    let mut r = rec(
+        Some("T DM1 and whole brain radiation therapy"),
+        "Whole brain irradiation was followed by pneumonitis.",
+        "2017 Mar",
+    );
     r.authors = vec![
-        Author { affiliations: vec!["Institut Curie, Paris".into()], ..author("Geraud", "A") },
+        Author {
+            affiliations: vec!["Institut Curie, Paris".into()],
+            ..author("Geraud", "A")
+        },
         author("Smith", "J"),
     ];
     r.languages = vec!["fre".into()];
     r.publication_types = vec!["Case Reports".into()];
     r.mesh = vec![heading("Brain Neoplasms", true, &[])];
-    docs.push(Doc { id: 3, primary: true, r });
+    docs.push(Doc {
+        id: 3,
+        primary: true,
+        r,
+    });
 
-    let mut r = rec(Some("Re-irradiation of the chest wall after mastectomy"), "Reirradiation was feasible.", "2005");
-    r.mesh = vec![heading("Mastectomy", false, &[]), heading("Breast Neoplasms, Male", false, &[])];
+    let mut r = rec(
+        Some("Re-irradiation of the chest wall after mastectomy"),
+        "Reirradiation was feasible.",
+        "2005",
+    );
+    r.mesh = vec![
+        heading("Mastectomy", false, &[]),
+        heading("Breast Neoplasms, Male", false, &[]),
+    ];
     r.publication_types = vec!["Review".into()];
     r.languages = vec!["eng".into()];
-    docs.push(Doc { id: 4, primary: true, r });
+    docs.push(Doc {
+        id: 4,
+        primary: true,
+        r,
+    });
 
-    let mut r = rec(Some("Lapatinib and capecitabine in HER2-positive breast cancer"), "No radiotherapy was given.", "2012 Dec");
-    r.mesh = vec![heading("Breast Neoplasms", false, &[("drug therapy", true)])];
+    let mut r = rec(
+        Some("Lapatinib and capecitabine in HER2-positive breast cancer"),
+        "No radiotherapy was given.",
+        "2012 Dec",
+    );
+    r.mesh = vec![heading(
+        "Breast Neoplasms",
+        false,
+        &[("drug therapy", true)],
+    )];
     r.keywords = vec!["HER-2".into()];
     r.publication_types = vec!["Randomized Controlled Trial".into()];
     r.languages = vec!["eng".into()];
     r.authors = vec![author("Jones", "AB"), author("Stumpfer", "K")];
-    docs.push(Doc { id: 5, primary: true, r });
+    docs.push(Doc {
+        id: 5,
+        primary: true,
+        r,
+    });
 
-    let mut r = rec(Some("Cardiac toxicity of HER 2 directed therapy with radiation"), "Heart events and cardiotoxicity after radiation.", "1999");
+    let mut r = rec(
+        Some("Cardiac toxicity of HER 2 directed therapy with radiation"),
+        "Heart events and cardiotoxicity after radiation.",
+        "1999",
+    );
     r.mesh = vec![heading("Cardiotoxicity", true, &[])];
     r.journal = Some("Journal of Clinical Oncology".into());
     r.journal_abbrev = Some("J. Clin. Oncol.".into());
     r.languages = vec!["eng".into()];
-    docs.push(Doc { id: 6, primary: true, r });
+    docs.push(Doc {
+        id: 6,
+        primary: true,
+        r,
+    });
 
-    let mut r = rec(Some("Breast cancer radiotherapy: hypofractionation"), "Hypofractionated whole breast radiation therapy.", "2021 Jun 3");
-    r.mesh = vec![heading("Breast Neoplasms", false, &[("radiotherapy", false)]), heading("Radiation Dose Hypofractionation", false, &[])];
+    let mut r = rec(
+        Some("Breast cancer radiotherapy: hypofractionation"),
+        "Hypofractionated whole breast radiation therapy.",
+        "2021 Jun 3",
+    );
+    r.mesh = vec![
+        heading("Breast Neoplasms", false, &[("radiotherapy", false)]),
+        heading("Radiation Dose Hypofractionation", false, &[]),
+    ];
     r.authors = vec![author("Smith", "Jane"), author("Jones", "AB")];
     r.languages = vec!["ger".into()];
-    docs.push(Doc { id: 7, primary: true, r });
+    docs.push(Doc {
+        id: 7,
+        primary: true,
+        r,
+    });
 
-    let r = rec(Some("Pain in the hip after radiotherapy"), "Hip related pain was common; the pain of the hip resolved.", "2010");
-    docs.push(Doc { id: 9, primary: true, r });
+    let r = rec(
+        Some("Pain in the hip after radiotherapy"),
+        "Hip related pain was common; the pain of the hip resolved.",
+        "2010",
+    );
+    docs.push(Doc {
+        id: 9,
+        primary: true,
+        r,
+    });
 
-    let mut r = rec(Some("Ductal carcinoma: radiation sensitivity in vitro"), "", "2015");
+    let mut r = rec(
+        Some("Ductal carcinoma: radiation sensitivity in vitro"),
+        "",
+        "2015",
+    );
     r.mesh = vec![heading("Carcinoma, Ductal, Breast", false, &[])];
-    docs.push(Doc { id: 10, primary: true, r });
+    docs.push(Doc {
+        id: 10,
+        primary: true,
+        r,
+    });
 
     let mut r = rec(None, "", "2016 Feb");
     r.pmid = Some("1011".into());
     r.doi = Some("10.9999/test.11".into());
-    docs.push(Doc { id: 11, primary: true, r });
+    docs.push(Doc {
+        id: 11,
+        primary: true,
+        r,
+    });
 
-    let mut r = rec(Some("Stereotactic body radiotherapy and trastuzumab deruxtecan"), "SBRT with T-DXd was given to patients with breast cancer.", "2024 Feb 10");
+    let mut r = rec(
+        Some("Stereotactic body radiotherapy and trastuzumab deruxtecan"),
+        "SBRT with T-DXd was given to patients with breast cancer.",
+        "2024 Feb 10",
+    );
     r.publication_types = vec!["Clinical Trial, Phase II".into()];
     r.languages = vec!["eng".into()];
-    docs.push(Doc { id: 12, primary: true, r });
+    docs.push(Doc {
+        id: 12,
+        primary: true,
+        r,
+    });
     docs
 }
 
@@ -307,7 +418,13 @@ fn the_query_table_finds_what_pubmed_would() {
         }
     }
     assert!(TABLE.len() >= 80, "the table has {} rows", TABLE.len());
-    assert!(failures.is_empty(), "{} of {} rows differ:\n{}", failures.len(), TABLE.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows differ:\n{}",
+        failures.len(),
+        TABLE.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -315,7 +432,18 @@ fn duplicates_are_left_out_unless_asked_for() {
     let index = index(None);
     let node = parse("radionecrosis").unwrap();
     assert_eq!(index.ids(&node, Options::default()).unwrap(), [1]);
-    assert_eq!(index.ids(&node, Options { duplicates: true, ..Options::default() }).unwrap(), [1, 8]);
+    assert_eq!(
+        index
+            .ids(
+                &node,
+                Options {
+                    duplicates: true,
+                    ..Options::default()
+                }
+            )
+            .unwrap(),
+        [1, 8]
+    );
 }
 
 #[test]
@@ -339,8 +467,16 @@ fn entry_terms_map_to_headings_when_asked() {
     let node = parse("\"heart toxicity\" OR \"cardiac toxicity\"").unwrap();
     let notes = index.notes(&node, Options::default()).unwrap();
     assert!(notes.iter().any(|n| matches!(n, crate::Note::MappingAvailable { heading, .. } if heading == "Cardiotoxicity")), "{notes:?}");
-    let mapped = Options { map_mesh: true, ..Options::default() };
-    assert_eq!(index.ids(&parse("\"cardiac toxicity\"").unwrap(), mapped).unwrap(), [6]);
+    let mapped = Options {
+        map_mesh: true,
+        ..Options::default()
+    };
+    assert_eq!(
+        index
+            .ids(&parse("\"cardiac toxicity\"").unwrap(), mapped)
+            .unwrap(),
+        [6]
+    );
 }
 
 #[test]
@@ -352,22 +488,44 @@ fn explain_counts_every_node() {
     let counts: Vec<u64> = e.children.iter().map(|c| c.count).collect();
     // Left to right: ((radiotherapy OR radionecrosis) AND english[la]) NOT hip.
     assert_eq!(counts, [4, 1]);
-    assert_eq!(e.children[0].children.iter().map(|c| c.count).collect::<Vec<_>>(), [6, 6]);
+    assert_eq!(
+        e.children[0]
+            .children
+            .iter()
+            .map(|c| c.count)
+            .collect::<Vec<_>>(),
+        [6, 6]
+    );
 }
 
 #[test]
 fn hits_are_ranked_and_highlight_the_title() {
     let index = index(None);
-    let (count, hits) = index.search(&parse("T-DM1 OR radiosurgery*").unwrap(), 2, Options::default()).unwrap();
+    let (count, hits) = index
+        .search(
+            &parse("T-DM1 OR radiosurgery*").unwrap(),
+            2,
+            Options::default(),
+        )
+        .unwrap();
     assert_eq!(count, 3);
     assert_eq!(hits.len(), 2);
     assert_eq!(hits[0].rank, 1);
     assert!(hits[0].score >= hits[1].score);
-    let top = hits.iter().find(|h| h.record == 1).expect("record 1 is in the top two");
+    let top = hits
+        .iter()
+        .find(|h| h.record == 1)
+        .expect("record 1 is in the top two");
     let title = top.title.as_deref().unwrap();
     let marked: Vec<&str> = top.highlights.iter().map(|&(s, e)| &title[s..e]).collect();
     assert_eq!(marked, ["T-DM1", "radiosurgery"]);
-    let (_, hits) = index.search(&parse("radiotherapy NOT hip").unwrap(), 10, Options::default()).unwrap();
+    let (_, hits) = index
+        .search(
+            &parse("radiotherapy NOT hip").unwrap(),
+            10,
+            Options::default(),
+        )
+        .unwrap();
     for h in hits {
         let title = h.title.unwrap_or_default();
         let in_title = title.to_lowercase().contains("radiotherapy");
@@ -378,31 +536,111 @@ fn hits_are_ranked_and_highlight_the_title() {
 /// (query, what is wrong, column): a reviewer reads the message and the column.
 const ERRORS: &[(&str, fn(&ParseErrorKind) -> bool, usize)] = &[
     ("", |k| matches!(k, ParseErrorKind::Empty), 1),
-    ("\"breast cancer", |k| matches!(k, ParseErrorKind::UnclosedQuote), 1),
-    ("a AND \"b", |k| matches!(k, ParseErrorKind::UnclosedQuote), 7),
-    ("cancer[tiab", |k| matches!(k, ParseErrorKind::UnclosedTag), 7),
-    ("cancer[xyz]", |k| matches!(k, ParseErrorKind::UnknownTag(t, _) if t == "xyz"), 7),
+    (
+        "\"breast cancer",
+        |k| matches!(k, ParseErrorKind::UnclosedQuote),
+        1,
+    ),
+    (
+        "a AND \"b",
+        |k| matches!(k, ParseErrorKind::UnclosedQuote),
+        7,
+    ),
+    (
+        "cancer[tiab",
+        |k| matches!(k, ParseErrorKind::UnclosedTag),
+        7,
+    ),
+    (
+        "cancer[xyz]",
+        |k| matches!(k, ParseErrorKind::UnknownTag(t, _) if t == "xyz"),
+        7,
+    ),
     ("[tiab]", |k| matches!(k, ParseErrorKind::TagWithoutTerm), 1),
     ("(a OR b", |k| matches!(k, ParseErrorKind::UnclosedParen), 1),
     ("a OR b)", |k| matches!(k, ParseErrorKind::StrayParen), 7),
-    ("a AND", |k| matches!(k, ParseErrorKind::MissingOperand(crate::Op::And)), 3),
-    ("OR a", |k| matches!(k, ParseErrorKind::MissingOperand(crate::Op::Or)), 1),
-    ("NOT a", |k| matches!(k, ParseErrorKind::MissingOperand(crate::Op::Not)), 1),
-    ("a AND OR b", |k| matches!(k, ParseErrorKind::MissingOperand(crate::Op::And)), 3),
+    (
+        "a AND",
+        |k| matches!(k, ParseErrorKind::MissingOperand(crate::Op::And)),
+        3,
+    ),
+    (
+        "OR a",
+        |k| matches!(k, ParseErrorKind::MissingOperand(crate::Op::Or)),
+        1,
+    ),
+    (
+        "NOT a",
+        |k| matches!(k, ParseErrorKind::MissingOperand(crate::Op::Not)),
+        1,
+    ),
+    (
+        "a AND OR b",
+        |k| matches!(k, ParseErrorKind::MissingOperand(crate::Op::And)),
+        3,
+    ),
     ("a AND ()", |k| matches!(k, ParseErrorKind::EmptyParens), 7),
-    ("rad*", |k| matches!(k, ParseErrorKind::ShortTruncation(_)), 1),
-    ("ra*diation", |k| matches!(k, ParseErrorKind::MisplacedTruncation), 1),
-    ("\"hip pain\"[mh:~2]", |k| matches!(k, ParseErrorKind::BadProximity), 1),
-    ("\"hip pain\"[pt:~2]", |k| matches!(k, ParseErrorKind::BadProximity), 1),
-    ("hip[tiab:~2]", |k| matches!(k, ParseErrorKind::BadProximity), 1),
-    ("\"hip pain\"[tiab:~x]", |k| matches!(k, ParseErrorKind::BadProximity), 11),
-    ("2020/13[dp]", |k| matches!(k, ParseErrorKind::BadDate(_)), 1),
-    ("2019/02/29[dp]", |k| matches!(k, ParseErrorKind::BadDate(_)), 1),
-    ("last year[dp]", |k| matches!(k, ParseErrorKind::BadDate(_)), 1),
-    ("2020:2000[dp]", |k| matches!(k, ParseErrorKind::BackwardsDates), 1),
-    ("cancer[tiab] : x[tiab]", |k| matches!(k, ParseErrorKind::BadRange), 14),
+    (
+        "rad*",
+        |k| matches!(k, ParseErrorKind::ShortTruncation(_)),
+        1,
+    ),
+    (
+        "ra*diation",
+        |k| matches!(k, ParseErrorKind::MisplacedTruncation),
+        1,
+    ),
+    (
+        "\"hip pain\"[mh:~2]",
+        |k| matches!(k, ParseErrorKind::BadProximity),
+        1,
+    ),
+    (
+        "\"hip pain\"[pt:~2]",
+        |k| matches!(k, ParseErrorKind::BadProximity),
+        1,
+    ),
+    (
+        "hip[tiab:~2]",
+        |k| matches!(k, ParseErrorKind::BadProximity),
+        1,
+    ),
+    (
+        "\"hip pain\"[tiab:~x]",
+        |k| matches!(k, ParseErrorKind::BadProximity),
+        11,
+    ),
+    (
+        "2020/13[dp]",
+        |k| matches!(k, ParseErrorKind::BadDate(_)),
+        1,
+    ),
+    (
+        "2019/02/29[dp]",
+        |k| matches!(k, ParseErrorKind::BadDate(_)),
+        1,
+    ),
+    (
+        "last year[dp]",
+        |k| matches!(k, ParseErrorKind::BadDate(_)),
+        1,
+    ),
+    (
+        "2020:2000[dp]",
+        |k| matches!(k, ParseErrorKind::BackwardsDates),
+        1,
+    ),
+    (
+        "cancer[tiab] : x[tiab]",
+        |k| matches!(k, ParseErrorKind::BadRange),
+        14,
+    ),
     ("# AND a", |k| matches!(k, ParseErrorKind::EmptyLine), 1),
-    ("é AND (ü", |k| matches!(k, ParseErrorKind::UnclosedParen), 7),
+    (
+        "é AND (ü",
+        |k| matches!(k, ParseErrorKind::UnclosedParen),
+        7,
+    ),
 ];
 
 #[test]

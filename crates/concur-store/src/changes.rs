@@ -47,7 +47,9 @@ impl Workspace {
         Ok(Mark {
             workspace: conn.query_row("SELECT id FROM workspace_identity", [], |r| r.get(0))?,
             max_id: conn.query_row("SELECT coalesce(max(id), 0) FROM record", [], |r| r.get(0))?,
-            seq: conn.query_row("SELECT coalesce(max(seq), 0) FROM record_change", [], |r| r.get(0))?,
+            seq: conn.query_row("SELECT coalesce(max(seq), 0) FROM record_change", [], |r| {
+                r.get(0)
+            })?,
         })
     }
 
@@ -57,9 +59,9 @@ impl Workspace {
     pub fn changes_since(&self, mark: Option<&str>, sink: &mut dyn RecordSink) -> Result<String> {
         let tx = self.conn.unchecked_transaction()?;
         let now = self.now(&tx)?;
-        let known = mark.and_then(Mark::parse).filter(|m| {
-            m.workspace == now.workspace && m.max_id <= now.max_id && m.seq <= now.seq
-        });
+        let known = mark
+            .and_then(Mark::parse)
+            .filter(|m| m.workspace == now.workspace && m.max_id <= now.max_id && m.seq <= now.seq);
         let decode = |data: &str| -> Result<Record> { Ok(serde_json::from_str(data)?) };
         let alive_sql = "SELECT id, data, duplicate_of IS NULL FROM record
                          WHERE id > ?1 AND id <= ?2 AND deleted_by IS NULL ORDER BY id";

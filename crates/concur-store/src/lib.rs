@@ -21,8 +21,8 @@ pub use dedup::{ClusterView, DedupResult, FlagView};
 pub use error::StoreError;
 pub use import::{hash_file, Batch, FileHasher, FileInfo, Import, Prepared};
 pub use import_files::{Failure, FileOutcome, ImportOptions, ImportProgress};
-pub use searches::{NewSearch, SavedSearch};
 pub use records::{Counts, Filter, Status, StoredRecord};
+pub use searches::{NewSearch, SavedSearch};
 pub use workspace::{Config, Workspace, CONFIG_FILE, DATABASE_FILE};
 
 /// The formats and matching settings a front end passes through to the readers and dedup.

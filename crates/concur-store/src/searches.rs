@@ -62,7 +62,13 @@ impl Workspace {
             ),
         )?;
         let id = self.conn.last_insert_rowid();
-        self.log("search", &format!("saved {} ({}, {} records) as {}", s.name, s.database, s.count, id))?;
+        self.log(
+            "search",
+            &format!(
+                "saved {} ({}, {} records) as {}",
+                s.name, s.database, s.count, id
+            ),
+        )?;
         Ok(id)
     }
 
@@ -107,7 +113,9 @@ impl Workspace {
     pub fn search_results(&self, id: i64) -> Result<Option<Vec<String>>> {
         let text: Option<String> = self
             .conn
-            .query_row("SELECT results FROM search_run WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT results FROM search_run WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .map(Some)
             .or_else(|e| match e {
                 rusqlite::Error::QueryReturnedNoRows => Ok(None),

@@ -551,6 +551,10 @@ pub struct PubmedSearchArgs {
     #[arg(long, value_name = "ADDRESS")]
     pub email: Option<String>,
     /// E-utilities address (for a mirror or a test server).
-    #[arg(long, value_name = "URL", default_value = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/")]
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+    )]
     pub base_url: String,
 }

@@ -50,7 +50,11 @@ pub fn sync(ws: &Workspace, index: &mut Index, quiet: bool) -> Result<()> {
         }
     };
     index
-        .sync(&current, |mark, sink| ws.changes_since(mark, sink), &mut progress)
+        .sync(
+            &current,
+            |mark, sink| ws.changes_since(mark, sink),
+            &mut progress,
+        )
         .context("updating the search index")?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -147,7 +151,10 @@ pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Res
         Some(name) => Some(save(ws, &index, name, query, &node, options)?),
         None => None,
     };
-    let explained = args.explain.then(|| index.explain(&node, options)).transpose()?;
+    let explained = args
+        .explain
+        .then(|| index.explain(&node, options))
+        .transpose()?;
     let (count, hits) = if args.count {
         (index.count(&node, options)?, Vec::new())
     } else {
@@ -207,7 +214,10 @@ pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Res
         ))?;
     }
     if let Some(id) = saved {
-        print::line(&format!("saved as search {id} ({})", args.save.as_deref().unwrap_or("")))?;
+        print::line(&format!(
+            "saved as search {id} ({})",
+            args.save.as_deref().unwrap_or("")
+        ))?;
     }
     Ok(0)
 }
@@ -221,12 +231,21 @@ fn strategy(
     json: bool,
 ) -> Result<u8> {
     if lines.is_empty() {
-        anyhow::bail!("the review declares no search strategy ([[search.strategy]] in review.toml)");
+        anyhow::bail!(
+            "the review declares no search strategy ([[search.strategy]] in review.toml)"
+        );
     }
     let mut rows = Vec::new();
     for l in lines {
         let saved = match &args.save {
-            Some(name) => Some(save(ws, index, &format!("{name} #{}", l.id), &l.query, &l.node, options)?),
+            Some(name) => Some(save(
+                ws,
+                index,
+                &format!("{name} #{}", l.id),
+                &l.query,
+                &l.node,
+                options,
+            )?),
             None => None,
         };
         rows.push(StrategyRow {
@@ -242,10 +261,20 @@ fn strategy(
         print::record_json(&rows)?;
         return Ok(0);
     }
-    let width = rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(0);
-    print::line(&format!("{:>3}  {:<width$}  {:>8}  query", "#", "search", "records"))?;
+    let width = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    print::line(&format!(
+        "{:>3}  {:<width$}  {:>8}  query",
+        "#", "search", "records"
+    ))?;
     for r in &rows {
-        print::line(&format!("{:>3}  {:<width$}  {:>8}  {}", r.id, r.label, r.count, r.query))?;
+        print::line(&format!(
+            "{:>3}  {:<width$}  {:>8}  {}",
+            r.id, r.label, r.count, r.query
+        ))?;
     }
     if let Some(name) = &args.save {
         print::line(&format!("saved {} lines as \"{name} #id\"", rows.len()))?;
@@ -253,8 +282,19 @@ fn strategy(
     Ok(0)
 }
 
-fn save(ws: &Workspace, index: &Index, name: &str, query: &str, node: &Node, options: Options) -> Result<i64> {
-    let ids: Vec<String> = index.ids(node, options)?.iter().map(i64::to_string).collect();
+fn save(
+    ws: &Workspace,
+    index: &Index,
+    name: &str,
+    query: &str,
+    node: &Node,
+    options: Options,
+) -> Result<i64> {
+    let ids: Vec<String> = index
+        .ids(node, options)?
+        .iter()
+        .map(i64::to_string)
+        .collect();
     Ok(ws.save_search(&NewSearch {
         name,
         database: "workspace",
@@ -271,13 +311,21 @@ fn explain_lines(e: &Explained, depth: usize) -> std::io::Result<()> {
         true => e.translation.clone(),
         false => {
             // An operator: name it, its operands follow indented.
-            let op = e.translation.split_whitespace().find(|w| matches!(*w, "AND" | "OR" | "NOT"));
+            let op = e
+                .translation
+                .split_whitespace()
+                .find(|w| matches!(*w, "AND" | "OR" | "NOT"));
             op.unwrap_or("").to_string()
         }
     };
     print::line(&format!("{:>8}  {}{text}", e.count, "  ".repeat(depth)))?;
     for n in &e.notes {
-        print::line(&format!("{:>8}  {}  ({})", "", "  ".repeat(depth), note_text(n)))?;
+        print::line(&format!(
+            "{:>8}  {}  ({})",
+            "",
+            "  ".repeat(depth),
+            note_text(n)
+        ))?;
     }
     for c in &e.children {
         explain_lines(c, depth + 1)?;
@@ -303,7 +351,11 @@ fn note_text(n: &concur_search::Note) -> String {
 
 /// The title with the matched words marked: bold on a terminal, `**word**` otherwise.
 fn mark(title: &str, ranges: &[(usize, usize)], bold: bool) -> String {
-    let (open, close) = if bold { ("\x1b[1m", "\x1b[0m") } else { ("**", "**") };
+    let (open, close) = if bold {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
     let mut out = String::with_capacity(title.len() + ranges.len() * 8);
     let mut at = 0;
     for &(s, e) in ranges {
@@ -334,27 +386,47 @@ struct PubmedFound<'a> {
 }
 
 /// Runs `concur pubmed search`.
-pub fn pubmed(args: crate::cli::PubmedArgs, workspace: Option<&std::path::Path>, json: bool) -> Result<u8> {
+pub fn pubmed(
+    args: crate::cli::PubmedArgs,
+    workspace: Option<&std::path::Path>,
+    json: bool,
+) -> Result<u8> {
     use concur_search::eutils::{Client, Settings, CEILING};
     let crate::cli::PubmedCommand::Search(args) = args.command;
     let client = Client::new(Settings {
-        base_url: if args.base_url.ends_with('/') { args.base_url.clone() } else { format!("{}/", args.base_url) },
-        api_key: args.api_key.clone().or_else(|| std::env::var("NCBI_API_KEY").ok()),
-        email: args.email.clone().or_else(|| std::env::var("NCBI_EMAIL").ok()),
+        base_url: if args.base_url.ends_with('/') {
+            args.base_url.clone()
+        } else {
+            format!("{}/", args.base_url)
+        },
+        api_key: args
+            .api_key
+            .clone()
+            .or_else(|| std::env::var("NCBI_API_KEY").ok()),
+        email: args
+            .email
+            .clone()
+            .or_else(|| std::env::var("NCBI_EMAIL").ok()),
         ..Settings::default()
     });
     // The PMIDs are logged with a saved run; esearch lists at most the ceiling's worth.
     let retmax = if args.save.is_some() { CEILING } else { 0 };
     let found = client.esearch(&args.query, false, retmax, None)?;
-    let ws = if args.save.is_some() || args.import { Some(crate::open(workspace)?) } else { None };
+    let ws = if args.save.is_some() || args.import {
+        Some(crate::open(workspace)?)
+    } else {
+        None
+    };
     let mut imported = None;
     if let (true, Some(ws)) = (args.import, &ws) {
         let dir = ws.root().join("pubmed").join(slug(&args.query));
         let bar = (!json && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(found.count);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("fetching {bar:30} {human_pos}/{human_len} records {elapsed}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "fetching {bar:30} {human_pos}/{human_len} records {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });
@@ -364,7 +436,12 @@ pub fn pubmed(args: crate::cli::PubmedArgs, workspace: Option<&std::path::Path>,
                     b.set_position(done);
                 }
             })
-            .with_context(|| format!("fetching from PubMed into {} (run again to continue)", dir.display()))?;
+            .with_context(|| {
+                format!(
+                    "fetching from PubMed into {} (run again to continue)",
+                    dir.display()
+                )
+            })?;
         if let Some(b) = bar {
             b.finish_and_clear();
         }
@@ -402,7 +479,10 @@ pub fn pubmed(args: crate::cli::PubmedArgs, workspace: Option<&std::path::Path>,
         })?;
         return Ok(0);
     }
-    print::line(&format!("{} records in PubMed for {}", found.count, args.query))?;
+    print::line(&format!(
+        "{} records in PubMed for {}",
+        found.count, args.query
+    ))?;
     print::line(&format!("PubMed's translation: {}", found.translation))?;
     for w in &found.warnings {
         print::line(&format!("warning: {w}"))?;
@@ -413,7 +493,10 @@ pub fn pubmed(args: crate::cli::PubmedArgs, workspace: Option<&std::path::Path>,
         }
     }
     if let Some(id) = saved {
-        print::line(&format!("saved as search {id} ({})", args.save.as_deref().unwrap_or("")))?;
+        print::line(&format!(
+            "saved as search {id} ({})",
+            args.save.as_deref().unwrap_or("")
+        ))?;
     }
     Ok(0)
 }
