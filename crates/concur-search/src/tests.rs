@@ -534,7 +534,10 @@ fn hits_are_ranked_and_highlight_the_title() {
 }
 
 /// (query, what is wrong, column): a reviewer reads the message and the column.
-const ERRORS: &[(&str, fn(&ParseErrorKind) -> bool, usize)] = &[
+/// Whether an error is of the kind a row expects.
+type Is = fn(&ParseErrorKind) -> bool;
+
+const ERRORS: &[(&str, Is, usize)] = &[
     ("", |k| matches!(k, ParseErrorKind::Empty), 1),
     (
         "\"breast cancer",
