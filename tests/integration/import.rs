@@ -31,6 +31,18 @@ pub(crate) fn in_workspace(ws: impl AsRef<std::ffi::OsStr>) -> Command {
     command
 }
 
+/// `concur import --quiet FILE` in the workspace, running in the background (to be killed).
+pub(crate) fn spawn_import(ws: &Path, file: &Path) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("concur"))
+        .arg("--workspace")
+        .arg(ws)
+        .args(["import", "--quiet"])
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// `bytes` as a gzip stream.
 fn gzipped(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -467,14 +479,7 @@ fn a_killed_import_leaves_the_workspace_as_before_and_rerunning_completes_it() {
             .unwrap_or(0)
     };
     let before = size("concur.db-wal");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("concur"))
-        .arg("--workspace")
-        .arg(ws.path())
-        .args(["import", "--quiet"])
-        .arg(&big)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_import(ws.path(), &big);
     // Kill it once the batch's transaction is being written (a journal exists or the WAL grows).
     let started = std::time::Instant::now();
     loop {

@@ -2,19 +2,27 @@
 //! runs, the review's strategy, parse errors, the index kept in step through kills, and PubMed
 //! through a local replay server.
 
-use crate::import::{fixtures, in_workspace, workspace};
+use crate::import::{fixtures, in_workspace, spawn_import, workspace};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::Path;
 
-fn run_json(ws: &Path, args: &[&str]) -> Value {
-    let out = in_workspace(ws).args(args).arg("--json").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+/// `--workspace WS` and then `rest`.
+fn args<'a>(ws: &'a Path, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--workspace", ws.to_str().expect("a UTF-8 temporary path")];
+    all.extend_from_slice(rest);
+    all
+}
+
+fn run_json(ws: &Path, rest: &[&str]) -> Value {
+    let mut all = args(ws, rest);
+    all.push("--json");
+    crate::common::json(&all)
+}
+
+/// Standard output of a successful command in the workspace.
+fn text(ws: &Path, rest: &[&str]) -> String {
+    crate::common::stdout(&args(ws, rest))
 }
 
 fn count(ws: &Path, query: &str) -> u64 {
@@ -61,23 +69,9 @@ fn a_search_lists_ranked_records_with_its_translation() {
         .to_lowercase()
         .contains(&word.to_lowercase()));
     // Text: the matched word is marked, and --count prints the count alone.
-    let text = String::from_utf8(
-        in_workspace(ws.path())
-            .args(["search", &q])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    assert!(text.contains("**"), "{text}");
-    let c = String::from_utf8(
-        in_workspace(ws.path())
-            .args(["search", &q, "--count"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let listed = text(ws.path(), &["search", &q]);
+    assert!(listed.contains("**"), "{listed}");
+    let c = text(ws.path(), &["search", &q, "--count"]);
     assert_eq!(c.trim(), n.to_string());
     // NOT takes the word's records away.
     assert_eq!(count(ws.path(), &format!("{word}[ti] NOT {word}[ti]")), 0);
@@ -91,17 +85,10 @@ fn explain_shows_every_part_with_its_count() {
     let e = &found["explain"];
     assert_eq!(e["count"], found["count"]);
     assert_eq!(e["children"][1]["count"], 0);
-    let text = String::from_utf8(
-        in_workspace(ws.path())
-            .args(["search", &q, "--explain"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let tree = text(ws.path(), &["search", &q, "--explain"]);
     assert!(
-        text.contains("OR") && text.contains("\"nothingmatchesthis\"[All Fields]"),
-        "{text}"
+        tree.contains("OR") && tree.contains("\"nothingmatchesthis\"[All Fields]"),
+        "{tree}"
     );
 }
 
@@ -180,14 +167,7 @@ fn the_index_follows_the_database_through_kills_dedup_and_undo() {
     let big = ws.path().join("big.ris");
     std::fs::write(&big, ris.repeat(150)).unwrap();
     for delay_ms in [100u64, 500, 1500] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("concur"))
-            .arg("--workspace")
-            .arg(ws.path())
-            .args(["import", "--quiet"])
-            .arg(&big)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_import(ws.path(), &big);
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         child.kill().ok();
         child.wait().unwrap();

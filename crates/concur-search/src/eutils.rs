@@ -183,6 +183,14 @@ impl Client {
             })
     }
 
+    /// How long to wait before the next request so as to keep the interval since the last one.
+    fn wait_needed(&self) -> Duration {
+        match self.last.get() {
+            Some(t) => self.interval().saturating_sub(t.elapsed()),
+            None => Duration::ZERO,
+        }
+    }
+
     /// One request, within the rate limit, retried with backoff on throttling, server errors,
     /// timeouts and replies that `complete` rejects.
     fn get(
@@ -195,12 +203,7 @@ impl Client {
         let mut wait = self.settings.backoff;
         let mut last = String::new();
         for attempt in 1..=self.settings.attempts.max(1) {
-            if let Some(t) = self.last.get() {
-                let since = t.elapsed();
-                if since < self.interval() {
-                    std::thread::sleep(self.interval() - since);
-                }
-            }
+            std::thread::sleep(self.wait_needed());
             self.last.set(Some(Instant::now()));
             let mut req = self.agent.get(&url).query("tool", &self.settings.tool);
             if let Some(e) = &self.settings.email {
@@ -387,13 +390,10 @@ impl Client {
         let mut done = 0;
         for (p, part) in state.parts.iter().enumerate() {
             let batches = part.count.div_ceil(BATCH);
-            let missing: Vec<u64> = (0..batches)
-                .filter(|b| !batch_path(dir, p, *b).exists())
-                .collect();
             let mut session: Option<(String, String)> = None;
             for b in 0..batches {
                 let path = batch_path(dir, p, b);
-                if missing.contains(&b) {
+                if !path.exists() {
                     if session.is_none() {
                         let dates = part.from.as_deref().zip(part.to.as_deref());
                         let found = self.esearch(term, true, 0, dates)?;
@@ -547,6 +547,26 @@ mod tests {
             );
         }
         assert_eq!(day_number(2000, 3, 1) - day_number(2000, 2, 28), 2);
+    }
+
+    #[test]
+    fn requests_keep_ncbis_rate_limit() {
+        let without = Client::new(Settings::default());
+        assert_eq!(without.interval(), Duration::from_millis(334));
+        let with = Client::new(Settings {
+            api_key: Some("k".into()),
+            ..Settings::default()
+        });
+        assert_eq!(with.interval(), Duration::from_millis(100));
+        // Two requests in a row are spaced by the interval: the client waits out what is left.
+        let c = Client::new(Settings {
+            interval: Some(Duration::from_millis(40)),
+            ..Settings::default()
+        });
+        c.last.set(Some(Instant::now()));
+        assert!(c.wait_needed() > Duration::ZERO);
+        c.last.set(Some(Instant::now() - Duration::from_millis(50)));
+        assert_eq!(c.wait_needed(), Duration::ZERO);
     }
 
     #[test]

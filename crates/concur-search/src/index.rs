@@ -14,7 +14,7 @@ use crate::query::{Node, Op, Term as QTerm};
 use concur_lit::{Record, RecordSink};
 use serde::Serialize;
 use std::ops::Bound;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{
@@ -200,7 +200,6 @@ pub struct Index {
     reader: IndexReader,
     f: Fields,
     mesh: Option<Arc<Mesh>>,
-    dir: PathBuf,
 }
 
 impl Index {
@@ -222,24 +221,17 @@ impl Index {
             }
             _ => tantivy::Index::create_in_dir(dir, schema)?,
         };
-        index.tokenizers().register(WORDS, words());
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok(Index {
-            index,
-            reader,
-            f,
-            mesh: None,
-            dir: dir.to_path_buf(),
-        })
+        Index::ready(index, f)
     }
 
     /// An index in memory (for tests and benchmarks).
     pub fn in_memory() -> Result<Index, SearchError> {
         let (schema, f) = schema();
-        let index = tantivy::Index::create_in_ram(schema);
+        Index::ready(tantivy::Index::create_in_ram(schema), f)
+    }
+
+    /// The index with its analyzer registered and a reader that reloads when told to.
+    fn ready(index: tantivy::Index, f: Fields) -> Result<Index, SearchError> {
         index.tokenizers().register(WORDS, words());
         let reader = index
             .reader_builder()
@@ -250,7 +242,6 @@ impl Index {
             reader,
             f,
             mesh: None,
-            dir: PathBuf::new(),
         })
     }
 
@@ -258,11 +249,6 @@ impl Index {
     pub fn with_mesh(mut self, mesh: Option<Arc<Mesh>>) -> Index {
         self.mesh = mesh;
         self
-    }
-
-    /// The folder the index is in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// The store's mark as of the last commit.
@@ -454,8 +440,8 @@ impl Index {
             &q,
             &(Count, TopDocs::with_limit(limit.max(1)).order_by_score()),
         )?;
-        let marks = self.marks(node, options);
         let mut analyzer = words();
+        let marks = Marks::of(node, &mut analyzer);
         let mut hits = Vec::new();
         for (rank, (score, addr)) in top.into_iter().take(limit).enumerate() {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -517,7 +503,11 @@ impl Index {
     /// The query's tree with each node's count on its own.
     pub fn explain(&self, node: &Node, options: Options) -> Result<Explained, SearchError> {
         let mut notes = Vec::new();
-        let _ = self.build(node, options, &mut words(), &mut notes)?;
+        let query = self.build(node, options, &mut words(), &mut notes)?;
+        let count = self
+            .reader
+            .searcher()
+            .search(&self.primary_only(query, options), &Count)? as u64;
         let children = match node {
             Node::Bool { children, .. } => children
                 .iter()
@@ -527,11 +517,12 @@ impl Index {
         };
         Ok(Explained {
             translation: node.to_string(),
-            count: self.count(node, options)?,
-            notes: if matches!(node, Node::Bool { .. }) {
-                Vec::new()
-            } else {
+            count,
+            // An operator's notes are its operands' and are shown with them.
+            notes: if children.is_empty() {
                 notes
+            } else {
+                Vec::new()
             },
             children,
         })
@@ -546,17 +537,22 @@ impl Index {
 
     fn top(&self, node: &Node, options: Options) -> Result<Box<dyn Query>, SearchError> {
         let q = self.build(node, options, &mut words(), &mut Vec::new())?;
+        Ok(self.primary_only(q, options))
+    }
+
+    /// The query limited to one record per publication, unless duplicates are asked for.
+    fn primary_only(&self, q: Box<dyn Query>, options: Options) -> Box<dyn Query> {
         if options.duplicates {
-            return Ok(q);
+            return q;
         }
         let primary = TermQuery::new(
             Term::from_field_u64(self.f.primary, 1),
             IndexRecordOption::Basic,
         );
-        Ok(Box::new(BooleanQuery::new(vec![
+        Box::new(BooleanQuery::new(vec![
             (Occur::Must, q),
             (Occur::Must, Box::new(primary)),
-        ])))
+        ]))
     }
 
     fn build(
@@ -972,11 +968,10 @@ struct Marks {
     stems: Vec<String>,
 }
 
-impl Index {
-    fn marks(&self, node: &Node, _options: Options) -> Marks {
+impl Marks {
+    fn of(node: &Node, a: &mut TextAnalyzer) -> Marks {
         let mut marks = Marks::default();
-        let mut a = words();
-        collect_marks(node, &mut a, &mut marks);
+        collect_marks(node, a, &mut marks);
         marks
     }
 }

@@ -37,13 +37,7 @@ pub fn resolve(lines: &[Line]) -> Result<Vec<Resolved>, SearchError> {
         if out.iter().any(|r| r.id == line.id) {
             return Err(SearchError::DuplicateLine(line.id.clone()));
         }
-        let node = parse(&line.query)?;
-        let node = node.resolve(&|id: &str| {
-            out.iter()
-                .find(|r| r.id == id)
-                .map(|r| &r.node)
-                .ok_or_else(|| SearchError::UnknownLine(id.to_string()))
-        })?;
+        let node = parse_with(&line.query, &out)?;
         out.push(Resolved {
             id: line.id.clone(),
             label: line.label.clone(),

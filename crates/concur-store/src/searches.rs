@@ -46,6 +46,13 @@ pub struct SavedSearch {
 }
 
 impl Workspace {
+    /// The folder a PubMed download of this query keeps its batches and state in: the same for
+    /// the same query, so that running it again continues the download.
+    pub fn pubmed_dir(&self, query: &str) -> std::path::PathBuf {
+        let hash = blake3::hash(query.as_bytes()).to_hex();
+        self.root().join("pubmed").join(&hash[..16])
+    }
+
     /// Logs a search; returns its number.
     pub fn save_search(&self, s: &NewSearch<'_>) -> Result<i64> {
         self.conn.execute(

@@ -148,7 +148,7 @@ pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Res
     };
     let translation = node.to_string();
     let saved = match &args.save {
-        Some(name) => Some(save(ws, &index, name, query, &node, options)?),
+        Some(name) => Some(save(ws, &index, name, query, &node, options)?.0),
         None => None,
     };
     let explained = args
@@ -237,23 +237,20 @@ fn strategy(
     }
     let mut rows = Vec::new();
     for l in lines {
-        let saved = match &args.save {
-            Some(name) => Some(save(
-                ws,
-                index,
-                &format!("{name} #{}", l.id),
-                &l.query,
-                &l.node,
-                options,
-            )?),
-            None => None,
+        let (saved, count) = match &args.save {
+            Some(name) => {
+                let name = format!("{name} #{}", l.id);
+                let (id, count) = save(ws, index, &name, &l.query, &l.node, options)?;
+                (Some(id), count)
+            }
+            None => (None, index.count(&l.node, options)?),
         };
         rows.push(StrategyRow {
             id: &l.id,
             label: &l.label,
             query: &l.query,
             translation: l.node.to_string(),
-            count: index.count(&l.node, options)?,
+            count,
             saved,
         });
     }
@@ -289,21 +286,23 @@ fn save(
     query: &str,
     node: &Node,
     options: Options,
-) -> Result<i64> {
+) -> Result<(i64, u64)> {
     let ids: Vec<String> = index
         .ids(node, options)?
         .iter()
         .map(i64::to_string)
         .collect();
-    Ok(ws.save_search(&NewSearch {
+    let count = ids.len() as u64;
+    let id = ws.save_search(&NewSearch {
         name,
         database: "workspace",
         query,
         translation: &node.to_string(),
-        count: ids.len() as u64,
+        count,
         results: &ids,
         detail: serde_json::json!({ "duplicates": options.duplicates, "map_mesh": options.map_mesh }),
-    })?)
+    })?;
+    Ok((id, count))
 }
 
 fn explain_lines(e: &Explained, depth: usize) -> std::io::Result<()> {
@@ -419,7 +418,7 @@ pub fn pubmed(
     };
     let mut imported = None;
     if let (true, Some(ws)) = (args.import, &ws) {
-        let dir = ws.root().join("pubmed").join(slug(&args.query));
+        let dir = ws.pubmed_dir(&args.query);
         let bar = (!json && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(found.count);
             bar.set_style(
@@ -499,14 +498,4 @@ pub fn pubmed(
         ))?;
     }
     Ok(0)
-}
-
-/// A folder name for a query's download: stable across runs and versions (FNV-1a).
-fn slug(query: &str) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in query.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}")
 }
