@@ -71,6 +71,7 @@ fn a_front_end_imports_records_and_answers_a_question_through_the_libraries() {
         duplicates: c.duplicates as u64,
         deleted: c.deleted as u64,
         remaining: c.remaining as u64,
+        searches: Vec::new(),
     };
     let flow = evidence.prisma(Some(&counts));
     assert_eq!(flow.records_identified, Some(2));

@@ -8,4 +8,5 @@ mod library;
 mod living;
 mod meta;
 mod report;
+mod screen;
 mod search;

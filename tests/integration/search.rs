@@ -283,4 +283,31 @@ fn pubmed_search_logs_pubmeds_translation_and_imports_what_it_found() {
         ],
     );
     assert_eq!(again["imported"][0]["skipped"], true, "{again}");
+    // The report's search table and PRISMA read the log: PubMed's identified count is its
+    // latest saved search's; a source without a saved search counts what was imported.
+    std::fs::write(
+        ws.path().join("e.ris"),
+        "TY  - JOUR\nTI  - One\nER  - \nTY  - JOUR\nTI  - Two\nER  - \n",
+    )
+    .unwrap();
+    let e = ws.path().join("e.ris");
+    text(
+        ws.path(),
+        &["import", "--source", "embase", e.to_str().unwrap()],
+    );
+    run_json(ws.path(), &["search", "--strategy", "--save", "muto"]);
+    let out = ws.path().join("report");
+    text(ws.path(), &["report", "--out", out.to_str().unwrap()]);
+    let svg = std::fs::read_to_string(out.join("figures/prisma.svg")).unwrap();
+    assert!(
+        svg.contains("Records identified: 12 (pubmed 10, embase 2)"),
+        "{svg}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("| pubmed-1 | pubmed | "), "{md}");
+    assert!(md.contains("| muto #4 | workspace | "), "{md}");
+    assert!(
+        svg.contains("pubmed-1"),
+        "the diagram names the search: {svg}"
+    );
 }

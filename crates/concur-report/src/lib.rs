@@ -14,6 +14,7 @@ mod diff;
 mod meta;
 mod render;
 mod report;
+mod screening;
 mod studies;
 mod svg;
 mod table;
@@ -29,6 +30,7 @@ pub use meta::{
 };
 pub use render::{estimate_text, fmt_natural, natural_name, pooled_json, run_json, run_markdown};
 pub use report::{build_report, Report, ReportFile};
+pub use screening::{recall_svg, simulation_text};
 pub use studies::{study_detail_json, study_detail_text, study_rows_json, study_table};
 pub use wire::{check_json, json_text};
 pub use words::{

@@ -5,7 +5,7 @@ use crate::render::{estimate_text, natural_name, run_json, run_markdown};
 use crate::svg::{escape, forest, prisma};
 use crate::DISCLAIMER;
 use concur_evidence::{OutcomeKind, Review, Site, Study};
-use concur_synthesis::{AnalysisRun, Evidence, PrismaFlow};
+use concur_synthesis::{AnalysisRun, Evidence, PrismaFlow, SearchRun};
 
 /// A file of the report: path inside the output folder, and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +126,29 @@ fn best_response(s: &Study) -> String {
         .iter()
         .find(|c| c.quantity == "best response")
         .map_or("-".into(), |c| c.value.clone())
+}
+
+/// The searches a workspace logged, as a review's search table shows them: each saved search's
+/// latest run, where it ran, the query as the database read it, and what it found.
+fn search_table(runs: &[SearchRun]) -> String {
+    if runs.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from(
+        "Searches run, from the workspace's log (the latest run of each saved search):\n\n| Search | Database | Run | Query as read | Records |\n|---|---|---|---|---:|\n",
+    );
+    for r in runs {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            md_cell(&r.name),
+            md_cell(&r.database),
+            md_cell(r.run_at.get(..10).unwrap_or(&r.run_at)),
+            md_cell(&r.translation),
+            r.count
+        ));
+    }
+    md.push('\n');
+    md
 }
 
 fn md_cell(text: &str) -> String {
@@ -444,6 +467,7 @@ pub fn build_report(
         if search.case_reports_included { "included" } else { "excluded" }
     ));
     md.push_str(&format!("{}\n\n", search.combination));
+    md.push_str(&search_table(&flow.searches));
     md.push_str("Analyses use the counts printed in the source; where a count had to be derived, the table marks it (*) and says how. Pooled risks use a logistic-normal random-effects model (GLMM) with inverse-variance sensitivity analyses; comparisons use risk or odds ratios. Certainty is rated GRADE-style with the reasons printed (docs/certainty.md). Doses are compared as EQD2 with alpha/beta values that are model assumptions (review.toml).\n\n");
     md.push_str("![PRISMA 2020 flow diagram](figures/prisma.svg)\n\n");
     files.push(ReportFile {

@@ -503,15 +503,35 @@ pub fn prisma_note(flow: &PrismaFlow) -> String {
         PrismaSource::Review { note } => note.clone(),
         PrismaSource::Workspace {
             identified,
+            searched,
+            imported,
             deleted,
-        } => format!(
-            "Counts from the workspace: identified {}; duplicates removed by concur dedup; {deleted} deleted by PubMed update files. Screening decisions are not recorded yet.",
-            identified
+        } => {
+            let imported_from = |source: &str| {
+                imported
+                    .iter()
+                    .find(|(s, _)| s.eq_ignore_ascii_case(source))
+                    .map_or(0, |(_, n)| *n)
+            };
+            let sources = identified
                 .iter()
-                .map(|(source, k)| format!("{source} {k}"))
+                .map(
+                    |(source, k)| match searched.iter().find(|s| &s.database == source) {
+                        Some(s) => format!(
+                            "{source} {k} (saved search \"{}\" of {}; {} of them imported)",
+                            s.name,
+                            s.run_at.get(..10).unwrap_or(&s.run_at),
+                            imported_from(source)
+                        ),
+                        None => format!("{source} {k} (imported)"),
+                    },
+                )
                 .collect::<Vec<_>>()
-                .join(", ")
-        ),
+                .join(", ");
+            format!(
+                "Counts from the workspace: identified {sources}; duplicates removed by concur dedup; {deleted} deleted by PubMed update files. Screening decisions are not recorded yet."
+            )
+        }
     }
 }
 

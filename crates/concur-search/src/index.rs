@@ -319,21 +319,6 @@ impl Index {
         }
     }
 
-    /// Adds records to an in-memory index in one commit (for tests and benchmarks).
-    pub fn add_all<'r>(
-        &mut self,
-        records: impl IntoIterator<Item = (i64, &'r Record)>,
-    ) -> Result<(), SearchError> {
-        let mut writer = self.writer()?;
-        for (id, r) in records {
-            writer.add_document(self.document(id, r, true))?;
-        }
-        writer.commit()?;
-        writer.wait_merging_threads()?;
-        self.reader.reload()?;
-        Ok(())
-    }
-
     /// How many records the index holds (duplicates included).
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -386,6 +371,7 @@ impl Index {
             }
         }
         let n = r.authors.len();
+        let mut places: Vec<&str> = Vec::new();
         for (i, a) in r.authors.iter().enumerate() {
             let key = author_key(&a.last, a.first.as_deref(), a.collective);
             d.add_text(f.au_t, a.display());
@@ -398,8 +384,12 @@ impl Index {
                     d.add_text(f.lau, &key);
                 }
             }
+            // Records often give every author the same affiliation: index each once.
             for aff in &a.affiliations {
-                d.add_text(f.ad, aff);
+                if !places.contains(&aff.as_str()) {
+                    places.push(aff);
+                    d.add_text(f.ad, aff);
+                }
             }
         }
         for j in [&r.journal, &r.journal_abbrev].into_iter().flatten() {
@@ -424,7 +414,7 @@ impl Index {
     /// How many records a query finds.
     pub fn count(&self, node: &Node, options: Options) -> Result<u64, SearchError> {
         let q = self.top(node, options)?;
-        Ok(self.reader.searcher().search(&q, &Count)? as u64)
+        Ok(q.count(&self.reader.searcher())? as u64)
     }
 
     /// The best `limit` records a query finds, and how many it finds in all.
@@ -436,10 +426,11 @@ impl Index {
     ) -> Result<(u64, Vec<Hit>), SearchError> {
         let q = self.top(node, options)?;
         let searcher = self.reader.searcher();
-        let (count, top) = searcher.search(
-            &q,
-            &(Count, TopDocs::with_limit(limit.max(1)).order_by_score()),
-        )?;
+        // Counted apart from ranking: a count alone skips scoring (and reads a term's count
+        // without visiting its records), and the best few alone can skip records that cannot
+        // rank.
+        let count = q.count(&searcher)?;
+        let top = searcher.search(&q, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         let mut analyzer = words();
         let marks = Marks::of(node, &mut analyzer);
         let mut hits = Vec::new();
@@ -542,16 +533,18 @@ impl Index {
 
     /// The query limited to one record per publication, unless duplicates are asked for.
     fn primary_only(&self, q: Box<dyn Query>, options: Options) -> Box<dyn Query> {
-        if options.duplicates {
+        let duplicate = Term::from_field_u64(self.f.primary, 0);
+        // Excluding the few duplicates costs less than intersecting with every primary record,
+        // and nothing at all when the index holds none.
+        if options.duplicates || self.reader.searcher().doc_freq(&duplicate).unwrap_or(1) == 0 {
             return q;
         }
-        let primary = TermQuery::new(
-            Term::from_field_u64(self.f.primary, 1),
-            IndexRecordOption::Basic,
-        );
         Box::new(BooleanQuery::new(vec![
             (Occur::Must, q),
-            (Occur::Must, Box::new(primary)),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(duplicate, IndexRecordOption::Basic)),
+            ),
         ]))
     }
 
@@ -1059,6 +1052,19 @@ impl RecordSink for Updater<'_, '_> {
         if !self.synced.rebuilt {
             self.writer.delete_term(self.id_term(id));
         }
+        if let Err(e) = self
+            .writer
+            .add_document(self.index.document(id, record, primary))
+        {
+            self.error.get_or_insert(e);
+        }
+        self.synced.put += 1;
+        self.tick();
+    }
+
+    fn add(&mut self, id: i64, record: &Record, primary: bool) {
+        // A new record has no older copy to delete, and looking for one costs a lookup in
+        // every segment.
         if let Err(e) = self
             .writer
             .add_document(self.index.document(id, record, primary))

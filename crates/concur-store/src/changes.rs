@@ -106,7 +106,8 @@ impl Workspace {
         let mut rows = stmt.query((from, now.max_id))?;
         while let Some(row) = rows.next()? {
             let data: String = row.get(1)?;
-            sink.put(row.get(0)?, &decode(&data)?, row.get(2)?);
+            // Inserted after the mark (ids only grow; records are never deleted from the table).
+            sink.add(row.get(0)?, &decode(&data)?, row.get(2)?);
         }
         drop(rows);
         drop(stmt);

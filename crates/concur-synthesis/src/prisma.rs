@@ -15,6 +15,33 @@ pub struct LiteratureCounts {
     pub deleted: u64,
     /// Records left for screening.
     pub remaining: u64,
+    /// The latest run of each saved search, in the order the searches were first saved.
+    pub searches: Vec<SearchRun>,
+}
+
+/// One logged run of a saved search.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SearchRun {
+    /// The name it was saved under (`strategy #4` for a strategy line).
+    pub name: String,
+    /// Where it ran: `workspace` (the imported records) or a bibliographic database (`pubmed`).
+    pub database: String,
+    /// The query as written.
+    pub query: String,
+    /// The query as the database read it.
+    pub translation: String,
+    /// When it ran (UTC, RFC 3339).
+    pub run_at: String,
+    /// Records found.
+    pub count: u64,
+}
+
+impl SearchRun {
+    /// Whether the run searched a bibliographic database (and so identified records), rather
+    /// than the records already in the workspace.
+    pub fn identifies(&self) -> bool {
+        self.database != "workspace"
+    }
 }
 
 /// Where the flow's counts come from.
@@ -28,8 +55,13 @@ pub enum PrismaSource {
     },
     /// A literature workspace.
     Workspace {
-        /// Records imported per source.
+        /// Records identified per source: a database's latest saved search where there is
+        /// one, else the records imported from the source.
         identified: Vec<(String, u64)>,
+        /// The saved database searches whose counts are those of their database above.
+        searched: Vec<SearchRun>,
+        /// Records imported per source.
+        imported: Vec<(String, u64)>,
         /// Records deleted by PubMed update files.
         deleted: u64,
     },
@@ -58,6 +90,8 @@ pub struct PrismaFlow {
     pub included: Included,
     /// Where the counts come from.
     pub source: PrismaSource,
+    /// The search table: the latest run of each saved search (from a workspace).
+    pub searches: Vec<SearchRun>,
 }
 
 /// What the review's included publications are, so that "included" says what it counts.
@@ -109,20 +143,37 @@ impl PrismaFlow {
             reports_assessed: p.reports_assessed.map(u64::from),
             reports_excluded: p.reports_excluded.map(u64::from),
             source: PrismaSource::Review { note: p.note },
+            searches: Vec::new(),
         };
         if let Some(c) = literature {
             // The workspace's own flow: its sources, its duplicates, and no screening yet, so no
             // screening or eligibility counts (the review's, of another search, do not apply).
-            flow.databases = c.identified.iter().map(|(s, _)| s.clone()).collect();
-            flow.records_identified = Some(c.identified.iter().map(|(_, n)| n).sum());
+            let searched = latest_per_database(&c.searches);
+            let mut identified: Vec<(String, u64)> = searched
+                .iter()
+                .map(|s| (s.database.clone(), s.count))
+                .collect();
+            for (source, n) in &c.identified {
+                if !searched
+                    .iter()
+                    .any(|s| s.database.eq_ignore_ascii_case(source))
+                {
+                    identified.push((source.clone(), *n));
+                }
+            }
+            flow.databases = identified.iter().map(|(s, _)| s.clone()).collect();
+            flow.records_identified = Some(identified.iter().map(|(_, n)| n).sum());
             flow.duplicates_removed = Some(c.duplicates);
             flow.records_screened = None;
             flow.records_excluded = None;
             flow.reports_assessed = None;
             flow.reports_excluded = None;
             flow.awaiting_screening = Some(c.remaining);
+            flow.searches = c.searches.clone();
             flow.source = PrismaSource::Workspace {
-                identified: c.identified.clone(),
+                identified,
+                searched,
+                imported: c.identified.clone(),
                 deleted: c.deleted,
             };
         }
@@ -134,4 +185,18 @@ impl PrismaFlow {
         let i = &self.included;
         i.with_toxicity + i.efficacy_only + i.systematic_reviews + i.preclinical
     }
+}
+
+/// The latest run on each bibliographic database, in the order the databases were first
+/// searched: the search whose records a review imports is its last.
+fn latest_per_database(runs: &[SearchRun]) -> Vec<SearchRun> {
+    let mut out: Vec<SearchRun> = Vec::new();
+    for r in runs.iter().filter(|r| r.identifies()) {
+        match out.iter_mut().find(|o| o.database == r.database) {
+            Some(o) if r.run_at >= o.run_at => *o = r.clone(),
+            Some(_) => {}
+            None => out.push(r.clone()),
+        }
+    }
+    out
 }

@@ -371,6 +371,7 @@ fn the_prisma_flow_takes_a_workspaces_counts_when_given() {
         duplicates: 3,
         deleted: 1,
         remaining: 8,
+        searches: Vec::new(),
     };
     let flow = evidence.prisma(Some(&counts));
     assert_eq!(flow.records_identified, Some(12));
@@ -383,6 +384,48 @@ fn the_prisma_flow_takes_a_workspaces_counts_when_given() {
         flow.source,
         PrismaSource::Workspace { deleted: 1, .. }
     ));
+}
+
+#[test]
+fn a_databases_identified_count_is_its_latest_saved_search() {
+    let review = review();
+    let evidence = Evidence::new(&review);
+    let run = |name: &str, database: &str, day: &str, count| SearchRun {
+        name: name.into(),
+        database: database.into(),
+        query: "q".into(),
+        translation: "q".into(),
+        run_at: format!("2026-12-{day}T10:00:00Z"),
+        count,
+    };
+    let counts = LiteratureCounts {
+        identified: vec![("embase".into(), 5), ("PubMed".into(), 7)],
+        searches: vec![
+            run("first", "pubmed", "01", 40),
+            run("strategy #4", "workspace", "03", 9),
+            run("second", "pubmed", "02", 41),
+        ],
+        ..LiteratureCounts::default()
+    };
+    let flow = evidence.prisma(Some(&counts));
+    // PubMed's search found 41 (7 of them imported so far); the workspace search identifies
+    // nothing; embase, never searched from here, counts its imports.
+    assert_eq!(flow.records_identified, Some(46));
+    assert_eq!(flow.databases, ["pubmed", "embase"]);
+    assert_eq!(
+        flow.searches.len(),
+        3,
+        "the search table shows every saved search"
+    );
+    let PrismaSource::Workspace {
+        searched, imported, ..
+    } = &flow.source
+    else {
+        panic!("{:?}", flow.source)
+    };
+    assert_eq!(searched.len(), 1);
+    assert_eq!(searched[0].name, "second");
+    assert_eq!(imported.len(), 2);
 }
 
 #[test]

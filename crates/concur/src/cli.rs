@@ -95,6 +95,9 @@ pub enum Command {
     /// Search PubMed itself over NCBI's E-utilities; `--import` fetches every record found into
     /// the workspace (resumable), `--save` logs the run for PRISMA.
     Pubmed(PubmedArgs),
+    /// Screening: `screen simulate` replays a labelled set through the ranking loop and the
+    /// stopping rule, with ASReview's metrics.
+    Screen(ScreenArgs),
     /// Validate the review folder and print a one-line summary.
     Check,
 }
@@ -557,4 +560,44 @@ pub struct PubmedSearchArgs {
         default_value = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
     )]
     pub base_url: String,
+}
+
+#[derive(Args)]
+pub struct ScreenArgs {
+    #[command(subcommand)]
+    pub command: ScreenCommand,
+}
+
+#[derive(Subcommand)]
+pub enum ScreenCommand {
+    /// Replay a labelled set (CSV with title, abstract, label_included) through the ranking
+    /// loop and BUSCAR, one run per seed: WSS@95, WSS@100, RRF@10, ATD, loss, where BUSCAR
+    /// stops and the recall there.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// The labelled CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: PathBuf,
+    /// The first run's seed (priors and model); run i uses seed + i.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How many runs.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub runs: u64,
+    /// Relevant records screened first (drawn at random).
+    #[arg(long, default_value_t = 1)]
+    pub prior_included: usize,
+    /// Irrelevant records screened first (drawn at random).
+    #[arg(long, default_value_t = 1)]
+    pub prior_excluded: usize,
+    /// Screen these rows first (numbered from 0 in file order, as ASReview's record ids), in
+    /// place of drawing the priors: to replay another tool's priors.
+    #[arg(long, value_delimiter = ',', value_name = "ROW,ROW")]
+    pub priors: Option<Vec<usize>>,
+    /// Draw the recall curves (with the random and perfect lines) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub svg: Option<PathBuf>,
 }

@@ -7,7 +7,7 @@ use clap::Parser;
 use cli::{AnswerFormat, Cli, Command, RecordsCommand, StudiesCommand};
 use concur_evidence::{Review, ReviewFile};
 use concur_store::{Failure, ImportOptions, ImportProgress, Status, StoredRecord, Workspace};
-use concur_synthesis::{Evidence, LiteratureCounts, StudyFilter, SynthesisError};
+use concur_synthesis::{Evidence, LiteratureCounts, SearchRun, StudyFilter, SynthesisError};
 use include_dir::{include_dir, Dir};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
 mod print;
+mod screen;
 mod search;
 
 /// The default review, embedded so that concur works from any directory.
@@ -103,6 +104,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Dedup(args) => dedup(args, ws, json),
         Command::Records(args) => records(args, ws, json),
         Command::Pubmed(args) => search::pubmed(args, ws, json),
+        Command::Screen(args) => screen::run(args, json),
         Command::Search(args) => {
             let review = load(cli.review.as_deref())?;
             search::run(args, &open(ws)?, &review, json)
@@ -297,6 +299,7 @@ fn reviewed(
         | Command::Records(_)
         | Command::Search(_)
         | Command::Pubmed(_)
+        | Command::Screen(_)
         | Command::Meta(_)
         | Command::Proportion { .. } => unreachable!("dispatched in run"),
     }
@@ -356,6 +359,18 @@ fn literature_counts(ws: &Workspace) -> Result<LiteratureCounts> {
         duplicates: n(c.duplicates),
         deleted: n(c.deleted),
         remaining: n(c.remaining),
+        searches: ws
+            .latest_searches()?
+            .into_iter()
+            .map(|s| SearchRun {
+                name: s.name,
+                database: s.database,
+                query: s.query,
+                translation: s.translation,
+                run_at: s.run_at,
+                count: s.count,
+            })
+            .collect(),
     })
 }
 

@@ -1,0 +1,34 @@
+//! Screening for concur: TF-IDF features of records, active-learning rankers behind the
+//! [`Ranker`] trait, the BUSCAR stopping rule, agreement between two reviewers, and the
+//! simulation and metrics that compare a ranking with ASReview's. Pure: it reads only what it
+//! is handed.
+//!
+//! ```
+//! use concur_screen::{simulate, Features, SimOptions, TfidfOptions};
+//! let texts: Vec<String> = (0..40)
+//!     .map(|i| if i % 8 == 0 { format!("emtansine radiotherapy {i}") } else { format!("knee cartilage {i}") })
+//!     .collect();
+//! let labels: Vec<bool> = (0..40).map(|i| i % 8 == 0).collect();
+//! let x = Features::tfidf(&texts, TfidfOptions::default());
+//! let run = simulate(&x, &labels, &SimOptions::default(), None).unwrap();
+//! assert_eq!(run.metrics.screened_to_100, 6);
+//! ```
+#![warn(missing_docs)]
+
+mod agreement;
+mod buscar;
+mod error;
+mod features;
+mod labelled;
+mod metrics;
+mod rank;
+mod simulate;
+
+pub use agreement::Agreement;
+pub use buscar::{irrelevant_in_a_row, Buscar};
+pub use error::ScreenError;
+pub use features::{Features, TfidfOptions};
+pub use labelled::{read_labelled, Labelled};
+pub use metrics::{loss, Metrics};
+pub use rank::{Ranker, Svm, SvmOptions};
+pub use simulate::{simulate, simulate_runs, MeanRun, SimOptions, SimRun, Simulation};
