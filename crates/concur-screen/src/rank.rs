@@ -16,8 +16,8 @@ pub trait Ranker {
     fn name(&self) -> &str;
     /// Learns from the screened records: `(row, relevant)` pairs, in the order screened.
     fn fit(&mut self, x: &Features, labelled: &[(usize, bool)]);
-    /// Scores every record (higher is likelier relevant) into `out`.
-    fn score(&self, x: &Features, out: &mut Vec<f32>);
+    /// Scores the records `rows` (higher is likelier relevant) into `out`, in the same order.
+    fn score(&self, x: &Features, rows: &[usize], out: &mut Vec<f32>);
 }
 
 /// The linear SVM's settings (the defaults are ASReview's `elas_u4`).
@@ -34,6 +34,11 @@ pub struct SvmOptions {
     pub max_passes: usize,
     /// Seeds the order of the coordinate passes.
     pub seed: u64,
+    /// Once more records than this are screened, a step updates the new records and this many
+    /// others drawn at random instead of refitting to convergence, and a full fit comes each
+    /// time the screened records have grown by a tenth: the cost of a step stops growing with
+    /// the records screened. 0 always refits to convergence.
+    pub budget: usize,
 }
 
 impl Default for SvmOptions {
@@ -44,6 +49,7 @@ impl Default for SvmOptions {
             tolerance: 0.1,
             max_passes: 1000,
             seed: 0,
+            budget: 1000,
         }
     }
 }
@@ -59,6 +65,9 @@ pub struct Svm {
     alpha: Vec<f64>,
     rng: fastrand::Rng,
     order: Vec<usize>,
+    /// Screened records at the last fit, and at the last full fit.
+    seen: usize,
+    full_at: usize,
 }
 
 impl Svm {
@@ -71,6 +80,8 @@ impl Svm {
             bias: 0.0,
             alpha: Vec::new(),
             order: Vec::new(),
+            seen: 0,
+            full_at: 0,
         }
     }
 
@@ -87,6 +98,29 @@ impl Svm {
     }
 }
 
+impl Svm {
+    /// The dual's gradient for record `i`: y f(x) − 1 + D_ii alpha_i.
+    fn gradient(&self, x: &Features, i: usize, y: bool, dii: f64) -> f64 {
+        let margin = f64::from(x.dot(i, &self.w)) + self.bias;
+        (if y { margin } else { -margin }) - 1.0 + dii * self.alpha[i]
+    }
+
+    /// The exact minimisation along record `i`'s coordinate, keeping w and the intercept.
+    fn step(&mut self, x: &Features, i: usize, y: bool, g: f64, dii: f64) {
+        let (c, v) = x.row(i);
+        // Rows are unit length (or empty) and the intercept's feature is 1.
+        let q = if c.is_empty() { 1.0 } else { 2.0 } + dii;
+        let old = self.alpha[i];
+        let new = (old - g / q).max(0.0);
+        self.alpha[i] = new;
+        let step = (new - old) * if y { 1.0 } else { -1.0 };
+        for (&k, &xv) in c.iter().zip(v) {
+            self.w[k as usize] += (step * f64::from(xv)) as f32;
+        }
+        self.bias += step;
+    }
+}
+
 impl Ranker for Svm {
     fn name(&self) -> &str {
         "svm-tfidf"
@@ -97,6 +131,8 @@ impl Ranker for Svm {
             self.w = vec![0.0; x.terms()];
             self.alpha = vec![0.0; x.len()];
             self.bias = 0.0;
+            self.seen = 0;
+            self.full_at = 0;
         }
         // w = sum of alpha_i y_i x_i holds between fits (the kept alphas are the warm start);
         // only the class weights, and with them the dual's diagonal, move as decisions arrive.
@@ -105,8 +141,27 @@ impl Ranker for Svm {
         // LIBLINEAR's shrinking: a record at alpha = 0 whose gradient says it will stay there
         // is left out of later passes until the rest converge, then everything is checked once
         // more.
-        let d = |y: bool| 0.5 / (self.options.c * if y { w1 } else { w0 });
+        let c = self.options.c;
+        let d = move |y: bool| 0.5 / (c * if y { w1 } else { w0 });
         let l = labelled.len();
+        let budget = self.options.budget;
+        if budget > 0 && l > budget && self.seen <= l && l * 10 < self.full_at * 11 {
+            // Between full fits: the records new since the last fit, then `budget` others.
+            let old = self.seen;
+            let drawn: Vec<usize> = (0..budget).map(|_| self.rng.usize(..old.max(1))).collect();
+            for k in (old..l).chain(drawn) {
+                let (i, y) = labelled[k];
+                let dii = d(y);
+                let g = self.gradient(x, i, y, dii);
+                if self.alpha[i] > 0.0 || g < 0.0 {
+                    self.step(x, i, y, g, dii);
+                }
+            }
+            self.seen = l;
+            return;
+        }
+        self.seen = l;
+        self.full_at = l;
         self.order.clear();
         self.order.extend(0..l);
         let mut active = l;
@@ -117,10 +172,8 @@ impl Ranker for Svm {
             let mut s = 0;
             while s < active {
                 let (i, y) = labelled[self.order[s]];
-                let sy = if y { 1.0 } else { -1.0 };
-                let margin = f64::from(x.dot(i, &self.w)) + self.bias;
                 let dii = d(y);
-                let g = sy * margin - 1.0 + dii * self.alpha[i];
+                let g = self.gradient(x, i, y, dii);
                 let pg = if self.alpha[i] == 0.0 {
                     if g > pg_max_old {
                         active -= 1;
@@ -134,17 +187,7 @@ impl Ranker for Svm {
                 hi = hi.max(pg);
                 lo = lo.min(pg);
                 if pg.abs() > 1e-12 {
-                    let (c, v) = x.row(i);
-                    // Rows are unit length (or empty) and the intercept's feature is 1.
-                    let q = if c.is_empty() { 1.0 } else { 2.0 } + dii;
-                    let old = self.alpha[i];
-                    let new = (old - g / q).max(0.0);
-                    self.alpha[i] = new;
-                    let step = (new - old) * sy;
-                    for (&k, &xv) in c.iter().zip(v) {
-                        self.w[k as usize] += (step * f64::from(xv)) as f32;
-                    }
-                    self.bias += step;
+                    self.step(x, i, y, g, dii);
                 }
                 s += 1;
             }
@@ -162,21 +205,22 @@ impl Ranker for Svm {
         let _ = pg_min_old;
     }
 
-    fn score(&self, x: &Features, out: &mut Vec<f32>) {
+    fn score(&self, x: &Features, rows: &[usize], out: &mut Vec<f32>) {
         out.clear();
+        out.resize(rows.len(), 0.0);
         if self.w.len() != x.terms() {
-            out.resize(x.len(), 0.0);
             return;
         }
         let b = self.bias as f32;
-        out.resize(x.len(), 0.0);
         // Terms in one record only are left out: their weight is zero unless that record was
         // screened, and screened records need no score.
-        out.par_chunks_mut(4096).enumerate().for_each(|(c, chunk)| {
-            for (j, s) in chunk.iter_mut().enumerate() {
-                *s = x.shared_dot(c * 4096 + j, &self.w) + b;
-            }
-        });
+        out.par_chunks_mut(1024)
+            .zip(rows.par_chunks(1024))
+            .for_each(|(scores, rows)| {
+                for (s, &i) in scores.iter_mut().zip(rows) {
+                    *s = x.shared_dot(i, &self.w) + b;
+                }
+            });
     }
 }
 
@@ -209,7 +253,7 @@ mod tests {
         let mut svm = Svm::new(SvmOptions::default());
         svm.fit(&x, &[(0, true), (2, false), (3, false)]);
         let mut s = Vec::new();
-        svm.score(&x, &mut s);
+        svm.score(&x, &(0..x.len()).collect::<Vec<_>>(), &mut s);
         // The unscreened relevant records (1, 5) outrank the unscreened irrelevant one (4).
         assert!(s[1] > s[4] && s[5] > s[4], "{s:?}");
     }
@@ -225,10 +269,40 @@ mod tests {
             svm.fit(&x, &[(0, true), (2, false)]);
             svm.fit(&x, &[(0, true), (2, false), (1, true), (4, false)]);
             let mut s = Vec::new();
-            svm.score(&x, &mut s);
+            svm.score(&x, &(0..x.len()).collect::<Vec<_>>(), &mut s);
             s
         };
         assert_eq!(run(), run());
+    }
+
+    #[test]
+    fn a_step_budget_keeps_learning_between_full_fits() {
+        let texts: Vec<String> = (0..41)
+            .map(|i| {
+                if i % 5 == 0 {
+                    format!("emtansine radiotherapy necrosis case {i}")
+                } else {
+                    format!("knee cartilage repair study {i}")
+                }
+            })
+            .collect();
+        let x = Features::tfidf(&texts, TfidfOptions::default());
+        let labelled: Vec<(usize, bool)> = (0..36).map(|i| (i, i % 5 == 0)).collect();
+        let mut svm = Svm::new(SvmOptions {
+            budget: 3,
+            ..SvmOptions::default()
+        });
+        let mut budgeted = 0;
+        for k in 2..=labelled.len() {
+            svm.fit(&x, &labelled[..k]);
+            budgeted += usize::from(svm.full_at < k);
+        }
+        // From 12 screened records on, a step adds under a tenth: most steps are budgeted.
+        assert!(budgeted > 15, "{budgeted}");
+        let mut s = Vec::new();
+        svm.score(&x, &[40, 36, 37, 38, 39], &mut s);
+        // Row 40 is the unscreened relevant one.
+        assert!(s[1..].iter().all(|&o| s[0] > o), "{s:?}");
     }
 
     #[test]

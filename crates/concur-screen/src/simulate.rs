@@ -136,6 +136,8 @@ pub fn simulate(
     let mut found = order.iter().filter(|&&y| y).count();
     let mut stop = None;
     let mut scores = Vec::new();
+    // The unscreened records (kept in row order; the chosen one leaves before the next step).
+    let mut pool: Vec<usize> = (0..n).collect();
     let (mut steps, mut step_time) = (0usize, 0f64);
     let every = check_every(n);
     while labelled.len() < n && !(found == relevant.len() && stop.is_some()) {
@@ -143,10 +145,11 @@ pub fn simulate(
         let next = if both {
             let t = Instant::now();
             svm.fit(x, &labelled);
-            svm.score(x, &mut scores);
-            let best = (0..n)
-                .filter(|&i| !screened[i])
-                .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
+            pool.retain(|&i| !screened[i]);
+            svm.score(x, &pool, &mut scores);
+            let best = (0..pool.len())
+                .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(pool[b].cmp(&pool[a])))
+                .map(|j| pool[j]);
             step_time += t.elapsed().as_secs_f64();
             steps += 1;
             best
