@@ -165,7 +165,8 @@ impl Ranker for Svm {
         self.order.clear();
         self.order.extend(0..l);
         let mut active = l;
-        let (mut pg_max_old, mut pg_min_old) = (f64::INFINITY, f64::NEG_INFINITY);
+        // Without an upper bound on alpha only the lower bound shrinks (LIBLINEAR's PGmax).
+        let mut pg_max_old = f64::INFINITY;
         for _ in 0..self.options.max_passes {
             self.rng.shuffle(&mut self.order[..active]);
             let (mut hi, mut lo) = (f64::NEG_INFINITY, f64::INFINITY);
@@ -196,13 +197,11 @@ impl Ranker for Svm {
                     break;
                 }
                 active = l;
-                (pg_max_old, pg_min_old) = (f64::INFINITY, f64::NEG_INFINITY);
+                pg_max_old = f64::INFINITY;
                 continue;
             }
             pg_max_old = if hi <= 0.0 { f64::INFINITY } else { hi };
-            pg_min_old = if lo >= 0.0 { f64::NEG_INFINITY } else { lo };
         }
-        let _ = pg_min_old;
     }
 
     fn score(&self, x: &Features, rows: &[usize], out: &mut Vec<f32>) {
