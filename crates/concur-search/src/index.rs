@@ -1052,14 +1052,7 @@ impl RecordSink for Updater<'_, '_> {
         if !self.synced.rebuilt {
             self.writer.delete_term(self.id_term(id));
         }
-        if let Err(e) = self
-            .writer
-            .add_document(self.index.document(id, record, primary))
-        {
-            self.error.get_or_insert(e);
-        }
-        self.synced.put += 1;
-        self.tick();
+        self.add(id, record, primary);
     }
 
     fn add(&mut self, id: i64, record: &Record, primary: bool) {
