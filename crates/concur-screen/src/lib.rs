@@ -31,4 +31,6 @@ pub use features::{Features, TfidfOptions};
 pub use labelled::{read_labelled, Labelled};
 pub use metrics::{loss, Metrics};
 pub use rank::{Ranker, Svm, SvmOptions};
-pub use simulate::{simulate, simulate_runs, MeanRun, SimOptions, SimRun, Simulation};
+pub use simulate::{
+    simulate, simulate_labelled, simulate_runs, MeanRun, SimOptions, SimRun, Simulation,
+};

@@ -3,7 +3,8 @@
 
 use crate::buscar::Buscar;
 use crate::error::ScreenError;
-use crate::features::Features;
+use crate::features::{Features, TfidfOptions};
+use crate::labelled::Labelled;
 use crate::metrics::Metrics;
 use crate::rank::{Ranker, Svm, SvmOptions};
 use serde::Serialize;
@@ -325,4 +326,18 @@ pub fn simulate_runs(
         runs: out,
         mean: mean_run,
     })
+}
+
+/// [`simulate_runs`] over a labelled set, with the model's own features (title and abstract).
+pub fn simulate_labelled(
+    records: &[Labelled],
+    o: &SimOptions,
+    priors: Option<&[usize]>,
+    runs: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Simulation, ScreenError> {
+    let texts: Vec<String> = records.iter().map(Labelled::text).collect();
+    let labels: Vec<bool> = records.iter().map(|r| r.relevant).collect();
+    let x = Features::tfidf(&texts, TfidfOptions::default());
+    simulate_runs(&x, &labels, o, priors, runs, progress)
 }

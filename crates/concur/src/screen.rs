@@ -3,7 +3,7 @@
 use crate::cli::{ScreenArgs, ScreenCommand, SimulateArgs};
 use crate::print;
 use anyhow::{Context, Result};
-use concur_screen::{read_labelled, simulate_runs, Features, SimOptions, TfidfOptions};
+use concur_screen::{read_labelled, simulate_labelled, SimOptions};
 use std::io::IsTerminal;
 
 pub fn run(args: ScreenArgs, json: bool) -> Result<u8> {
@@ -16,9 +16,6 @@ fn simulate(a: SimulateArgs, json: bool) -> Result<u8> {
     let path = a.data.display().to_string();
     let bytes = std::fs::read(&a.data).with_context(|| format!("cannot read {path}"))?;
     let records = read_labelled(&bytes).with_context(|| path.clone())?;
-    let texts: Vec<String> = records.iter().map(|r| r.text()).collect();
-    let labels: Vec<bool> = records.iter().map(|r| r.relevant).collect();
-    let x = Features::tfidf(&texts, TfidfOptions::default());
     let options = SimOptions {
         seed: a.seed,
         prior_included: a.prior_included,
@@ -36,18 +33,11 @@ fn simulate(a: SimulateArgs, json: bool) -> Result<u8> {
         );
         bar
     });
-    let sim = simulate_runs(
-        &x,
-        &labels,
-        &options,
-        a.priors.as_deref(),
-        runs,
-        &mut |done| {
-            if let Some(bar) = &bar {
-                bar.set_position(done as u64);
-            }
-        },
-    )
+    let sim = simulate_labelled(&records, &options, a.priors.as_deref(), runs, &mut |done| {
+        if let Some(bar) = &bar {
+            bar.set_position(done as u64);
+        }
+    })
     .with_context(|| path.clone())?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
