@@ -72,6 +72,7 @@ fn a_front_end_imports_records_and_answers_a_question_through_the_libraries() {
         deleted: c.deleted as u64,
         remaining: c.remaining as u64,
         searches: Vec::new(),
+        screening: None,
     };
     let flow = evidence.prisma(Some(&counts));
     assert_eq!(flow.records_identified, Some(2));

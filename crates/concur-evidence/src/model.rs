@@ -369,6 +369,82 @@ pub struct Eligibility {
     #[serde(default)]
     pub exclude: Vec<String>,
     pub locator: String,
+    /// Who the studies must be about (PICO's P), as the screener shows it.
+    #[serde(default)]
+    pub population: Option<String>,
+    /// The treatment studied.
+    #[serde(default)]
+    pub intervention: Option<String>,
+    /// The timing of drug and radiotherapy that qualifies.
+    #[serde(default)]
+    pub timing: Option<String>,
+    /// Study designs accepted, in words.
+    #[serde(default)]
+    pub designs: Vec<String>,
+    /// Hard limits applied to records automatically, each with the reason it logs.
+    #[serde(default)]
+    pub limits: Limits,
+    /// The reasons a record may be excluded for, with ids that decisions store.
+    #[serde(default)]
+    pub reasons: Vec<ExclusionReason>,
+    /// Words the screener highlights: signs of a relevant record and signs of an irrelevant one.
+    #[serde(default)]
+    pub highlight: Highlight,
+}
+
+/// Limits a record's metadata can be checked against without a person.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Languages accepted (ISO 639-2 codes as MEDLINE writes them, e.g. `eng`); empty accepts any.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// The earliest publication year accepted.
+    #[serde(default)]
+    pub published_from: Option<i32>,
+    /// The latest publication year accepted.
+    #[serde(default)]
+    pub published_until: Option<i32>,
+    /// Publication types refused (as records name them, e.g. `Editorial`).
+    #[serde(default)]
+    pub excluded_types: Vec<String>,
+    /// The exclusion reason id each limit logs: language, date and publication type.
+    #[serde(default)]
+    pub reason_language: Option<String>,
+    #[serde(default)]
+    #[allow(missing_docs)]
+    pub reason_date: Option<String>,
+    #[serde(default)]
+    #[allow(missing_docs)]
+    pub reason_type: Option<String>,
+}
+
+/// One reason a record may be excluded for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExclusionReason {
+    /// A short id decisions store (`not-tdm1`).
+    pub id: String,
+    /// The reason in words.
+    pub label: String,
+    /// Where the source review states it; empty for a reason the review team added.
+    #[serde(default)]
+    pub locator: Option<String>,
+    /// Why the reason is there, when the source does not state it.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The screener's highlighted words.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Highlight {
+    /// Words that suggest a record is relevant.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Words that suggest it is not.
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// A dated state of the review.

@@ -85,6 +85,7 @@ pub fn validate(review: &Review) -> Vec<Problem> {
 }
 
 fn check_meta(c: &mut Checker<'_>) {
+    check_eligibility(c);
     let meta = &c.review.meta;
     if meta.sources.is_empty() {
         c.report(
@@ -124,6 +125,67 @@ fn check_meta(c: &mut Checker<'_>) {
                 );
             }
         }
+    }
+}
+
+/// Exclusion reason ids are stored with decisions and named on the command line: unique, in a
+/// closed character set; every limit logs a reason the review lists; a year range runs forward.
+fn check_eligibility(c: &mut Checker<'_>) {
+    let e = &c.review.meta.eligibility;
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut problems = Vec::new();
+    for (i, r) in e.reasons.iter().enumerate() {
+        let ok = !r.id.is_empty()
+            && r.id.len() <= 64
+            && r.id
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');
+        if !ok {
+            problems.push((
+                format!("eligibility.reasons[{i}].id"),
+                "an id of lower-case letters, digits and `-`".to_string(),
+                format!("`{}`", r.id),
+                String::new(),
+            ));
+        }
+        if !seen.insert(r.id.as_str()) {
+            problems.push((
+                format!("eligibility.reasons[{i}].id"),
+                "an id no other reason has".to_string(),
+                format!("`{}` again", r.id),
+                "give each reason its own id".to_string(),
+            ));
+        }
+    }
+    let l = &e.limits;
+    for (field, reason) in [
+        ("reason_language", &l.reason_language),
+        ("reason_date", &l.reason_date),
+        ("reason_type", &l.reason_type),
+    ] {
+        if let Some(r) = reason {
+            if !seen.contains(r.as_str()) {
+                problems.push((
+                    format!("eligibility.limits.{field}"),
+                    format!("one of the exclusion reasons ({})", join(&seen)),
+                    format!("`{r}`"),
+                    "add it as an [[eligibility.reasons]] entry".to_string(),
+                ));
+            }
+        }
+    }
+    if let (Some(from), Some(until)) = (l.published_from, l.published_until) {
+        if from > until {
+            problems.push((
+                "eligibility.limits.published_from".to_string(),
+                format!("a year no later than published_until ({until})"),
+                from.to_string(),
+                String::new(),
+            ));
+        }
+    }
+    for (field, expected, found, hint) in problems {
+        c.report("review.toml", &field, &expected, found, &hint);
     }
 }
 

@@ -30,12 +30,18 @@ pub use meta::{
 };
 pub use render::{estimate_text, fmt_natural, natural_name, pooled_json, run_json, run_markdown};
 pub use report::{build_report, Report, ReportFile};
-pub use screening::{recall_svg, simulation_text};
+pub use screening::{agreement_text, recall_svg, simulation_text, stopping_lines};
 pub use studies::{study_detail_json, study_detail_text, study_rows_json, study_table};
 pub use wire::{check_json, json_text};
 pub use words::{
-    caveat_text, derivation_text, disagreement_text, problem_text, reason_text, start_text,
+    caveat_text, derivation_text, disagreement_text, prisma_text, problem_text, reason_text,
+    start_text,
 };
+
+/// The PRISMA 2020 flow diagram as SVG.
+pub fn prisma_svg(flow: &concur_synthesis::PrismaFlow) -> String {
+    svg::prisma(flow)
+}
 
 /// Printed under every output that could inform a treatment decision.
 pub const DISCLAIMER: &str =

@@ -154,3 +154,103 @@ pub fn recall_svg(s: &Simulation) -> String {
     svg.push_str("</svg>\n");
     svg
 }
+
+/// The stopping indicator in words: BUSCAR first, each rule explained in a sentence, the
+/// random-sample prompt when no sample was screened, and the run of irrelevant records last,
+/// labelled as the weaker heuristic it is.
+pub fn stopping_lines(s: &concur_screen::Stopping) -> Vec<String> {
+    let pct = |x: f64| format!("{:.0} %", x * 100.0);
+    let mut out = vec![format!(
+        "Screened {} of {} records; {} relevant (included or maybe).",
+        s.screened, s.records, s.relevant
+    )];
+    let buscar = match s.buscar_p {
+        None => format!(
+            "BUSCAR (recall {}, confidence {}): no relevant record yet, so no test. BUSCAR asks \
+             whether the records screened last could have missed {} of the relevant ones; it \
+             says stop only when that is unlikely.",
+            pct(s.recall_target),
+            pct(s.confidence),
+            pct(1.0 - s.recall_target)
+        ),
+        Some(p) if s.buscar_stop => format!(
+            "BUSCAR (recall {}, confidence {}): p = {p:.3}, under {:.2}: screening may stop. \
+             It is unlikely that recall is below {}.",
+            pct(s.recall_target),
+            pct(s.confidence),
+            1.0 - s.confidence,
+            pct(s.recall_target)
+        ),
+        Some(p) => format!(
+            "BUSCAR (recall {}, confidence {}): p = {p:.3}, not under {:.2}: keep screening. \
+             It cannot yet be ruled out that recall is below {}.",
+            pct(s.recall_target),
+            pct(s.confidence),
+            1.0 - s.confidence,
+            pct(s.recall_target)
+        ),
+    };
+    out.push(buscar);
+    if s.random_sample == 0 {
+        out.push(
+            "No random sample screened yet: screen one first (`screen next --sample`, or `r` in \
+             the screener); it estimates how many relevant records there are, which the recall \
+             estimate needs."
+                .into(),
+        );
+    } else {
+        out.push(match s.estimated_recall {
+            Some(r) => format!(
+                "Estimated recall {} (from a random sample of {} with {} relevant; a rough guide \
+                 beside BUSCAR).",
+                pct(r),
+                s.random_sample,
+                s.random_relevant
+            ),
+            None => format!(
+                "Random sample of {} held no relevant record: too few to estimate recall.",
+                s.random_sample
+            ),
+        });
+    }
+    out.push(format!(
+        "{} irrelevant in a row since the last relevant record (a heuristic that often stops too \
+         early; do not stop on it alone).",
+        s.irrelevant_in_a_row
+    ));
+    out
+}
+
+/// Agreement between two reviewers in words.
+pub fn agreement_text(
+    first: &str,
+    second: &str,
+    a: &concur_screen::Agreement,
+    only_first: u64,
+    only_second: u64,
+) -> String {
+    let f = |x: Option<f64>| x.map_or("not defined".to_string(), |v| format!("{v:.3}"));
+    let mut out = format!(
+        "{first} and {second}: {} records screened by both; {only_first} only by {first}, \
+         {only_second} only by {second} (not counted below).\n",
+        a.records
+    );
+    if a.records == 0 {
+        out.push_str("No record screened by both: no agreement to measure.\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "percent agreement  {:.1} %\nCohen's kappa      {}{}\nGwet's AC1         {}\n",
+        a.percent * 100.0,
+        f(a.kappa),
+        a.kappa_ci.map_or(String::new(), |(l, u)| format!(
+            " (95 % CI {l:.3} to {u:.3})"
+        )),
+        f(a.ac1)
+    ));
+    out.push_str(
+        "Decisions are compared as moves on (include or maybe) against excluded. Kappa falls \
+         when nearly every record is excluded even if the reviewers agree; AC1 does not.\n",
+    );
+    out
+}

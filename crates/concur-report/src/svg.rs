@@ -305,7 +305,7 @@ pub fn prisma(p: &PrismaFlow) -> String {
         None => format!("Records screened: {}", count(p.records_screened)),
     };
     let i = &p.included;
-    let included = format!(
+    let mut included = format!(
         "Publications in the review: {}: {} with toxicity or feasibility data, {} with efficacy data only, {} systematic reviews, {} preclinical ({} with unverified items)",
         p.included(),
         i.with_toxicity,
@@ -314,31 +314,72 @@ pub fn prisma(p: &PrismaFlow) -> String {
         i.preclinical,
         i.unverified
     );
-    let boxes = [
-        (
-            "Identification",
-            identified,
-            format!("Duplicates removed: {}", count(p.duplicates_removed)),
-        ),
-        (
-            "Screening",
-            screened,
-            format!("Records excluded: {}", count(p.records_excluded)),
-        ),
-        (
-            "Eligibility",
+    let reasons = |list: &[(String, u64)]| {
+        if list.is_empty() {
+            String::new()
+        } else {
             format!(
-                "Reports assessed for eligibility: {}",
-                count(p.reports_assessed)
-            ),
-            format!("Reports excluded: {}", count(p.reports_excluded)),
-        ),
+                " ({})",
+                list.iter()
+                    .map(|(r, n)| format!("{r}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
+    };
+    let mut removed = format!("Duplicates removed: {}", count(p.duplicates_removed));
+    let mut excluded = format!("Records excluded: {}", count(p.records_excluded));
+    let mut assessed = format!(
+        "Reports assessed for eligibility: {}",
+        count(p.reports_assessed)
+    );
+    let mut reports_excluded = format!("Reports excluded: {}", count(p.reports_excluded));
+    if let Some(sd) = &p.screening {
+        let auto: u64 = sd.excluded_automatically.iter().map(|(_, n)| n).sum();
+        removed.push_str(&format!(
+            "; marked ineligible by the review's hard limits: {auto}{}",
+            reasons(&sd.excluded_automatically)
+        ));
+        excluded.push_str(&reasons(&sd.records_excluded));
+        if sd.conflicts > 0 {
+            excluded.push_str(&format!("; {} in conflict, to resolve", sd.conflicts));
+        }
+        assessed = format!(
+            "Reports sought for retrieval: {}; assessed for eligibility: {}; {} await assessment",
+            sd.reports_sought,
+            count(p.reports_assessed),
+            sd.reports_awaiting
+        );
+        reports_excluded.push_str(&reasons(&sd.reports_excluded));
+        if sd.reports_unsettled > 0 {
+            reports_excluded.push_str(&format!("; {} unsure or in conflict", sd.reports_unsettled));
+        }
+        included = format!(
+            "Reports included from the workspace: {}. {included}",
+            sd.reports_included
+        );
+    }
+    let boxes = [
+        ("Identification", identified, removed),
+        ("Screening", screened, excluded),
+        ("Eligibility", assessed, reports_excluded),
         ("Included", included, String::new()),
     ];
     // Wrapped to the boxes' widths at about 6.2 px a character at 12 px.
     let (main_chars, side_chars, note_chars) = (52, 44, 130);
     let note = wrap(&crate::words::prisma_note(p), note_chars);
-    let (w, h) = (820.0, 400.0 + 16.0 * note.len() as f64);
+    // Each box is as tall as its longer text needs, at least 60 px.
+    let heights: Vec<f64> = boxes
+        .iter()
+        .map(|(_, main, side)| {
+            let rows = wrap(main, main_chars)
+                .len()
+                .max(wrap(side, side_chars).len());
+            (14.0 * rows as f64 + 12.0).max(60.0)
+        })
+        .collect();
+    let boxes_end = 40.0 + heights.iter().sum::<f64>() + 25.0 * (heights.len() as f64 - 1.0);
+    let (w, h) = (820.0, boxes_end + 40.0 + 16.0 * note.len() as f64);
     let mut svg = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"PRISMA 2020 flow diagram\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n");
     svg.push_str(&text(
         10.0,
@@ -347,38 +388,46 @@ pub fn prisma(p: &PrismaFlow) -> String {
         "bold",
         "PRISMA 2020 flow diagram",
     ));
-    let lines = |x: f64, y: f64, content: &str, chars: usize| {
+    let lines = |x: f64, y: f64, bh: f64, content: &str, chars: usize| {
         let rows = wrap(content, chars);
-        let top = y + 34.0 - 7.0 * (rows.len() as f64 - 1.0);
+        let top = y + bh / 2.0 + 4.0 - 7.0 * (rows.len() as f64 - 1.0);
         rows.iter()
             .enumerate()
             .map(|(k, row)| text(x, top + 14.0 * k as f64, "start", "normal", row))
             .collect::<String>()
     };
+    let mut y = 40.0;
     for (k, (stage, main, side)) in boxes.iter().enumerate() {
-        let y = 40.0 + k as f64 * 85.0;
-        svg.push_str(&format!("<rect x=\"10\" y=\"{y}\" width=\"110\" height=\"60\" fill=\"#dbe5f1\" stroke=\"#1f4e79\"/>\n"));
-        svg.push_str(&text(65.0, y + 34.0, "middle", "bold", stage));
-        svg.push_str(&format!("<rect x=\"140\" y=\"{y}\" width=\"340\" height=\"60\" fill=\"white\" stroke=\"black\"/>\n"));
-        svg.push_str(&lines(150.0, y, main, main_chars));
+        let bh = heights[k];
+        svg.push_str(&format!("<rect x=\"10\" y=\"{y}\" width=\"110\" height=\"{bh}\" fill=\"#dbe5f1\" stroke=\"#1f4e79\"/>\n"));
+        svg.push_str(&text(65.0, y + bh / 2.0 + 4.0, "middle", "bold", stage));
+        svg.push_str(&format!("<rect x=\"140\" y=\"{y}\" width=\"340\" height=\"{bh}\" fill=\"white\" stroke=\"black\"/>\n"));
+        svg.push_str(&lines(150.0, y, bh, main, main_chars));
         if !side.is_empty() {
-            svg.push_str(&format!("<rect x=\"520\" y=\"{y}\" width=\"290\" height=\"60\" fill=\"white\" stroke=\"black\"/>\n"));
-            svg.push_str(&lines(530.0, y, side, side_chars));
+            svg.push_str(&format!("<rect x=\"520\" y=\"{y}\" width=\"290\" height=\"{bh}\" fill=\"white\" stroke=\"black\"/>\n"));
+            svg.push_str(&lines(530.0, y, bh, side, side_chars));
             svg.push_str(&format!(
                 "<line x1=\"480\" y1=\"{0}\" x2=\"520\" y2=\"{0}\" stroke=\"black\"/>\n",
-                y + 30.0
+                y + bh / 2.0
             ));
         }
         if k + 1 < boxes.len() {
             svg.push_str(&format!(
                 "<line x1=\"310\" y1=\"{}\" x2=\"310\" y2=\"{}\" stroke=\"black\"/>\n",
-                y + 60.0,
-                y + 85.0
+                y + bh,
+                y + bh + 25.0
             ));
         }
+        y += bh + 25.0;
     }
     for (k, row) in note.iter().enumerate() {
-        svg.push_str(&text(10.0, 395.0 + 16.0 * k as f64, "start", "normal", row));
+        svg.push_str(&text(
+            10.0,
+            boxes_end + 35.0 + 16.0 * k as f64,
+            "start",
+            "normal",
+            row,
+        ));
     }
     svg.push_str("</svg>\n");
     svg

@@ -528,8 +528,12 @@ pub fn prisma_note(flow: &PrismaFlow) -> String {
                 )
                 .collect::<Vec<_>>()
                 .join(", ");
+            let screening = match &flow.screening {
+                Some(_) => "Screening counts are the decisions in effect in the workspace's log (a resolution settles a conflict; include or maybe moves a record on to full text).",
+                None => "Screening decisions are not recorded yet.",
+            };
             format!(
-                "Counts from the workspace: identified {sources}; duplicates removed by concur dedup; {deleted} deleted by PubMed update files. Screening decisions are not recorded yet."
+                "Counts from the workspace: identified {sources}; duplicates removed by concur dedup; {deleted} deleted by PubMed update files. {screening}"
             )
         }
     }
@@ -718,6 +722,65 @@ pub fn placement_text(p: &PlannedDose<'_>, planned_fractions: f64) -> String {
         ));
     }
     text
+}
+
+/// The PRISMA flow as text for a terminal: each box on a line.
+pub fn prisma_text(p: &PrismaFlow) -> String {
+    let n = |v: Option<u64>| v.map_or("not recorded".to_string(), |n| n.to_string());
+    let reasons = |list: &[(String, u64)]| {
+        list.iter()
+            .map(|(r, k)| format!("    - {r}: {k}\n"))
+            .collect::<String>()
+    };
+    let mut s = String::from("PRISMA 2020 flow\n");
+    let identified = match &p.source {
+        PrismaSource::Workspace { identified, .. } => identified
+            .iter()
+            .map(|(src, k)| format!("{src} {k}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        PrismaSource::Review { .. } => p.databases.join(", "),
+    };
+    s.push_str(&format!(
+        "- records identified: {} ({identified})\n- duplicates removed: {}\n",
+        n(p.records_identified),
+        n(p.duplicates_removed)
+    ));
+    if let Some(sd) = &p.screening {
+        let auto: u64 = sd.excluded_automatically.iter().map(|(_, k)| k).sum();
+        s.push_str(&format!("- excluded by the review's hard limits: {auto}\n"));
+        s.push_str(&reasons(&sd.excluded_automatically));
+    }
+    s.push_str(&format!("- records screened: {}\n", n(p.records_screened)));
+    if let Some(a) = p.awaiting_screening {
+        s.push_str(&format!("- awaiting screening: {a}\n"));
+    }
+    s.push_str(&format!("- records excluded: {}\n", n(p.records_excluded)));
+    if let Some(sd) = &p.screening {
+        s.push_str(&reasons(&sd.records_excluded));
+        s.push_str(&format!(
+            "- in conflict: {}\n- reports sought: {}\n",
+            sd.conflicts, sd.reports_sought
+        ));
+    }
+    s.push_str(&format!(
+        "- reports assessed: {}\n- reports excluded: {}\n",
+        n(p.reports_assessed),
+        n(p.reports_excluded)
+    ));
+    if let Some(sd) = &p.screening {
+        s.push_str(&reasons(&sd.reports_excluded));
+        s.push_str(&format!(
+            "- reports unsure or in conflict: {}\n- reports included: {}\n",
+            sd.reports_unsettled, sd.reports_included
+        ));
+    }
+    s.push_str(&format!(
+        "- publications in the review: {}\n\n{}\n",
+        p.included(),
+        prisma_note(p)
+    ));
+    s
 }
 
 #[cfg(test)]

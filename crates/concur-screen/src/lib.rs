@@ -19,18 +19,26 @@ mod agreement;
 mod buscar;
 mod error;
 mod features;
+mod highlight;
 mod labelled;
+mod limits;
 mod metrics;
+mod queue;
 mod rank;
+mod session;
 mod simulate;
 
 pub use agreement::Agreement;
 pub use buscar::{irrelevant_in_a_row, Buscar};
 pub use error::ScreenError;
 pub use features::{Features, TfidfOptions};
+pub use highlight::{highlight, terms_found, Mark, Span};
 pub use labelled::{read_labelled, Labelled};
+pub use limits::{Limit, Limits};
 pub use metrics::{loss, Metrics};
+pub use queue::{record_text, stopping, Queue, Ranking, Stopping, MODEL_VERSION};
 pub use rank::{Ranker, Svm, SvmOptions};
+pub use session::{Decided, Next, Pool};
 pub use simulate::{
     simulate, simulate_labelled, simulate_runs, MeanRun, SimOptions, SimRun, Simulation,
 };

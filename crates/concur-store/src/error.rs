@@ -32,6 +32,28 @@ pub enum StoreError {
         /// Newest version this build knows.
         known: i64,
     },
+    /// A decision with an exclusion reason the review does not list.
+    #[error("`{reason}` is not one of the review's exclusion reasons ({known})")]
+    UnknownReason {
+        /// The reason given.
+        reason: String,
+        /// The reasons the review lists.
+        known: String,
+    },
+    /// A reviewer name that is empty or holds characters other than letters, digits, `.`, `_`, `-`.
+    #[error("`{0}` is not a reviewer name (letters, digits, `.`, `_` and `-`, at most 64)")]
+    BadReviewer(String),
+    /// An undo when the reviewer has no decision in effect at the stage.
+    #[error("{reviewer} has no {stage} decision to undo")]
+    NoDecisionToUndo {
+        /// The reviewer.
+        reviewer: String,
+        /// The stage.
+        stage: &'static str,
+    },
+    /// A full-text decision on a record not included at title and abstract.
+    #[error("record {0} has not passed title and abstract screening (included or maybe), so it has no full-text stage yet")]
+    NotAtFullText(i64),
     /// A record number the workspace does not hold.
     #[error("there is no record {0}")]
     NoRecord(i64),

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod changes;
+mod decisions;
 mod dedup;
 mod error;
 mod import;
@@ -17,6 +18,10 @@ mod searches;
 mod workspace;
 mod writeback;
 
+pub use decisions::{
+    Decision, DecisionKind, InEffect, NewDecision, Outcome, Pairs, RecordState, Screening,
+    ScreeningCounts, Stage, Verdict, AUTOMATION,
+};
 pub use dedup::{ClusterView, DedupResult, FlagView};
 pub use error::StoreError;
 pub use import::{hash_file, Batch, FileHasher, FileInfo, Import, Prepared};

@@ -123,6 +123,34 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL DEFAULT '{}'
     ) STRICT;
     CREATE INDEX search_run_name ON search_run(name);",
+    // 5: screening decisions, never overwritten: a changed decision, an undo and a resolution are
+    // new rows. `shown` keeps what the ranking put before a reviewer, so a decision records the
+    // model and rank that led to it.
+    "CREATE TABLE decision (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES record(id),
+        reviewer TEXT NOT NULL,
+        stage TEXT NOT NULL CHECK (stage IN ('title-abstract', 'full-text')),
+        kind TEXT NOT NULL CHECK (kind IN ('screen', 'resolve', 'auto', 'undo')),
+        decision TEXT CHECK (decision IN ('include', 'exclude', 'maybe')),
+        undoes INTEGER REFERENCES decision(id),
+        reason TEXT,
+        reason_text TEXT,
+        note TEXT,
+        model TEXT,
+        rank INTEGER,
+        decided_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX decision_record ON decision(record_id);
+    CREATE TABLE shown (
+        reviewer TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        record_id INTEGER NOT NULL REFERENCES record(id),
+        model TEXT NOT NULL,
+        rank INTEGER NOT NULL,
+        shown_at TEXT NOT NULL,
+        PRIMARY KEY (reviewer, stage, record_id)
+    ) STRICT;",
 ];
 
 /// The first schema version, as it was published (for migration tests).

@@ -523,3 +523,193 @@ fn two_clusters_said_to_differ_are_no_longer_questions() {
     assert_eq!(later.clusters.len(), 2);
     assert!(later.flagged.is_empty(), "{:?}", later.flagged);
 }
+
+fn screening_workspace() -> (tempfile::TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut import = ws
+        .begin_import(&file("a.xml"), "pubmed", "pubmed-xml")
+        .unwrap();
+    for (pmid, title) in [
+        ("1", "Radionecrosis after radiosurgery with T-DM1"),
+        ("2", "Bone metastases irradiated during T-DM1 treatment"),
+        ("3", "Knee cartilage repair in athletes"),
+    ] {
+        import.add(record(Some(pmid), title, 2019)).unwrap();
+    }
+    import.commit().unwrap();
+    (dir, ws)
+}
+
+fn screen<'a>(record: i64, reviewer: &'a str, verdict: Verdict) -> NewDecision<'a> {
+    NewDecision {
+        record,
+        reviewer,
+        stage: Stage::TitleAbstract,
+        verdict,
+        reason: None,
+        reason_text: None,
+        note: None,
+    }
+}
+
+#[test]
+fn a_changed_decision_and_an_undo_are_new_rows_and_history_is_kept() {
+    let (_dir, ws) = screening_workspace();
+    ws.mark_shown("ana", Stage::TitleAbstract, 1, "svm-1", 1)
+        .unwrap();
+    ws.decide(&screen(1, "ana", Verdict::Exclude), &[]).unwrap();
+    ws.decide(&screen(1, "ana", Verdict::Include), &[]).unwrap();
+    let s = ws.screening(Stage::TitleAbstract).unwrap();
+    assert_eq!(s.outcome(1), Outcome::Include);
+    // The undo reverses the change, not the first decision.
+    let undone = ws.undo_decision("ana", Stage::TitleAbstract).unwrap();
+    assert_eq!(undone.verdict, Some(Verdict::Include));
+    assert_eq!(
+        ws.screening(Stage::TitleAbstract).unwrap().outcome(1),
+        Outcome::Exclude
+    );
+    ws.undo_decision("ana", Stage::TitleAbstract).unwrap();
+    assert_eq!(
+        ws.screening(Stage::TitleAbstract).unwrap().outcome(1),
+        Outcome::Undecided
+    );
+    assert!(matches!(
+        ws.undo_decision("ana", Stage::TitleAbstract),
+        Err(StoreError::NoDecisionToUndo { .. })
+    ));
+    let history = ws.decision_history(None, Some(1)).unwrap();
+    let kinds: Vec<_> = history.iter().map(|d| (d.kind, d.verdict)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (DecisionKind::Screen, Some(Verdict::Exclude)),
+            (DecisionKind::Screen, Some(Verdict::Include)),
+            (DecisionKind::Undo, None),
+            (DecisionKind::Undo, None),
+        ]
+    );
+    // The decisions made after the record was shown keep the model and its rank.
+    assert_eq!(history[0].model.as_deref(), Some("svm-1"));
+    assert_eq!(history[0].rank, Some(1));
+    assert_eq!(history[2].undoes, Some(history[1].id));
+}
+
+#[test]
+fn bad_reviewers_reasons_and_records_are_refused() {
+    let (_dir, ws) = screening_workspace();
+    let reasons = vec!["not-tdm1".to_string()];
+    assert!(matches!(
+        ws.decide(&screen(1, "a b", Verdict::Include), &reasons),
+        Err(StoreError::BadReviewer(_))
+    ));
+    assert!(matches!(
+        ws.decide(&screen(99, "ana", Verdict::Include), &reasons),
+        Err(StoreError::NoRecord(99))
+    ));
+    let mut d = screen(1, "ana", Verdict::Exclude);
+    d.reason = Some("other");
+    assert!(matches!(
+        ws.decide(&d, &reasons),
+        Err(StoreError::UnknownReason { .. })
+    ));
+    d.reason = Some("not-tdm1");
+    ws.decide(&d, &reasons).unwrap();
+    // Full text only for records that moved on.
+    let mut ft = screen(1, "ana", Verdict::Include);
+    ft.stage = Stage::FullText;
+    assert!(matches!(
+        ws.decide(&ft, &reasons),
+        Err(StoreError::NotAtFullText(1))
+    ));
+}
+
+#[test]
+fn disagreements_are_conflicts_until_resolved_and_pairs_count_single_screening() {
+    let (_dir, ws) = screening_workspace();
+    ws.decide(&screen(1, "ana", Verdict::Include), &[]).unwrap();
+    ws.decide(&screen(1, "ben", Verdict::Exclude), &[]).unwrap();
+    ws.decide(&screen(2, "ana", Verdict::Include), &[]).unwrap();
+    ws.decide(&screen(2, "ben", Verdict::Maybe), &[]).unwrap();
+    ws.decide(&screen(3, "ana", Verdict::Exclude), &[]).unwrap();
+    let s = ws.screening(Stage::TitleAbstract).unwrap();
+    assert_eq!(s.outcome(1), Outcome::Conflict);
+    // Include beside maybe moves on without a conflict.
+    assert_eq!(s.outcome(2), Outcome::Maybe);
+    assert_eq!(s.conflicts().len(), 1);
+    let p = s.pairs("ana", "ben");
+    assert_eq!(p.both.len(), 2);
+    assert_eq!((p.only_first, p.only_second), (1, 0));
+    // Ben sees only what he has not screened himself: Ana's decisions do not hide records.
+    assert_eq!(s.unscreened_by("ben"), vec![3]);
+    ws.resolve(&screen(1, "carla", Verdict::Include), &[])
+        .unwrap();
+    let s = ws.screening(Stage::TitleAbstract).unwrap();
+    assert_eq!(s.outcome(1), Outcome::Include);
+    assert!(s.conflicts().is_empty());
+    // Full text: the two that moved on.
+    let ft = ws.screening(Stage::FullText).unwrap();
+    assert_eq!(ft.pool, vec![1, 2]);
+    let c = ws.screening_counts().unwrap();
+    assert_eq!((c.screened, c.awaiting, c.sought, c.included), (3, 0, 2, 0));
+    assert_eq!(c.excluded, vec![("unstated".to_string(), 1)]);
+}
+
+#[test]
+fn automatic_exclusions_stand_until_a_person_decides_and_are_counted_apart() {
+    let (_dir, ws) = screening_workspace();
+    ws.exclude_automatically(3, "language", "language fre")
+        .unwrap();
+    let c = ws.screening_counts().unwrap();
+    assert_eq!(c.excluded_automatically, vec![("language".to_string(), 1)]);
+    assert_eq!((c.screened, c.awaiting), (0, 2));
+    let s = ws.screening(Stage::TitleAbstract).unwrap();
+    assert!(!s.unscreened_by("ana").contains(&3));
+    ws.decide(&screen(3, "ana", Verdict::Include), &[]).unwrap();
+    assert_eq!(
+        ws.screening(Stage::TitleAbstract).unwrap().outcome(3),
+        Outcome::Include
+    );
+}
+
+#[test]
+fn decisions_survive_a_reimport_and_follow_a_dedup_merge_and_its_undo() {
+    let (_dir, mut ws) = screening_workspace();
+    ws.decide(&screen(1, "ana", Verdict::Include), &[]).unwrap();
+    // A second file with the same publication (record 4) and a new one (record 5).
+    let mut import = ws.begin_import(&file("b.ris"), "embase", "ris").unwrap();
+    import
+        .add(record(
+            None,
+            "Radionecrosis after Radiosurgery with T-DM1.",
+            2019,
+        ))
+        .unwrap();
+    import
+        .add(record(None, "Pneumonitis after breast radiotherapy", 2021))
+        .unwrap();
+    import.commit().unwrap();
+    ws.decide(&screen(4, "ana", Verdict::Exclude), &[]).unwrap();
+    ws.decide(&screen(4, "ben", Verdict::Include), &[]).unwrap();
+    let before = ws.screening(Stage::TitleAbstract).unwrap();
+    assert_eq!(before.outcome(1), Outcome::Include);
+    assert_eq!(before.pool, vec![1, 2, 3, 4, 5]);
+    ws.dedup(Settings::default(), false).unwrap();
+    let merged = ws.screening(Stage::TitleAbstract).unwrap();
+    assert_eq!(merged.pool, vec![1, 2, 3, 5]);
+    let state = &merged.states[&1];
+    // Ana's later decision (on record 4) is hers now; that she judged the two copies
+    // differently is shown; Ben's decision on the copy counts for the primary.
+    assert_eq!(state.reviewers["ana"].verdict, Verdict::Exclude);
+    assert_eq!(
+        state.merged_conflicts["ana"],
+        vec![(1, Verdict::Include), (4, Verdict::Exclude)]
+    );
+    assert_eq!(state.reviewers["ben"].verdict, Verdict::Include);
+    assert_eq!(merged.conflicts().len(), 1);
+    ws.undo_dedup(None).unwrap();
+    let undone = ws.screening(Stage::TitleAbstract).unwrap();
+    assert_eq!(undone.outcome(1), Outcome::Include);
+    assert_eq!(undone.outcome(4), Outcome::Conflict);
+    assert_eq!(ws.decision_history(None, None).unwrap().len(), 3);
+}

@@ -51,7 +51,9 @@ pub use dose::{schedule_doses, DoseAssumption, DoseRow};
 pub use evidence::{edition, Evidence};
 pub use filter::StudyFilter;
 pub use meta::{meta, read_meta_csv, CsvProblem, MetaInput, MetaOptions, MetaResult};
-pub use prisma::{Included, LiteratureCounts, PrismaFlow, PrismaSource, SearchRun};
+pub use prisma::{
+    Included, LiteratureCounts, PrismaFlow, PrismaSource, ScreeningDetail, ScreeningFlow, SearchRun,
+};
 pub use summary::{bottom_line, bottom_lines, Finding};
 
 /// The statistics' vocabularies and the proportion intervals, for front ends that take them as

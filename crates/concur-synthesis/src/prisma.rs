@@ -17,6 +17,34 @@ pub struct LiteratureCounts {
     pub remaining: u64,
     /// The latest run of each saved search, in the order the searches were first saved.
     pub searches: Vec<SearchRun>,
+    /// The screening decisions in effect, when any were recorded.
+    pub screening: Option<ScreeningFlow>,
+}
+
+/// What the screening log counts (the store's screening counts, in the synthesis's terms);
+/// reasons are the review's exclusion reason ids (`unstated` when none was given).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ScreeningFlow {
+    /// Records excluded by a hard limit, per reason.
+    pub excluded_automatically: Vec<(String, u64)>,
+    /// Records screened at title and abstract.
+    pub screened: u64,
+    /// Records excluded at title and abstract, per reason.
+    pub excluded: Vec<(String, u64)>,
+    /// Records the reviewers disagree on, unresolved.
+    pub conflicts: u64,
+    /// Records not screened yet.
+    pub awaiting: u64,
+    /// Reports sought for full-text assessment.
+    pub sought: u64,
+    /// Reports assessed.
+    pub assessed: u64,
+    /// Reports excluded, per reason.
+    pub reports_excluded: Vec<(String, u64)>,
+    /// Reports in conflict or still unsure.
+    pub reports_unsettled: u64,
+    /// Reports included.
+    pub included: u64,
 }
 
 /// One logged run of a saved search.
@@ -92,6 +120,30 @@ pub struct PrismaFlow {
     pub source: PrismaSource,
     /// The search table: the latest run of each saved search (from a workspace).
     pub searches: Vec<SearchRun>,
+    /// The screening log's details, with each reason as the review words it (from a workspace
+    /// with decisions).
+    pub screening: Option<ScreeningDetail>,
+}
+
+/// The screening boxes' details from a workspace's log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ScreeningDetail {
+    /// Records removed before screening by the review's hard limits, per reason.
+    pub excluded_automatically: Vec<(String, u64)>,
+    /// Records excluded at title and abstract, per reason.
+    pub records_excluded: Vec<(String, u64)>,
+    /// Records in unresolved conflict at title and abstract.
+    pub conflicts: u64,
+    /// Reports sought for retrieval.
+    pub reports_sought: u64,
+    /// Reports not assessed yet.
+    pub reports_awaiting: u64,
+    /// Reports excluded, per reason.
+    pub reports_excluded: Vec<(String, u64)>,
+    /// Reports in conflict or still unsure.
+    pub reports_unsettled: u64,
+    /// Reports included.
+    pub reports_included: u64,
 }
 
 /// What the review's included publications are, so that "included" says what it counts.
@@ -144,6 +196,7 @@ impl PrismaFlow {
             reports_excluded: p.reports_excluded.map(u64::from),
             source: PrismaSource::Review { note: p.note },
             searches: Vec::new(),
+            screening: None,
         };
         if let Some(c) = literature {
             // The workspace's own flow: its sources, its duplicates, and no screening yet, so no
@@ -170,6 +223,39 @@ impl PrismaFlow {
             flow.reports_excluded = None;
             flow.awaiting_screening = Some(c.remaining);
             flow.searches = c.searches.clone();
+            if let Some(sc) = &c.screening {
+                // The review's words for its reason ids; an id it does not list stays as it is.
+                let label = |list: &[(String, u64)]| -> Vec<(String, u64)> {
+                    list.iter()
+                        .map(|(id, n)| {
+                            let words = review
+                                .meta
+                                .eligibility
+                                .reasons
+                                .iter()
+                                .find(|r| &r.id == id)
+                                .map_or(id.clone(), |r| r.label.clone());
+                            (words, *n)
+                        })
+                        .collect()
+                };
+                let sum = |list: &[(String, u64)]| list.iter().map(|(_, n)| n).sum::<u64>();
+                flow.records_screened = Some(sc.screened);
+                flow.records_excluded = Some(sum(&sc.excluded));
+                flow.reports_assessed = Some(sc.assessed);
+                flow.reports_excluded = Some(sum(&sc.reports_excluded));
+                flow.awaiting_screening = Some(sc.awaiting);
+                flow.screening = Some(ScreeningDetail {
+                    excluded_automatically: label(&sc.excluded_automatically),
+                    records_excluded: label(&sc.excluded),
+                    conflicts: sc.conflicts,
+                    reports_sought: sc.sought,
+                    reports_awaiting: sc.sought.saturating_sub(sc.assessed),
+                    reports_excluded: label(&sc.reports_excluded),
+                    reports_unsettled: sc.reports_unsettled,
+                    reports_included: sc.included,
+                });
+            }
             flow.source = PrismaSource::Workspace {
                 identified,
                 searched,

@@ -372,6 +372,7 @@ fn the_prisma_flow_takes_a_workspaces_counts_when_given() {
         deleted: 1,
         remaining: 8,
         searches: Vec::new(),
+        screening: None,
     };
     let flow = evidence.prisma(Some(&counts));
     assert_eq!(flow.records_identified, Some(12));
@@ -511,4 +512,50 @@ fn the_bottom_line_leads_with_the_pooled_risk_and_names_its_sources() {
         }
         other => panic!("expected the statements last, got {other:?}"),
     }
+}
+
+#[test]
+fn a_screening_log_fills_the_screening_boxes_with_the_reviews_words_for_its_reasons() {
+    let mut review = review();
+    review
+        .meta
+        .eligibility
+        .reasons
+        .push(concur_evidence::ExclusionReason {
+            id: "not-tdm1".into(),
+            label: "No T-DM1".into(),
+            locator: None,
+            note: None,
+        });
+    let evidence = Evidence::new(&review);
+    let counts = LiteratureCounts {
+        identified: vec![("pubmed".into(), 10)],
+        remaining: 10,
+        screening: Some(crate::ScreeningFlow {
+            excluded_automatically: vec![("language".into(), 1)],
+            screened: 7,
+            excluded: vec![("not-tdm1".into(), 4), ("unstated".into(), 1)],
+            conflicts: 1,
+            awaiting: 2,
+            sought: 2,
+            assessed: 2,
+            reports_excluded: vec![("not-tdm1".into(), 1)],
+            reports_unsettled: 0,
+            included: 1,
+        }),
+        ..LiteratureCounts::default()
+    };
+    let flow = evidence.prisma(Some(&counts));
+    assert_eq!(flow.records_screened, Some(7));
+    assert_eq!(flow.records_excluded, Some(5));
+    assert_eq!(flow.reports_assessed, Some(2));
+    assert_eq!(flow.reports_excluded, Some(1));
+    assert_eq!(flow.awaiting_screening, Some(2));
+    let sd = flow.screening.unwrap();
+    assert_eq!(
+        sd.records_excluded,
+        vec![("No T-DM1".to_string(), 4), ("unstated".to_string(), 1)]
+    );
+    assert_eq!(sd.excluded_automatically, vec![("language".to_string(), 1)]);
+    assert_eq!(sd.reports_included, 1);
 }

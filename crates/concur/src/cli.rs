@@ -95,9 +95,17 @@ pub enum Command {
     /// Search PubMed itself over NCBI's E-utilities; `--import` fetches every record found into
     /// the workspace (resumable), `--save` logs the run for PRISMA.
     Pubmed(PubmedArgs),
-    /// Screening: `screen simulate` replays a labelled set through the ranking loop and the
-    /// stopping rule, with ASReview's metrics.
+    /// Screening: the terminal screener (`concur screen --reviewer NAME`), its script commands
+    /// (next, decide, undo, conflicts, resolve, agreement, status, auto, export) and
+    /// `screen simulate`, which replays a labelled set with ASReview's metrics.
     Screen(ScreenArgs),
+    /// The PRISMA 2020 flow diagram from the workspace's log: identified, duplicates, automatic
+    /// exclusions, screening and full-text decisions with reasons.
+    Prisma {
+        /// Draw the diagram to this SVG file.
+        #[arg(long, value_name = "FILE.svg")]
+        svg: Option<PathBuf>,
+    },
     /// Validate the review folder and print a one-line summary.
     Check,
 }
@@ -565,11 +573,151 @@ pub struct PubmedSearchArgs {
 #[derive(Args)]
 pub struct ScreenArgs {
     #[command(subcommand)]
-    pub command: ScreenCommand,
+    pub command: Option<ScreenCommand>,
+    /// Who screens (the terminal screener; letters, digits, `.`, `_`, `-`).
+    #[arg(long, value_name = "NAME", env = "CONCUR_REVIEWER")]
+    pub reviewer: Option<String>,
+    /// The stage to screen.
+    #[arg(long, value_enum, default_value_t = StageArg::TitleAbstract)]
+    pub stage: StageArg,
+    /// Seeds the ranking model and random samples.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// A screening stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    /// Titles and abstracts.
+    TitleAbstract,
+    /// Full texts (records included or maybe at title and abstract).
+    FullText,
+}
+
+/// A screening decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerdictArg {
+    /// Relevant: moves on.
+    Include,
+    /// Not relevant.
+    Exclude,
+    /// Unsure: moves on to full text.
+    Maybe,
+}
+
+/// Who screens and where.
+#[derive(Args, Clone)]
+pub struct ReviewerStage {
+    /// The reviewer.
+    #[arg(long, value_name = "NAME", env = "CONCUR_REVIEWER")]
+    pub reviewer: String,
+    /// The stage.
+    #[arg(long, value_enum, default_value_t = StageArg::TitleAbstract)]
+    pub stage: StageArg,
+}
+
+/// A decision's verdict and why.
+#[derive(Args, Clone)]
+pub struct VerdictArgs {
+    /// The record.
+    pub id: i64,
+    /// The decision.
+    #[arg(long, value_enum)]
+    pub decision: VerdictArg,
+    /// The exclusion reason's id (one of the review's; `concur screen reasons` lists them).
+    #[arg(long, value_name = "ID")]
+    pub reason: Option<String>,
+    /// The reason in your words.
+    #[arg(long, value_name = "TEXT")]
+    pub reason_text: Option<String>,
+    /// A note kept with the decision.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
 }
 
 #[derive(Subcommand)]
 pub enum ScreenCommand {
+    /// The record a reviewer should screen next (ranked by the model trained on their own
+    /// decisions), with the eligibility criteria and the stopping indicator; marks it shown.
+    Next {
+        #[command(flatten)]
+        who: ReviewerStage,
+        /// A record drawn at random instead (a random sample, for the recall estimate).
+        #[arg(long)]
+        sample: bool,
+        /// Seeds the model and the random order.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Record a reviewer's decision on a record.
+    Decide {
+        #[command(flatten)]
+        verdict: VerdictArgs,
+        #[command(flatten)]
+        who: ReviewerStage,
+    },
+    /// Undo a reviewer's latest decision still in effect (a new row; history is kept).
+    Undo {
+        #[command(flatten)]
+        who: ReviewerStage,
+    },
+    /// Records the reviewers disagree on (and merged records one reviewer judged differently).
+    Conflicts {
+        /// The stage.
+        #[arg(long, value_enum, default_value_t = StageArg::TitleAbstract)]
+        stage: StageArg,
+    },
+    /// Settle a conflict: the resolver's decision stands for the record.
+    Resolve {
+        #[command(flatten)]
+        verdict: VerdictArgs,
+        #[command(flatten)]
+        who: ReviewerStage,
+    },
+    /// Agreement between two reviewers over the records both screened: percent, Cohen's kappa
+    /// with its interval, Gwet's AC1; and how many records only one of them screened.
+    Agreement {
+        /// The stage.
+        #[arg(long, value_enum, default_value_t = StageArg::TitleAbstract)]
+        stage: StageArg,
+        /// The two reviewers (default: the first two by name).
+        #[arg(long, value_delimiter = ',', value_name = "A,B", num_args = 1)]
+        reviewers: Option<Vec<String>>,
+    },
+    /// Progress per stage and each reviewer's stopping indicator.
+    Status {
+        /// The stage.
+        #[arg(long, value_enum, default_value_t = StageArg::TitleAbstract)]
+        stage: StageArg,
+    },
+    /// Exclude the records that fail the review's hard limits (language, years, publication
+    /// types), each with its logged reason.
+    Auto {
+        /// Say what would be excluded without recording it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The review's exclusion reasons and eligibility criteria.
+    Reasons,
+    /// Every decision row, oldest first (of one record when given).
+    History {
+        /// Only this record (and the records merged into it).
+        id: Option<i64>,
+    },
+    /// Write the screening results: the included records (RIS or CSV, by the file's extension)
+    /// and every decision with reviewer and reason (CSV).
+    Export {
+        /// The records included at full text (or, with --stage title-abstract, those that moved
+        /// on from title and abstract).
+        #[arg(long, value_name = "FILE.ris|FILE.csv")]
+        included: Option<PathBuf>,
+        /// Every decision row.
+        #[arg(long, value_name = "FILE.csv")]
+        decisions: Option<PathBuf>,
+        /// Which stage's inclusions `--included` writes.
+        #[arg(long, value_enum, default_value_t = StageArg::FullText)]
+        stage: StageArg,
+    },
     /// Replay a labelled set (CSV with title, abstract, label_included) through the ranking
     /// loop and BUSCAR, one run per seed: WSS@95, WSS@100, RRF@10, ATD, loss, where BUSCAR
     /// stops and the recall there.

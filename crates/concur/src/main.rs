@@ -22,6 +22,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 mod print;
 mod screen;
+mod screener;
 mod search;
 
 /// The default review, embedded so that concur works from any directory.
@@ -104,7 +105,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Dedup(args) => dedup(args, ws, json),
         Command::Records(args) => records(args, ws, json),
         Command::Pubmed(args) => search::pubmed(args, ws, json),
-        Command::Screen(args) => screen::run(args, json),
+        Command::Screen(args) => screen::run(args, cli.review.as_deref(), ws, json),
+        Command::Prisma { svg } => prisma(cli.review.as_deref(), ws, svg.as_deref(), json),
         Command::Search(args) => {
             let review = load(cli.review.as_deref())?;
             search::run(args, &open(ws)?, &review, json)
@@ -300,13 +302,14 @@ fn reviewed(
         | Command::Search(_)
         | Command::Pubmed(_)
         | Command::Screen(_)
+        | Command::Prisma { .. }
         | Command::Meta(_)
         | Command::Proportion { .. } => unreachable!("dispatched in run"),
     }
 }
 
 /// The review: the folder given, or the embedded default.
-fn load(review: Option<&Path>) -> Result<Review> {
+pub(crate) fn load(review: Option<&Path>) -> Result<Review> {
     match review {
         Some(dir) => concur_evidence::load_dir(dir)
             .with_context(|| format!("loading the review in {}", dir.display())),
@@ -331,6 +334,46 @@ fn collect(dir: &Dir<'_>, files: &mut Vec<ReviewFile>) {
     for sub in dir.dirs() {
         collect(sub, files);
     }
+}
+
+/// The review a workspace serves: `--review`, else the folder its `concur.toml` names, else the
+/// embedded default.
+pub(crate) fn review_of(ws: &Workspace, review: Option<&Path>) -> Result<Review> {
+    match (review, ws.config.review.as_deref()) {
+        (Some(dir), _) => load(Some(dir)),
+        (None, Some(dir)) if !dir.is_empty() => load(Some(&ws.root().join(dir))),
+        _ => load(None),
+    }
+}
+
+/// `concur prisma`: the flow from the workspace's log, with the review's included studies.
+fn prisma(
+    review: Option<&Path>,
+    workspace: Option<&Path>,
+    svg: Option<&Path>,
+    json: bool,
+) -> Result<u8> {
+    let ws = open(workspace)?;
+    let full = review_of(&ws, review)?;
+    let review = match full.current_edition() {
+        Some(e) => concur_synthesis::edition(&full, e)?,
+        None => full.clone(),
+    };
+    let evidence = Evidence::new(&review);
+    let flow = evidence.prisma(Some(&literature_counts(&ws)?));
+    if let Some(path) = svg {
+        std::fs::write(path, concur_report::prisma_svg(&flow))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if json {
+        print::json(&flow)?;
+    } else {
+        print::prose(&concur_report::prisma_text(&flow))?;
+        if let Some(path) = svg {
+            print::line(&format!("wrote the diagram to {}", path.display()))?;
+        }
+    }
+    Ok(0)
 }
 
 /// The workspace folder: `--workspace`, else the current folder or one of its parents.
@@ -371,7 +414,29 @@ fn literature_counts(ws: &Workspace) -> Result<LiteratureCounts> {
                 count: s.count,
             })
             .collect(),
+        screening: screening_flow(ws)?,
     })
+}
+
+/// The screening log's counts, when anything was decided.
+fn screening_flow(ws: &Workspace) -> Result<Option<concur_synthesis::ScreeningFlow>> {
+    let c = ws.screening_counts()?;
+    let auto: u64 = c.excluded_automatically.iter().map(|(_, n)| n).sum();
+    if c.screened + auto == 0 {
+        return Ok(None);
+    }
+    Ok(Some(concur_synthesis::ScreeningFlow {
+        excluded_automatically: c.excluded_automatically,
+        screened: c.screened,
+        excluded: c.excluded,
+        conflicts: c.conflicts,
+        awaiting: c.awaiting,
+        sought: c.sought,
+        assessed: c.assessed,
+        reports_excluded: c.reports_excluded,
+        reports_unsettled: c.reports_unsettled,
+        included: c.included,
+    }))
 }
 
 fn init(dir: &Path, review: Option<&Path>, workspace: Option<&Path>) -> Result<u8> {

@@ -46,6 +46,14 @@ fn wrap(s: &str, width: usize) -> String {
     out
 }
 
+/// Text from a record or a review file made safe for a terminal: control and escape characters
+/// (which could move the cursor or recolour the screen) become spaces.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// Writes a line to standard output.
 pub fn line(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
