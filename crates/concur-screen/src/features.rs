@@ -16,6 +16,8 @@ pub struct TfidfOptions {
     pub sublinear_tf: bool,
     /// Terms in more than this share of the records are dropped.
     pub max_df: f64,
+    /// Terms in fewer records than this are dropped.
+    pub min_df: u32,
 }
 
 impl Default for TfidfOptions {
@@ -24,6 +26,7 @@ impl Default for TfidfOptions {
             bigrams: true,
             sublinear_tf: true,
             max_df: 0.95,
+            min_df: 1,
         }
     }
 }
@@ -88,7 +91,7 @@ impl Features {
         let mut idf = Vec::new();
         let mut shared = Vec::new();
         for (t, &f) in df.iter().enumerate() {
-            if f > 0 && f64::from(f) <= limit {
+            if f >= options.min_df.max(1) && f64::from(f) <= limit {
                 keep[t] = idf.len() as u32;
                 shared.push(f > 1);
                 // sklearn's smoothed idf.
