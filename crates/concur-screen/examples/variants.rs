@@ -8,7 +8,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let bytes = std::fs::read(&args[1]).expect("data");
     let seed: u64 = args[2].parse().expect("seed");
-    let priors: Vec<usize> = args[3].split(',').map(|p| p.parse().expect("prior")).collect();
+    let priors: Vec<usize> = args[3]
+        .split(',')
+        .map(|p| p.parse().expect("prior"))
+        .collect();
     let records = read_labelled(&bytes).expect("labelled");
     let labels: Vec<bool> = records.iter().map(|r| r.relevant).collect();
     for variant in &args[4..] {

@@ -210,6 +210,7 @@ mod tests {
                 bigrams: false,
                 sublinear_tf: false,
                 max_df: 1.0,
+                min_df: 1,
             },
         );
         assert_eq!(f.len(), 3);
@@ -258,6 +259,7 @@ mod tests {
                 bigrams: true,
                 sublinear_tf: true,
                 max_df: 1.0,
+                min_df: 1,
             },
         );
         // Weights on the terms of records 0 and 1 only, as a model trained on them has.
@@ -279,6 +281,7 @@ mod tests {
             bigrams: false,
             sublinear_tf: true,
             max_df: 1.0,
+            min_df: 1,
         };
         let f = Features::tfidf(&["aa aa aa aa bb", "cc"], o);
         let (_, v) = f.row(0);

@@ -18,6 +18,11 @@ pub trait Ranker {
     fn fit(&mut self, x: &Features, labelled: &[(usize, bool)]);
     /// Scores the records `rows` (higher is likelier relevant) into `out`, in the same order.
     fn score(&self, x: &Features, rows: &[usize], out: &mut Vec<f32>);
+    /// A bound on how far the score of any row of length at most 1 moved in the last fit, if
+    /// the ranker knows one: a caller may then rescore only the rows that could now lead.
+    fn drift(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// The linear SVM's settings (the defaults are ASReview's `elas_u4`).
@@ -68,6 +73,11 @@ pub struct Svm {
     /// Screened records at the last fit, and at the last full fit.
     seen: usize,
     full_at: usize,
+    /// How far each weight moved in the current fit, the weights that moved, and how far
+    /// scores could have moved in the last fit.
+    delta: Vec<f32>,
+    moved: Vec<u32>,
+    drift: Option<f64>,
 }
 
 impl Svm {
@@ -82,6 +92,9 @@ impl Svm {
             order: Vec::new(),
             seen: 0,
             full_at: 0,
+            delta: Vec::new(),
+            moved: Vec::new(),
+            drift: None,
         }
     }
 
@@ -99,41 +112,8 @@ impl Svm {
 }
 
 impl Svm {
-    /// The dual's gradient for record `i`: y f(x) − 1 + D_ii alpha_i.
-    fn gradient(&self, x: &Features, i: usize, y: bool, dii: f64) -> f64 {
-        let margin = f64::from(x.dot(i, &self.w)) + self.bias;
-        (if y { margin } else { -margin }) - 1.0 + dii * self.alpha[i]
-    }
-
-    /// The exact minimisation along record `i`'s coordinate, keeping w and the intercept.
-    fn step(&mut self, x: &Features, i: usize, y: bool, g: f64, dii: f64) {
-        let (c, v) = x.row(i);
-        // Rows are unit length (or empty) and the intercept's feature is 1.
-        let q = if c.is_empty() { 1.0 } else { 2.0 } + dii;
-        let old = self.alpha[i];
-        let new = (old - g / q).max(0.0);
-        self.alpha[i] = new;
-        let step = (new - old) * if y { 1.0 } else { -1.0 };
-        for (&k, &xv) in c.iter().zip(v) {
-            self.w[k as usize] += (step * f64::from(xv)) as f32;
-        }
-        self.bias += step;
-    }
-}
-
-impl Ranker for Svm {
-    fn name(&self) -> &str {
-        "svm-tfidf"
-    }
-
-    fn fit(&mut self, x: &Features, labelled: &[(usize, bool)]) {
-        if self.w.len() != x.terms() || self.alpha.len() != x.len() {
-            self.w = vec![0.0; x.terms()];
-            self.alpha = vec![0.0; x.len()];
-            self.bias = 0.0;
-            self.seen = 0;
-            self.full_at = 0;
-        }
+    /// Coordinate descent from the kept alphas (see `fit`).
+    fn fit_inner(&mut self, x: &Features, labelled: &[(usize, bool)]) {
         // w = sum of alpha_i y_i x_i holds between fits (the kept alphas are the warm start);
         // only the class weights, and with them the dual's diagonal, move as decisions arrive.
         let (w1, w0) = self.weights(labelled);
@@ -202,6 +182,72 @@ impl Ranker for Svm {
             }
             pg_max_old = if hi <= 0.0 { f64::INFINITY } else { hi };
         }
+    }
+
+    /// The dual's gradient for record `i`: y f(x) − 1 + D_ii alpha_i.
+    fn gradient(&self, x: &Features, i: usize, y: bool, dii: f64) -> f64 {
+        let margin = f64::from(x.dot(i, &self.w)) + self.bias;
+        (if y { margin } else { -margin }) - 1.0 + dii * self.alpha[i]
+    }
+
+    /// The exact minimisation along record `i`'s coordinate, keeping w and the intercept.
+    fn step(&mut self, x: &Features, i: usize, y: bool, g: f64, dii: f64) {
+        let (c, v) = x.row(i);
+        // Rows are unit length (or empty) and the intercept's feature is 1.
+        let q = if c.is_empty() { 1.0 } else { 2.0 } + dii;
+        let old = self.alpha[i];
+        let new = (old - g / q).max(0.0);
+        self.alpha[i] = new;
+        let step = (new - old) * if y { 1.0 } else { -1.0 };
+        for (&k, &xv) in c.iter().zip(v) {
+            let change = (step * f64::from(xv)) as f32;
+            if change == 0.0 {
+                continue;
+            }
+            self.w[k as usize] += change;
+            let d = &mut self.delta[k as usize];
+            if *d == 0.0 {
+                // Marked by a change that is never exactly zero in practice; a weight that moves
+                // back to a delta of exactly zero is listed again, which the sum tolerates.
+                self.moved.push(k);
+            }
+            *d += change;
+        }
+        self.bias += step;
+    }
+}
+
+impl Ranker for Svm {
+    fn name(&self) -> &str {
+        "svm-tfidf"
+    }
+
+    fn fit(&mut self, x: &Features, labelled: &[(usize, bool)]) {
+        if self.w.len() != x.terms() || self.alpha.len() != x.len() {
+            self.w = vec![0.0; x.terms()];
+            self.alpha = vec![0.0; x.len()];
+            self.bias = 0.0;
+            self.seen = 0;
+            self.full_at = 0;
+            self.drift = None;
+            self.delta = vec![0.0; x.terms()];
+            self.moved.clear();
+        }
+        let first = self.drift.is_none() && self.seen == 0;
+        let bias_before = self.bias;
+        self.fit_inner(x, labelled);
+        // |Δw·x + Δb| ≤ ‖Δw‖ + |Δb| for ‖x‖ ≤ 1; Δw is summed over the weights that moved only.
+        let mut dw = 0.0f64;
+        for &k in &self.moved {
+            dw += f64::from(self.delta[k as usize]).powi(2);
+            self.delta[k as usize] = 0.0;
+        }
+        self.moved.clear();
+        self.drift = (!first).then(|| dw.sqrt() + (self.bias - bias_before).abs());
+    }
+
+    fn drift(&self) -> Option<f64> {
+        self.drift
     }
 
     fn score(&self, x: &Features, rows: &[usize], out: &mut Vec<f32>) {
