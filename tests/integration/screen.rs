@@ -347,6 +347,15 @@ fn two_reviewers_screen_blind_resolve_a_conflict_and_the_prisma_flow_comes_from_
     assert_eq!(again["records_screened"], 4);
     assert_eq!(again["awaiting_screening"], 1);
 
+    // The workspace's own settled decisions replay as a labelled set: the two T-DM1 records
+    // included, the knee and seagrass records excluded (the French record was excluded by a
+    // limit, not by a person, and the new record is unscreened).
+    let sim = run_in(ws, &["screen", "simulate", "--from-workspace"]);
+    assert_eq!(
+        (sim["records"].as_u64(), sim["relevant"].as_u64()),
+        (Some(4), Some(2))
+    );
+
     // Exports: the included record as RIS (it imports again), every decision as CSV with the
     // formula in a note neutralised.
     let inc = ws.join("included.ris");

@@ -727,8 +727,16 @@ pub enum ScreenCommand {
 #[derive(Args)]
 pub struct SimulateArgs {
     /// The labelled CSV.
-    #[arg(long, value_name = "FILE.csv")]
-    pub data: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE.csv",
+        required_unless_present = "from_workspace"
+    )]
+    pub data: Option<PathBuf>,
+    /// Replay the workspace's own settled title-and-abstract decisions instead (include or
+    /// maybe as relevant, exclude as not).
+    #[arg(long, conflicts_with = "data")]
+    pub from_workspace: bool,
     /// The first run's seed (priors and model); run i uses seed + i.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -45,7 +45,7 @@ pub fn run(
     json: bool,
 ) -> Result<u8> {
     let command = match args.command {
-        Some(ScreenCommand::Simulate(a)) => return simulate(a, json),
+        Some(ScreenCommand::Simulate(a)) => return simulate(a, workspace, json),
         Some(c) => c,
         None => {
             let ws = crate::open(workspace)?;
@@ -663,10 +663,47 @@ fn export(
     Ok(0)
 }
 
-fn simulate(a: SimulateArgs, json: bool) -> Result<u8> {
-    let path = a.data.display().to_string();
-    let bytes = std::fs::read(&a.data).with_context(|| format!("cannot read {path}"))?;
-    let records = read_labelled(&bytes).with_context(|| path.clone())?;
+/// A workspace's settled title-and-abstract decisions as a labelled set, in record order.
+fn labelled_from(ws: &Workspace) -> Result<Vec<concur_screen::Labelled>> {
+    let screening = ws.screening(Stage::TitleAbstract)?;
+    let pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
+    let mut out = Vec::new();
+    ws.each_record(&Filter::default(), &mut |r| {
+        // A person's settled outcome only: a hard limit's exclusion says nothing of relevance.
+        let Some(state) = screening.states.get(&r.id) else {
+            return Ok(());
+        };
+        if !pool.contains(&r.id) || (state.reviewers.is_empty() && state.resolution.is_none()) {
+            return Ok(());
+        }
+        let relevant = match state.outcome {
+            concur_store::Outcome::Include | concur_store::Outcome::Maybe => true,
+            concur_store::Outcome::Exclude => false,
+            _ => return Ok(()),
+        };
+        out.push(concur_screen::Labelled {
+            title: r.record.title.clone().unwrap_or_default(),
+            abstract_text: r.record.abstract_text().unwrap_or_default(),
+            relevant,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn simulate(a: SimulateArgs, workspace: Option<&Path>, json: bool) -> Result<u8> {
+    let (records, path) = match &a.data {
+        Some(data) => {
+            let path = data.display().to_string();
+            let bytes = std::fs::read(data).with_context(|| format!("cannot read {path}"))?;
+            (read_labelled(&bytes).with_context(|| path.clone())?, path)
+        }
+        None => {
+            let ws = crate::open(workspace)?;
+            let path = format!("the decisions in {}", ws.root().display());
+            (labelled_from(&ws)?, path)
+        }
+    };
     let options = SimOptions {
         seed: a.seed,
         prior_included: a.prior_included,
