@@ -48,6 +48,9 @@ fn main() {
             ..SimOptions::default()
         };
         let run = simulate(&x, &labels, &o, Some(&priors)).expect("simulate");
-        println!("{variant} {:.4} {:.4}", run.metrics.wss95, run.metrics.loss);
+        println!(
+            "{variant} {:.4} {:.4} {:.3}",
+            run.metrics.wss95, run.metrics.loss, run.step_ms
+        );
     }
 }

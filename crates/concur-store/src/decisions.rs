@@ -835,3 +835,83 @@ impl Workspace {
         Ok(rows.len())
     }
 }
+
+/// A record a hard limit excludes: the reason id to log and what the record says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimitHit {
+    /// The record.
+    pub record: i64,
+    /// The reason id logged.
+    pub reason: String,
+    /// What the record says (its language, year or type).
+    pub value: String,
+}
+
+impl Workspace {
+    /// Applies hard limits at title and abstract: `check` says, for a record of the pool that no
+    /// person and no limit has decided yet, the reason id it fails and what it says. Records the
+    /// exclusions (unless `dry_run`) and returns them.
+    pub fn apply_limits(
+        &self,
+        check: &dyn Fn(&concur_lit::Record) -> Option<(String, String)>,
+        dry_run: bool,
+    ) -> Result<Vec<LimitHit>> {
+        let screening = self.screening(Stage::TitleAbstract)?;
+        let pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
+        let mut hits = Vec::new();
+        self.each_record(&crate::Filter::default(), &mut |r| {
+            let untouched = screening
+                .states
+                .get(&r.id)
+                .is_none_or(|s| s.automatic.is_none() && s.reviewers.is_empty());
+            if pool.contains(&r.id) && untouched {
+                if let Some((reason, value)) = check(&r.record) {
+                    hits.push(LimitHit {
+                        record: r.id,
+                        reason,
+                        value,
+                    });
+                }
+            }
+            Ok(())
+        })?;
+        if !dry_run && !hits.is_empty() {
+            let tx = self.conn.unchecked_transaction()?;
+            for h in &hits {
+                self.exclude_automatically(h.record, &h.reason, &h.value)?;
+            }
+            crate::workspace::log(
+                &tx,
+                "screen auto",
+                &format!("{} record(s) excluded by hard limits", hits.len()),
+            )?;
+            tx.commit()?;
+        }
+        Ok(hits)
+    }
+
+    /// The records a person settled at title and abstract (a reviewer's verdict or a
+    /// resolution, not a hard limit alone), with whether they moved on, in record order: a
+    /// workspace's own labelled set.
+    pub fn settled_by_people(&self) -> Result<Vec<(crate::StoredRecord, bool)>> {
+        let screening = self.screening(Stage::TitleAbstract)?;
+        let pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
+        let mut out = Vec::new();
+        self.each_record(&crate::Filter::default(), &mut |r| {
+            let Some(state) = screening.states.get(&r.id) else {
+                return Ok(());
+            };
+            if !pool.contains(&r.id) || (state.reviewers.is_empty() && state.resolution.is_none()) {
+                return Ok(());
+            }
+            let relevant = match state.outcome {
+                Outcome::Include | Outcome::Maybe => true,
+                Outcome::Exclude => false,
+                Outcome::Undecided | Outcome::Conflict => return Ok(()),
+            };
+            out.push((r, relevant));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}

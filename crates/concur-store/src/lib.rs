@@ -19,8 +19,8 @@ mod workspace;
 mod writeback;
 
 pub use decisions::{
-    Decision, DecisionKind, InEffect, NewDecision, Outcome, Pairs, RecordState, Screening,
-    ScreeningCounts, Stage, Verdict, AUTOMATION,
+    Decision, DecisionKind, InEffect, LimitHit, NewDecision, Outcome, Pairs, RecordState,
+    Screening, ScreeningCounts, Stage, Verdict, AUTOMATION,
 };
 pub use dedup::{ClusterView, DedupResult, FlagView};
 pub use error::StoreError;
@@ -31,7 +31,7 @@ pub use searches::{NewSearch, SavedSearch};
 pub use workspace::{Config, Workspace, CONFIG_FILE, DATABASE_FILE};
 
 /// The formats and matching settings a front end passes through to the readers and dedup.
-pub use concur_lit::{dedup::Settings as DedupSettings, Format, OutFormat};
+pub use concur_lit::{dedup::Settings as DedupSettings, Format, OutFormat, Record};
 
 #[cfg(test)]
 mod tests;

@@ -511,21 +511,6 @@ fn auto(ws: &Workspace, e: &Eligibility, dry_run: bool, json: bool) -> Result<u8
     if limits.is_empty() {
         anyhow::bail!("the review declares no hard limits ([eligibility.limits] in review.toml)");
     }
-    let screening = ws.screening(Stage::TitleAbstract)?;
-    let pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
-    let mut hits: Vec<(i64, Limit, String)> = Vec::new();
-    ws.each_record(&Filter::default(), &mut |r| {
-        let untouched = screening
-            .states
-            .get(&r.id)
-            .is_none_or(|s| s.automatic.is_none() && s.reviewers.is_empty());
-        if pool.contains(&r.id) && untouched {
-            if let Some((limit, what)) = limits.check(&r.record) {
-                hits.push((r.id, limit, what));
-            }
-        }
-        Ok(())
-    })?;
     let reason = |l: Limit| -> String {
         let (given, default) = match l {
             Limit::Language => (&e.limits.reason_language, "language"),
@@ -534,27 +519,16 @@ fn auto(ws: &Workspace, e: &Eligibility, dry_run: bool, json: bool) -> Result<u8
         };
         given.clone().unwrap_or_else(|| default.to_string())
     };
-    if !dry_run {
-        for (id, limit, what) in &hits {
-            ws.exclude_automatically(*id, &reason(*limit), what)?;
-        }
-        ws.log(
-            "screen auto",
-            &format!("{} record(s) excluded by hard limits", hits.len()),
-        )?;
+    let check = |r: &concur_store::Record| limits.check(r).map(|(l, what)| (reason(l), what));
+    let hits = ws.apply_limits(&check, dry_run)?;
+    let mut by_reason: std::collections::BTreeMap<&str, u64> = Default::default();
+    for h in &hits {
+        *by_reason.entry(h.reason.as_str()).or_default() += 1;
     }
-    let mut by_reason: std::collections::BTreeMap<String, u64> = Default::default();
-    for (_, l, _) in &hits {
-        *by_reason.entry(reason(*l)).or_default() += 1;
-    }
-    let rows: Vec<serde_json::Value> = hits
-        .iter()
-        .map(|(id, l, what)| serde_json::json!({"record": id, "limit": l, "reason": reason(*l), "value": what}))
-        .collect();
     let summary: Vec<String> = by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
     print::result(
         json,
-        &serde_json::json!({ "dry_run": dry_run, "reviewer": AUTOMATION, "excluded": rows }),
+        &serde_json::json!({ "dry_run": dry_run, "reviewer": AUTOMATION, "excluded": hits }),
         &format!(
             "{} {} record(s) by hard limits{}",
             if dry_run { "would exclude" } else { "excluded" },
@@ -665,30 +639,15 @@ fn export(
 
 /// A workspace's settled title-and-abstract decisions as a labelled set, in record order.
 fn labelled_from(ws: &Workspace) -> Result<Vec<concur_screen::Labelled>> {
-    let screening = ws.screening(Stage::TitleAbstract)?;
-    let pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
-    let mut out = Vec::new();
-    ws.each_record(&Filter::default(), &mut |r| {
-        // A person's settled outcome only: a hard limit's exclusion says nothing of relevance.
-        let Some(state) = screening.states.get(&r.id) else {
-            return Ok(());
-        };
-        if !pool.contains(&r.id) || (state.reviewers.is_empty() && state.resolution.is_none()) {
-            return Ok(());
-        }
-        let relevant = match state.outcome {
-            concur_store::Outcome::Include | concur_store::Outcome::Maybe => true,
-            concur_store::Outcome::Exclude => false,
-            _ => return Ok(()),
-        };
-        out.push(concur_screen::Labelled {
+    Ok(ws
+        .settled_by_people()?
+        .into_iter()
+        .map(|(r, relevant)| concur_screen::Labelled {
             title: r.record.title.clone().unwrap_or_default(),
             abstract_text: r.record.abstract_text().unwrap_or_default(),
             relevant,
-        });
-        Ok(())
-    })?;
-    Ok(out)
+        })
+        .collect())
 }
 
 fn simulate(a: SimulateArgs, workspace: Option<&Path>, json: bool) -> Result<u8> {
