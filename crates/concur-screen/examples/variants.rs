@@ -22,6 +22,7 @@ fn main() {
             match part.split_once('=') {
                 Some(("c", v)) => svm.c = v.parse().expect("c"),
                 Some(("ratio", v)) => svm.ratio = v.parse().expect("ratio"),
+                Some(("budget", v)) => svm.budget = v.parse().expect("budget"),
                 Some(("mindf", v)) => t.min_df = v.parse().expect("min_df"),
                 Some(("maxdf", v)) => t.max_df = v.parse().expect("max_df"),
                 Some(("title", v)) => title_times = v.parse().expect("title"),
