@@ -10,6 +10,7 @@ mod changes;
 mod decisions;
 mod dedup;
 mod error;
+mod fulltexts;
 mod import;
 mod import_files;
 mod records;
@@ -24,6 +25,7 @@ pub use decisions::{
 };
 pub use dedup::{ClusterView, DedupResult, FlagView};
 pub use error::StoreError;
+pub use fulltexts::{Attachment, NewFullText, FULLTEXT_DIR};
 pub use import::{hash_file, Batch, FileHasher, FileInfo, Import, Prepared};
 pub use import_files::{Failure, FileOutcome, ImportOptions, ImportProgress};
 pub use records::{Counts, Filter, Status, StoredRecord};

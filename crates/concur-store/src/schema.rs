@@ -151,6 +151,20 @@ const MIGRATIONS: &[&str] = &[
         shown_at TEXT NOT NULL,
         PRIMARY KEY (reviewer, stage, record_id)
     ) STRICT;",
+    // 6: full texts attached to records. The files live in the workspace folder under
+    // `fulltext/`, named by their BLAKE3 hash; a newer attachment of a record supersedes the
+    // older, which is kept.
+    "CREATE TABLE fulltext (
+        id INTEGER PRIMARY KEY,
+        record_id INTEGER NOT NULL REFERENCES record(id),
+        hash TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('pdf', 'txt')),
+        bytes INTEGER NOT NULL,
+        pages INTEGER NOT NULL,
+        attached_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX fulltext_record ON fulltext(record_id);",
 ];
 
 /// The first schema version, as it was published (for migration tests).

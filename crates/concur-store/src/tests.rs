@@ -713,3 +713,35 @@ fn decisions_survive_a_reimport_and_follow_a_dedup_merge_and_its_undo() {
     assert_eq!(undone.outcome(4), Outcome::Conflict);
     assert_eq!(ws.decision_history(None, None).unwrap().len(), 3);
 }
+
+#[test]
+fn a_full_text_is_stored_once_by_its_hash_and_found_from_the_record() {
+    let (dir, ws) = screening_workspace();
+    let f = NewFullText {
+        record: 2,
+        file_name: "paper.txt",
+        bytes: b"page one\x0cpage two",
+        kind: "txt",
+        text: "page one\x0cpage two",
+        pages: 2,
+    };
+    let a = ws.attach_fulltext(&f).unwrap();
+    assert_eq!((a.record, a.pages, a.kind.as_str()), (2, 2, "txt"));
+    assert!(a.path.starts_with(dir.path().join(FULLTEXT_DIR)));
+    assert_eq!(ws.fulltext_text(&a).unwrap(), "page one\x0cpage two");
+    // The same file again: a new row, the same stored copy.
+    let again = ws.attach_fulltext(&f).unwrap();
+    assert_eq!((again.hash, again.path), (a.hash.clone(), a.path.clone()));
+    assert_eq!(
+        std::fs::read_dir(dir.path().join(FULLTEXT_DIR))
+            .unwrap()
+            .count(),
+        2,
+        "the file and its text"
+    );
+    assert!(ws.fulltext(1).unwrap().is_none());
+    assert!(matches!(
+        ws.attach_fulltext(&NewFullText { record: 99, ..f }),
+        Err(StoreError::NoRecord(99))
+    ));
+}

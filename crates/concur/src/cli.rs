@@ -421,6 +421,25 @@ pub enum RecordsCommand {
     Flagged,
     /// Counts for the PRISMA flow: identified per source, duplicates, deleted, remaining.
     Counts,
+    /// Attach a full text (PDF or plain text) to a record: the file is kept in the workspace
+    /// and its text extracted page by page.
+    Attach {
+        /// Record number.
+        id: i64,
+        /// The PDF or text file.
+        file: PathBuf,
+    },
+    /// Print a record's full text with page and line numbers.
+    Text {
+        /// Record number.
+        id: i64,
+        /// Only this page (from 1).
+        #[arg(long)]
+        page: Option<usize>,
+        /// Only the places where this text occurs (whitespace and line breaks ignored).
+        #[arg(long, value_name = "TEXT")]
+        find: Option<String>,
+    },
 }
 
 #[derive(Args, Default, Clone)]

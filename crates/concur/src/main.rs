@@ -616,6 +616,87 @@ fn records(args: cli::RecordsArgs, workspace: Option<&Path>, json: bool) -> Resu
             all,
             filter,
         } => export(&ws, format, out.as_deref(), all, &filter)?,
+        RecordsCommand::Attach { id, file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = concur_fulltext::read(&bytes)
+                .with_context(|| format!("reading the full text in {}", file.display()))?;
+            let name = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let a = ws.attach_fulltext(&concur_store::NewFullText {
+                record: id,
+                file_name: &name,
+                bytes: &bytes,
+                kind: text.kind.extension(),
+                text: &text.to_text(),
+                pages: text.pages.len(),
+            })?;
+            print::result(
+                json,
+                &a,
+                &format!(
+                    "attached {} to record {id}: {} pages, {} words; `concur records text {id}` prints it",
+                    print::clean(&name),
+                    a.pages,
+                    text.words()
+                ),
+            )?;
+        }
+        RecordsCommand::Text { id, page, find } => {
+            let Some(a) = ws.fulltext(id)? else {
+                anyhow::bail!(
+                    "record {id} has no full text; attach one with `concur records attach {id} FILE`"
+                );
+            };
+            let text = concur_fulltext::read(ws.fulltext_text(&a)?.as_bytes())
+                .with_context(|| format!("reading the stored text of record {id}"))?;
+            if let Some(n) = page {
+                if text.page(n).is_none() {
+                    anyhow::bail!(
+                        "record {id}'s full text has {} pages, not {n}",
+                        text.pages.len()
+                    );
+                }
+            }
+            if let Some(needle) = find {
+                let found = text.find(&needle);
+                if json {
+                    print::json(&found)?;
+                } else if found.is_empty() {
+                    print::line(&format!("not found in record {id}'s full text"))?;
+                } else {
+                    for l in found {
+                        print::line(&format!("page {}, line {}", l.page, l.line))?;
+                    }
+                }
+                return Ok(0);
+            }
+            let pages: Vec<(usize, &str)> = text
+                .pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (i + 1, p.as_str()))
+                .filter(|(n, _)| page.is_none_or(|want| want == *n))
+                .collect();
+            if json {
+                let v: Vec<serde_json::Value> = pages
+                    .iter()
+                    .map(|(n, p)| serde_json::json!({"page": n, "lines": p.lines().collect::<Vec<_>>()}))
+                    .collect();
+                print::json(&serde_json::json!({"record": id, "file": a.file_name, "pages": v}))?;
+            } else {
+                let mut s = String::new();
+                for (n, p) in pages {
+                    s.push_str(&format!("--- page {n} ---\n"));
+                    for (k, line) in p.lines().enumerate() {
+                        s.push_str(&format!("{:>4}  {}\n", k + 1, line));
+                    }
+                }
+                print::text(&s)?;
+            }
+        }
         RecordsCommand::Batches => {
             let batches = ws.batches()?;
             if json {
