@@ -21,6 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
 mod print;
+mod queue;
 mod screen;
 mod screener;
 mod search;

@@ -4,14 +4,12 @@ use crate::cli::{
     ReviewerStage, ScreenArgs, ScreenCommand, SimulateArgs, StageArg, VerdictArg, VerdictArgs,
 };
 use crate::print;
+use crate::queue::{decided, highlight_terms, pool, CONFIDENCE, RECALL_TARGET};
 use anyhow::{Context, Result};
 use concur_evidence::{Eligibility, Review};
-use concur_screen::{read_labelled, simulate_labelled, Decided, Limit, Pool, SimOptions, Stopping};
-use concur_store::{
-    Filter, NewDecision, Screening, Stage, StoredRecord, Verdict, Workspace, AUTOMATION,
-};
+use concur_screen::{read_labelled, simulate_labelled, Limit, Pool, SimOptions, Stopping};
+use concur_store::{Filter, NewDecision, Stage, StoredRecord, Verdict, Workspace, AUTOMATION};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -33,10 +31,6 @@ impl From<VerdictArg> for Verdict {
         }
     }
 }
-
-/// BUSCAR's defaults: recall target and confidence.
-pub(crate) const RECALL_TARGET: f64 = 0.95;
-pub(crate) const CONFIDENCE: f64 = 0.95;
 
 pub fn run(
     args: ScreenArgs,
@@ -182,60 +176,6 @@ fn new_decision<'a>(v: &'a VerdictArgs, who: &'a ReviewerStage) -> NewDecision<'
         reason_text: v.reason_text.as_deref(),
         note: v.note.as_deref(),
     }
-}
-
-/// The pool of a stage with the text the model reads, and its records by id.
-pub(crate) fn pool(
-    ws: &Workspace,
-    screening: &Screening,
-    seed: u64,
-) -> Result<(Pool, HashMap<i64, StoredRecord>)> {
-    let wanted: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
-    let mut records = HashMap::with_capacity(wanted.len());
-    ws.each_record(&Filter::default(), &mut |r| {
-        if wanted.contains(&r.id) {
-            records.insert(r.id, r);
-        }
-        Ok(())
-    })?;
-    let texts: Vec<(i64, String)> = screening
-        .pool
-        .iter()
-        .filter_map(|id| {
-            records
-                .get(id)
-                .map(|r| (*id, concur_screen::record_text(&r.record)))
-        })
-        .collect();
-    Ok((Pool::new(&texts, seed), records))
-}
-
-/// A reviewer's decisions as the ranking reads them.
-pub(crate) fn decided(screening: &Screening, reviewer: &str) -> Vec<Decided> {
-    screening
-        .decisions_of(reviewer)
-        .into_iter()
-        .map(|(record, e)| Decided {
-            record,
-            relevant: e.verdict.moves_on(),
-            random: e.model.as_deref().is_some_and(|m| m.starts_with("random/")),
-        })
-        .collect()
-}
-
-/// The words a screener highlights: the eligibility's, and the search's terms as signs of a
-/// relevant record.
-pub(crate) fn highlight_terms(review: &Review) -> (Vec<String>, Vec<String>) {
-    let e = &review.meta.eligibility;
-    let mut include = e.highlight.include.clone();
-    for group in &review.meta.search.term_groups {
-        for t in group {
-            if !include.iter().any(|i| i.eq_ignore_ascii_case(t)) {
-                include.push(t.clone());
-            }
-        }
-    }
-    (include, e.highlight.exclude.clone())
 }
 
 #[derive(Serialize)]

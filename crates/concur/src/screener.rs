@@ -3,7 +3,7 @@
 //! terms and the stopping indicator. The screen's state and its keys are kept apart from the
 //! terminal (`App`), so tests drive it with ratatui's test backend.
 
-use crate::screen::{decided, highlight_terms, pool, CONFIDENCE, RECALL_TARGET};
+use crate::queue::{decided, highlight_terms, pool, CONFIDENCE, RECALL_TARGET};
 use anyhow::Result;
 use concur_evidence::Review;
 use concur_screen::{highlight, Mark, Next, Pool, Stopping};
