@@ -121,6 +121,36 @@ fn squash(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A page as one line with single spaces, and where each of its lines starts in it. A line
+/// ending in a hyphen after a letter joins the next without a space; with `drop_hyphen`, the
+/// hyphen goes too when the next line starts with a lower-case letter (a word broken by
+/// typesetting).
+fn flatten(page: &str, drop_hyphen: bool) -> (String, Vec<usize>) {
+    let mut flat = String::new();
+    let mut starts = Vec::new();
+    let mut joined = false;
+    for line in page.lines() {
+        let squashed = squash(line);
+        if squashed.is_empty() {
+            starts.push(flat.len());
+            joined = false;
+            continue;
+        }
+        if joined {
+            if drop_hyphen && squashed.starts_with(|c: char| c.is_lowercase()) {
+                flat.pop();
+            }
+        } else if !flat.is_empty() {
+            flat.push(' ');
+        }
+        starts.push(flat.len());
+        flat.push_str(&squashed);
+        let mut tail = squashed.chars().rev();
+        joined = tail.next() == Some('-') && tail.next().is_some_and(char::is_alphabetic);
+    }
+    (flat, starts)
+}
+
 impl FullText {
     /// Pages joined by form feeds, the form `read` takes back.
     pub fn to_text(&self) -> String {
@@ -135,7 +165,9 @@ impl FullText {
     }
 
     /// Where `needle` occurs (whitespace and line breaks ignored; case kept): the page and the
-    /// line each occurrence starts on.
+    /// line each occurrence starts on. A word broken by a hyphen at a line end is found joined
+    /// ("radiother-" "apy" as "radiotherapy"; "T-" "DM1" as "T-DM1") and, in case the hyphen
+    /// was the word's own, with it ("dose-" "escalation" as "dose-escalation").
     pub fn find(&self, needle: &str) -> Vec<Locator> {
         let needle = squash(needle);
         if needle.is_empty() {
@@ -143,32 +175,24 @@ impl FullText {
         }
         let mut out = Vec::new();
         for (p, page) in self.pages.iter().enumerate() {
-            // Each line's start in the squashed page, to turn a match back into a line.
-            let mut flat = String::new();
-            let mut starts = Vec::new();
-            for line in page.lines() {
-                let squashed = squash(line);
-                if squashed.is_empty() {
-                    starts.push(flat.len());
-                    continue;
-                }
-                if !flat.is_empty() {
-                    flat.push(' ');
-                }
-                starts.push(flat.len());
-                flat.push_str(&squashed);
-            }
-            let mut from = 0;
-            while let Some(at) = flat[from..].find(&needle) {
-                let pos = from + at;
-                let line = starts.iter().rposition(|&s| s <= pos).map_or(1, |i| i + 1);
-                out.push(Locator { page: p + 1, line });
-                from = pos + needle.len().max(1);
-                while !flat.is_char_boundary(from) {
-                    from += 1;
+            for drop_hyphen in [false, true] {
+                let (flat, starts) = flatten(page, drop_hyphen);
+                let mut from = 0;
+                while let Some(at) = flat[from..].find(&needle) {
+                    let pos = from + at;
+                    let line = starts.iter().rposition(|&s| s <= pos).map_or(1, |i| i + 1);
+                    let here = Locator { page: p + 1, line };
+                    if !out.contains(&here) {
+                        out.push(here);
+                    }
+                    from = pos + needle.len().max(1);
+                    while !flat.is_char_boundary(from) {
+                        from += 1;
+                    }
                 }
             }
         }
+        out.sort_by_key(|l| (l.page, l.line));
         out
     }
 
@@ -202,6 +226,15 @@ mod tests {
         assert_eq!(t.find("2 of 39"), [Locator { page: 1, line: 4 }]);
         assert_eq!(t.find("Page two")[0].page, 2);
         assert!(t.find("3 of 39").is_empty());
+        let h = read(b"treated with radiother-\napy and T-\nDM1 together").unwrap();
+        assert_eq!(
+            h.find("radiotherapy and T-DM1"),
+            [Locator { page: 1, line: 1 }]
+        );
+        assert_eq!(h.find("DM1 together"), [Locator { page: 1, line: 3 }]);
+        let own = read(b"a dose-\nescalation trial").unwrap();
+        assert_eq!(own.find("dose-escalation").len(), 1);
+        assert_eq!(own.find("doseescalation").len(), 1);
         assert_eq!(read(&t.to_text().into_bytes()).unwrap().pages, t.pages);
         assert_eq!(t.page(2).map(|p| p.starts_with("Page two")), Some(true));
         assert_eq!(t.page(0), None);
