@@ -193,9 +193,8 @@ pub fn stopping_lines(s: &concur_screen::Stopping) -> Vec<String> {
     out.push(buscar);
     if s.random_sample == 0 {
         out.push(
-            "No random sample screened yet: screen one first (`screen next --sample`, or `r` in \
-             the screener); it estimates how many relevant records there are, which the recall \
-             estimate needs."
+            "No random sample screened yet: screen one first; it estimates how many relevant \
+             records there are, which the recall estimate needs."
                 .into(),
         );
     } else {

@@ -261,6 +261,12 @@ fn next(
         s.push_str(&l);
         s.push('\n');
     }
+    if answer.stopping.random_sample == 0 {
+        s.push_str(&format!(
+            "(a random record: `concur screen next --sample --reviewer {}`)\n",
+            who.reviewer
+        ));
+    }
     print::prose(&s)?;
     Ok(0)
 }
