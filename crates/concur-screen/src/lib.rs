@@ -38,7 +38,7 @@ pub use limits::{Limit, Limits};
 pub use metrics::{loss, Metrics};
 pub use queue::{record_text, stopping, Queue, Ranking, Stopping, MODEL_VERSION};
 pub use rank::{Ranker, Svm, SvmOptions};
-pub use session::{Decided, Next, Pool};
+pub use session::{reviewer_stopping, Decided, Next, Pool};
 pub use simulate::{
     simulate, simulate_labelled, simulate_runs, MeanRun, SimOptions, SimRun, Simulation,
 };

@@ -122,12 +122,32 @@ impl Pool {
         recall_target: f64,
         confidence: f64,
     ) -> Stopping {
-        let mine: Vec<&Decided> = decided.iter().filter(|d| self.contains(d.record)).collect();
-        let order: Vec<bool> = mine.iter().map(|d| d.relevant).collect();
-        let sample = mine.iter().take_while(|d| d.random).count();
-        let records = self.ids.len().saturating_sub(settled).max(order.len());
-        stopping(&order, records, sample, recall_target, confidence)
+        reviewer_stopping(
+            self.ids.len(),
+            &|r| self.contains(r),
+            decided,
+            settled,
+            recall_target,
+            confidence,
+        )
     }
+}
+
+/// The stopping indicator of a reviewer over a pool of `records` (of which `in_pool` says which
+/// ids), less the `settled` ones: no features needed, so a status report need not build them.
+pub fn reviewer_stopping(
+    records: usize,
+    in_pool: &dyn Fn(i64) -> bool,
+    decided: &[Decided],
+    settled: usize,
+    recall_target: f64,
+    confidence: f64,
+) -> Stopping {
+    let mine: Vec<&Decided> = decided.iter().filter(|d| in_pool(d.record)).collect();
+    let order: Vec<bool> = mine.iter().map(|d| d.relevant).collect();
+    let sample = mine.iter().take_while(|d| d.random).count();
+    let records = records.saturating_sub(settled).max(order.len());
+    stopping(&order, records, sample, recall_target, confidence)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::print;
 use crate::queue::{decided, highlight_terms, pool, CONFIDENCE, RECALL_TARGET};
 use anyhow::{Context, Result};
 use concur_evidence::{Eligibility, Review};
-use concur_screen::{read_labelled, simulate_labelled, Limit, Pool, SimOptions, Stopping};
+use concur_screen::{read_labelled, simulate_labelled, Limit, SimOptions, Stopping};
 use concur_store::{Filter, NewDecision, Stage, StoredRecord, Verdict, Workspace, AUTOMATION};
 use serde::Serialize;
 use std::io::IsTerminal;
@@ -389,14 +389,14 @@ fn status(ws: &Workspace, stage: Stage, json: bool) -> Result<u8> {
     let screening = ws.screening(stage)?;
     let counts = ws.screening_counts()?;
     let settled = screening.excluded_automatically();
-    // The stopping rules need no features: a pool of ids is enough.
-    let texts: Vec<(i64, String)> = screening.pool.iter().map(|&i| (i, String::new())).collect();
-    let pool = Pool::new(&texts, 1);
+    let in_pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
     let reviewers: Vec<ReviewerStatus> = screening
         .reviewers()
         .into_iter()
         .map(|name| ReviewerStatus {
-            stopping: pool.stopping(
+            stopping: concur_screen::reviewer_stopping(
+                screening.pool.len(),
+                &|r| in_pool.contains(&r),
                 &decided(&screening, &name),
                 settled.len(),
                 RECALL_TARGET,
