@@ -3,6 +3,7 @@
 mod browser;
 mod cli;
 mod common;
+mod extract;
 mod fulltext;
 mod import;
 mod library;

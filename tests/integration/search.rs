@@ -203,7 +203,7 @@ fn the_index_follows_the_database_through_kills_dedup_and_undo() {
 
 /// A loopback server with PubMed's replies: a real esearch reply (its count set to the 10
 /// records of the real efetch sample it serves).
-fn replay_server(fixtures: &Path) -> String {
+pub(crate) fn replay_server(fixtures: &Path) -> String {
     let esearch = String::from_utf8(
         std::fs::read(fixtures.join("eutils/pubmedclient_esearch_search_with_history.json"))
             .unwrap(),

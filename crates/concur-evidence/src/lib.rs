@@ -14,17 +14,27 @@
 #![warn(missing_docs)]
 
 mod audit;
+mod edit;
 mod error;
+mod extract;
 mod load;
 mod model;
+mod rob;
 mod span;
 mod validate;
 mod vocab;
 
 pub use audit::{audit, AuditReport, Finding, RULES};
+pub use edit::{add_edition, add_rows, placements, EditError, Placement};
 pub use error::{EvidenceError, Problem, Result};
+pub use extract::{
+    accepted_text, check_extraction, cited_numbers, compare, empty_values, extraction_form,
+    is_study_id, numbers_in, page_place, suggest_study_id, verify_numbers, Difference,
+    DifferenceKind, NumberCheck, PagePlace, RecordFacts, Side,
+};
 pub use load::{load_dir, load_files, read_dir, ReviewFile};
 pub use model::*;
+pub use rob::{RobLevel, RobTool};
 pub use validate::parse_p;
 pub use vocab::{
     group_words, parse_group, words, Basis, Design, Grade, GroupWords, OutcomeKind, Setting,

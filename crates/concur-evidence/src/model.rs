@@ -660,6 +660,56 @@ pub struct Study {
     /// What the source marks as unverified; these stay unverified (no number is entered for them).
     #[serde(default)]
     pub unverified: Vec<String>,
+    /// Risk of bias, judged with the tool that fits the design.
+    #[serde(default)]
+    pub risk_of_bias: Option<RiskOfBias>,
+    /// Who extracted the study's data and who checked it (studies accepted from a workspace).
+    #[serde(default)]
+    pub extraction: Option<ExtractionRecord>,
+}
+
+/// A study's risk of bias: one judgement per domain of its tool, each with what supports it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskOfBias {
+    /// The tool used.
+    pub tool: crate::rob::RobTool,
+    /// The overall judgement, in the tool's words (`low`, `some-concerns`, `high` for RoB 2).
+    pub overall: String,
+    /// One judgement per domain of the tool.
+    #[serde(default)]
+    pub domains: Vec<RobJudgement>,
+}
+
+/// One domain's judgement with its support.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RobJudgement {
+    /// The domain's id in the tool (`D1`..`D5` for RoB 2, `Q1`.. for JBI checklists).
+    pub domain: String,
+    /// The answer in the tool's words.
+    pub judgement: String,
+    /// A quote from the paper, or our words on what it reports, behind the judgement.
+    pub support: String,
+    /// Where the support is printed.
+    pub locator: String,
+}
+
+/// Who extracted an accepted study and who checked it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractionRecord {
+    /// The reviewers whose extraction was accepted.
+    pub extracted_by: Vec<String>,
+    /// The reviewers who extracted independently and compared.
+    #[serde(default)]
+    pub checked_by: Vec<String>,
+    /// The record it was extracted from, as the workspace knows it (e.g. `PMID 36566691`).
+    #[serde(default)]
+    pub record: Option<String>,
+    /// When it was accepted (ISO date).
+    #[serde(default)]
+    pub accepted: Option<String>,
 }
 
 impl Study {

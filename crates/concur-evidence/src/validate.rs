@@ -7,6 +7,7 @@
 
 use crate::error::Problem;
 use crate::model::{Amount, Outcome, Review, Study};
+use crate::rob::RobTool;
 use crate::vocab::{Grade, Statistic, Unit};
 use std::collections::BTreeSet;
 
@@ -440,6 +441,121 @@ fn check_study(c: &mut Checker<'_>, study: &Study) {
             claim.since.as_deref(),
         );
     }
+    check_risk_of_bias(c, study);
+    if let Some(x) = &study.extraction {
+        if x.extracted_by.is_empty() {
+            c.report(
+                file,
+                "extraction.extracted_by",
+                "the reviewers whose extraction was accepted",
+                "none".into(),
+                "",
+            );
+        }
+    }
+}
+
+fn check_risk_of_bias(c: &mut Checker<'_>, study: &Study) {
+    let Some(rob) = &study.risk_of_bias else {
+        return;
+    };
+    let file = study.file.as_str();
+    let tool = rob.tool;
+    match RobTool::for_study(study) {
+        Some(fits) if fits != tool => c.report(
+            file,
+            "risk_of_bias.tool",
+            &format!(
+                "the tool that fits a {} with {} arm(s): {}",
+                study.design.label(),
+                study.arms.len(),
+                fits
+            ),
+            format!("`{tool}`"),
+            "RoB 2 for randomised trials, ROBINS-I for non-randomised comparisons, JBI's checklists for single groups (jbi-case-series) and case reports (jbi-case-report)",
+        ),
+        None => c.report(
+            file,
+            "risk_of_bias",
+            &format!("no risk-of-bias tool for a {}", study.design.label()),
+            format!("`{tool}`"),
+            "",
+        ),
+        _ => {}
+    }
+    if tool.overall_level(&rob.overall).is_none() {
+        c.report(
+            file,
+            "risk_of_bias.overall",
+            &format!(
+                "one of {}",
+                words_of(tool.overall_answers().iter().map(|a| a.0))
+            ),
+            format!("`{}`", rob.overall),
+            "",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, d) in rob.domains.iter().enumerate() {
+        let base = format!("risk_of_bias.domains[{i}]");
+        if !tool.domains().iter().any(|(id, _)| *id == d.domain) {
+            c.report(
+                file,
+                &format!("{base}.domain"),
+                &format!(
+                    "a domain of {} ({})",
+                    tool.name(),
+                    words_of(tool.domains().iter().map(|d| d.0))
+                ),
+                format!("`{}`", d.domain),
+                "",
+            );
+        } else if !seen.insert(d.domain.as_str()) {
+            c.report(
+                file,
+                &format!("{base}.domain"),
+                "each domain judged once",
+                format!("`{}` again", d.domain),
+                "",
+            );
+        }
+        if tool.level(&d.judgement).is_none() {
+            c.report(
+                file,
+                &format!("{base}.judgement"),
+                &format!("one of {}", words_of(tool.answers().iter().map(|a| a.0))),
+                format!("`{}`", d.judgement),
+                "",
+            );
+        }
+        if d.support.trim().is_empty() {
+            c.report(
+                file,
+                &format!("{base}.support"),
+                "a quote or our words on what the paper reports",
+                "an empty text".into(),
+                "",
+            );
+        }
+        if d.locator.trim().is_empty() {
+            missing_locator(c, file, &format!("{base}.locator"));
+        }
+    }
+    for (id, what) in tool.domains() {
+        if !seen.contains(id) && !rob.domains.iter().any(|d| d.domain == *id) {
+            c.report(
+                file,
+                "risk_of_bias.domains",
+                &format!("a judgement for every domain of {}", tool.name()),
+                format!("none for {id} ({what})"),
+                &format!("add [[risk_of_bias.domains]] with domain = \"{id}\", judgement, support and locator"),
+            );
+        }
+    }
+}
+
+fn words_of<'a>(words: impl Iterator<Item = &'a str>) -> String {
+    words.collect::<Vec<_>>().join(", ")
 }
 
 /// The study's own arms (not subsets of other arms) must add up to the study's size.

@@ -130,6 +130,37 @@ fn best_response(s: &Study) -> String {
 
 /// The searches a workspace logged, as a review's search table shows them: each saved search's
 /// latest run, where it ran, the query as the database read it, and what it found.
+/// The risk-of-bias judgements of an analysis's studies, for the place beside its forest plot;
+/// empty when no study of it has been judged.
+fn rob_table(run: &AnalysisRun<'_>) -> String {
+    let mut seen = Vec::new();
+    let mut out = String::new();
+    for r in &run.rows {
+        let (Some(rob), false) = (&r.study.risk_of_bias, seen.contains(&r.study.id)) else {
+            continue;
+        };
+        seen.push(r.study.id.clone());
+        if out.is_empty() {
+            out.push_str(
+                "\nRisk of bias:\n\n| Study | Tool | Domains | Overall |\n|---|---|---|---|\n",
+            );
+        }
+        let domains: Vec<String> = rob
+            .domains
+            .iter()
+            .map(|d| format!("{} {}", d.domain, d.judgement.replace('-', " ")))
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            md_cell(&r.study.label),
+            rob.tool.name(),
+            md_cell(&domains.join(", ")),
+            md_cell(&rob.overall.replace('-', " "))
+        ));
+    }
+    out
+}
+
 fn search_table(runs: &[SearchRun]) -> String {
     if runs.is_empty() {
         return String::new();
@@ -566,6 +597,7 @@ pub fn build_report(
                     bytes: svg.into_bytes(),
                 });
             }
+            md.push_str(&rob_table(run));
             md.push('\n');
             for r in &run.rows {
                 analysis_csv.push_str(&csv_line(&[

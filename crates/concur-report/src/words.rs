@@ -79,6 +79,29 @@ pub fn reason_text(r: &Reason) -> String {
             "case reports, case series or retrospective cohorts ({})",
             studies.join(", ")
         ),
+        Basis::Judged {
+            judgements,
+            unjudged_weak,
+        } => {
+            let mut parts: Vec<String> = judgements
+                .iter()
+                .map(|j| {
+                    format!(
+                        "{} {} ({})",
+                        j.study,
+                        j.overall.replace('-', " "),
+                        j.tool.name()
+                    )
+                })
+                .collect();
+            if !unjudged_weak.is_empty() {
+                parts.push(format!(
+                    "not judged, weak design: {}",
+                    unjudged_weak.join(", ")
+                ));
+            }
+            format!("judged {}", parts.join("; "))
+        }
         Basis::Precision { events, width } if r.concern == Concern::NotSerious => {
             format!("{}, {}", events_text(*events), width_text(*width))
         }

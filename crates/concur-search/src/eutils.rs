@@ -314,6 +314,20 @@ impl Client {
         Ok(body)
     }
 
+    /// efetch by PMID: PubMed XML of the records named (at most [`BATCH`] at a time).
+    pub fn efetch_ids(&self, pmids: &[String]) -> Result<Vec<u8>, EutilsError> {
+        let params = [
+            ("db", "pubmed".to_string()),
+            ("id", pmids.join(",")),
+            ("retmode", "xml".to_string()),
+        ];
+        let body = self.get("efetch", &params, &complete_xml)?;
+        if let Some(e) = xml_error(&body) {
+            return Err(EutilsError::Refused(e));
+        }
+        Ok(body)
+    }
+
     /// Splits a query's result into publication-date parts under the ceiling.
     fn parts(&self, term: &str, count: u64) -> Result<Vec<Part>, EutilsError> {
         if count <= CEILING {

@@ -353,9 +353,13 @@ impl Screening {
 }
 
 /// Whether a reviewer name is safe to store and show: it appears in file names of exports and
-/// in the web app's sign-in.
-fn check_reviewer(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
+/// in the web app's sign-in, and names a folder of extraction forms (so it starts with a letter or
+/// digit: `.` and `..` are not names).
+pub(crate) fn check_reviewer(name: &str) -> Result<()> {
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
         && name.len() <= 64
         && name
             .chars()

@@ -41,8 +41,29 @@ pub enum StoreError {
         known: String,
     },
     /// A reviewer name that is empty or holds characters other than letters, digits, `.`, `_`, `-`.
-    #[error("`{0}` is not a reviewer name (letters, digits, `.`, `_` and `-`, at most 64)")]
+    #[error("`{0}` is not a reviewer name (a letter or digit, then letters, digits, `.`, `_` and `-`, at most 64)")]
     BadReviewer(String),
+    /// A study id that cannot be a file name.
+    #[error("`{0}` is not a study id (lower-case letters, digits and `-`, at most 80)")]
+    BadStudyId(String),
+    /// The reviewer has an extraction form for this study already.
+    #[error("{reviewer} has an extraction form for {study} already: {}", path.display())]
+    ExtractionExists {
+        /// The study.
+        study: String,
+        /// The reviewer.
+        reviewer: String,
+        /// The form.
+        path: PathBuf,
+    },
+    /// No form for this study by this reviewer.
+    #[error("{reviewer} has no extraction form for {study}")]
+    NoExtraction {
+        /// The study.
+        study: String,
+        /// The reviewer.
+        reviewer: String,
+    },
     /// An undo when the reviewer has no decision in effect at the stage.
     #[error("{reviewer} has no {stage} decision to undo")]
     NoDecisionToUndo {

@@ -10,6 +10,7 @@ mod changes;
 mod decisions;
 mod dedup;
 mod error;
+mod extractions;
 mod fulltexts;
 mod import;
 mod import_files;
@@ -25,6 +26,7 @@ pub use decisions::{
 };
 pub use dedup::{ClusterView, DedupResult, FlagView};
 pub use error::StoreError;
+pub use extractions::{Acceptance, Extraction, UpdateRun, EXTRACTIONS_DIR};
 pub use fulltexts::{Attachment, NewFullText, FULLTEXT_DIR};
 pub use import::{hash_file, Batch, FileHasher, FileInfo, Import, Prepared};
 pub use import_files::{Failure, FileOutcome, ImportOptions, ImportProgress};

@@ -165,6 +165,33 @@ const MIGRATIONS: &[&str] = &[
         attached_at TEXT NOT NULL
     ) STRICT;
     CREATE INDEX fulltext_record ON fulltext(record_id);",
+    // 7: the living cycle. Extraction forms live as files under `extractions/REVIEWER/`; these
+    // rows say which record each came from. An acceptance records a study moved into the review
+    // folder; an update run records what `concur update` found, so the next run can say what is
+    // new since.
+    "CREATE TABLE extraction (
+        study TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        record_id INTEGER REFERENCES record(id),
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (study, reviewer)
+    ) STRICT;
+    CREATE TABLE acceptance (
+        id INTEGER PRIMARY KEY,
+        study TEXT NOT NULL,
+        edition TEXT NOT NULL,
+        extracted_by TEXT NOT NULL,
+        checked_by TEXT NOT NULL,
+        record_id INTEGER REFERENCES record(id),
+        accepted_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE update_run (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        last_record INTEGER NOT NULL,
+        summary TEXT NOT NULL DEFAULT '{}'
+    ) STRICT;",
 ];
 
 /// The first schema version, as it was published (for migration tests).

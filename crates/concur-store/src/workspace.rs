@@ -94,8 +94,8 @@ impl Workspace {
         Err(StoreError::NotFound(start.to_path_buf()))
     }
 
-    /// Opens the workspace in `dir`, migrating its database to the current schema.
-    pub fn open(dir: &Path) -> Result<Workspace> {
+    /// The settings of the workspace in `dir`, without opening its database.
+    pub fn config(dir: &Path) -> Result<Config> {
         let config_path = dir.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&config_path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -104,10 +104,15 @@ impl Workspace {
                 StoreError::Io(e)
             }
         })?;
-        let config: Config = toml::from_str(&text).map_err(|e| StoreError::Config {
+        toml::from_str(&text).map_err(|e| StoreError::Config {
             path: config_path,
             message: e.to_string(),
-        })?;
+        })
+    }
+
+    /// Opens the workspace in `dir`, migrating its database to the current schema.
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let config = Workspace::config(dir)?;
         let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
         // The largest pages SQLite allows: records of a few kilobytes of JSON pack into fewer,
         // fuller pages, so imports write less and the database is smaller. Set before the first

@@ -2,7 +2,7 @@
 //! the data behind it (rules in docs/certainty.md).
 
 use crate::analyses::AnalysisRun;
-use concur_evidence::{AnalysisKind, Design, TimingMode, Unit};
+use concur_evidence::{AnalysisKind, Design, RobLevel, RobTool, TimingMode, Unit};
 use concur_stats::Measure;
 use serde::Serialize;
 
@@ -116,6 +116,14 @@ pub enum Basis {
         /// Study labels, each once.
         studies: Vec<String>,
     },
+    /// The reviewers' risk-of-bias judgements of the studies, and any studies without one whose
+    /// design alone is weak.
+    Judged {
+        /// One per judged study.
+        judgements: Vec<Judged>,
+        /// Labels of unjudged studies without a control of confounding.
+        unjudged_weak: Vec<String>,
+    },
     /// Events and the pooled interval's width.
     Precision {
         /// Events in all rows.
@@ -146,6 +154,19 @@ pub enum Basis {
         /// Labels of studies whose rows pool concurrent and sequential patients together.
         mixed_timing: Vec<String>,
     },
+}
+
+/// A study's overall risk-of-bias judgement, as its reviewers entered it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Judged {
+    /// The study's label.
+    pub study: String,
+    /// The tool used.
+    pub tool: RobTool,
+    /// The overall judgement in the tool's words.
+    pub overall: String,
+    /// Its level, when the tool knows the word (validation makes sure it does).
+    pub level: Option<RobLevel>,
 }
 
 /// One domain's rating.
@@ -190,24 +211,64 @@ pub fn certainty(run: &AnalysisRun<'_>) -> Certainty {
             basis,
         })
     };
-    // Risk of bias: designs without a control of confounding, or reported only as case series.
-    let weak: Vec<&str> = run
-        .rows
-        .iter()
-        .filter(|r| {
-            matches!(
+    // Risk of bias: the reviewers' judgements where a study has them; otherwise inferred from
+    // the design (no control of confounding, or reported only as case series).
+    let mut judged: Vec<Judged> = Vec::new();
+    let mut weak: Vec<&str> = Vec::new();
+    for r in &run.rows {
+        match &r.study.risk_of_bias {
+            Some(rob) if !judged.iter().any(|j| j.study == r.study.label) => {
+                judged.push(Judged {
+                    study: r.study.label.clone(),
+                    tool: rob.tool,
+                    overall: rob.overall.clone(),
+                    level: rob.tool.overall_level(&rob.overall),
+                });
+            }
+            Some(_) => {}
+            None if matches!(
                 r.study.design,
                 Design::CaseReport | Design::CaseSeries | Design::RetrospectiveCohort
-            )
-        })
-        .map(|r| r.study.label.as_str())
-        .collect();
-    if !weak.is_empty() {
+            ) =>
+            {
+                weak.push(r.study.label.as_str())
+            }
+            None => {}
+        }
+    }
+    if judged.is_empty() {
+        if !weak.is_empty() {
+            reason(
+                Domain::RiskOfBias,
+                Concern::Serious,
+                Basis::WeakDesigns {
+                    studies: dedup(weak),
+                },
+            );
+        }
+    } else {
+        let levels: Vec<RobLevel> = judged.iter().filter_map(|j| j.level).collect();
+        let concern = if levels.contains(&RobLevel::Critical)
+            || (!levels.is_empty()
+                && levels.iter().all(|l| *l == RobLevel::High)
+                && weak.is_empty())
+        {
+            Concern::VerySerious
+        } else if levels
+            .iter()
+            .any(|l| matches!(l, RobLevel::Some | RobLevel::High))
+            || !weak.is_empty()
+        {
+            Concern::Serious
+        } else {
+            Concern::NotSerious
+        };
         reason(
             Domain::RiskOfBias,
-            Concern::Serious,
-            Basis::WeakDesigns {
-                studies: dedup(weak),
+            concern,
+            Basis::Judged {
+                judgements: judged,
+                unjudged_weak: dedup(weak),
             },
         );
     }

@@ -45,7 +45,9 @@ pub use analyses::{
 pub use assess::{
     assess, Answer, Caveat, ClassLink, Disagreement, Nearness, PlannedDose, Query, WindowCheck,
 };
-pub use certainty::{certainty, Basis, Certainty, Concern, Domain, Level, Reason, Start, Width};
+pub use certainty::{
+    certainty, Basis, Certainty, Concern, Domain, Judged, Level, Reason, Start, Width,
+};
 pub use diff::{compare, diff, AddedStudy, AnalysisChange, AnalysisState, Diff, SettingChange};
 pub use dose::{schedule_doses, DoseAssumption, DoseRow};
 pub use evidence::{edition, Evidence};

@@ -559,3 +559,73 @@ fn a_screening_log_fills_the_screening_boxes_with_the_reviews_words_for_its_reas
     assert_eq!(sd.excluded_automatically, vec![("language".to_string(), 1)]);
     assert_eq!(sd.reports_included, 1);
 }
+
+/// A JBI case-series judgement for a study file, every item answered `answer`.
+fn judged(study: &str, overall: &str, answer: &str) -> String {
+    let mut s =
+        format!("{study}\n[risk_of_bias]\ntool = \"jbi-case-series\"\noverall = \"{overall}\"\n");
+    for q in 1..=10 {
+        s.push_str(&format!(
+            "[[risk_of_bias.domains]]\ndomain = \"Q{q}\"\njudgement = \"{answer}\"\nsupport = \"as reported\"\nlocator = \"methods\"\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn risk_of_bias_reads_the_reviewers_judgements_when_there_are_any() {
+    let with = |smith: &str, jones: &str| {
+        load_files(vec![
+            file("review.toml", REVIEW),
+            file("drugs.toml", DRUGS),
+            file("references.toml", REFERENCES),
+            file("studies/smith-2019.toml", smith),
+            file("studies/jones-2024.toml", jones),
+        ])
+        .expect("valid")
+    };
+    let smith = study("smith-2019", "2021-01", 12, Some(3), 25.0);
+    let jones = study("jones-2024", "2026-12", 10, Some(4), 40.0);
+    let rob = |review: &Review| {
+        let evidence = Evidence::new(review);
+        evidence.analyses()[0]
+            .certainty
+            .reasons
+            .iter()
+            .find(|r| r.domain == Domain::RiskOfBias)
+            .cloned()
+    };
+    // Both judged low: no downgrade, and the judgements are the basis (not the design).
+    let low = with(&judged(&smith, "low", "yes"), &judged(&jones, "low", "yes"));
+    let r = rob(&low).expect("a risk-of-bias reason");
+    assert_eq!(r.concern, Concern::NotSerious);
+    match &r.basis {
+        Basis::Judged {
+            judgements,
+            unjudged_weak,
+        } => {
+            assert_eq!(judgements.len(), 2);
+            assert!(unjudged_weak.is_empty());
+        }
+        other => panic!("expected judgements, got {other:?}"),
+    }
+    // Both high: very serious.
+    let high = with(&judged(&smith, "high", "no"), &judged(&jones, "high", "no"));
+    assert_eq!(rob(&high).unwrap().concern, Concern::VerySerious);
+    // One judged low, one case series unjudged: serious, naming the unjudged one.
+    let mixed = with(&judged(&smith, "low", "yes"), &jones);
+    let r = rob(&mixed).unwrap();
+    assert_eq!(r.concern, Concern::Serious);
+    assert!(
+        matches!(&r.basis, Basis::Judged { unjudged_weak, .. } if unjudged_weak == &["jones-2024".to_string()])
+    );
+    // A judgement with the wrong tool for the design is refused on load.
+    let wrong = judged(&smith, "low", "yes").replace("jbi-case-series", "rob2");
+    let err = load_files(vec![
+        file("review.toml", REVIEW),
+        file("drugs.toml", DRUGS),
+        file("studies/smith-2019.toml", &wrong),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().contains("risk_of_bias.tool"), "{err}");
+}

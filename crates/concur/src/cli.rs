@@ -73,12 +73,12 @@ pub enum Command {
     Assess(AssessArgs),
     /// What changed between two editions: studies, pooled estimates, certainty, guidance.
     Diff {
-        /// The earlier edition.
-        #[arg(long, default_value = "2021-01")]
-        from: String,
-        /// The later edition.
-        #[arg(long, default_value = "current")]
-        to: String,
+        /// The earlier edition (default: the one before `--to`).
+        #[arg(long)]
+        from: Option<String>,
+        /// The later edition (default: the latest).
+        #[arg(long)]
+        to: Option<String>,
     },
     /// Create a review workspace (concur.toml and a SQLite database) for imported records.
     Init(InitArgs),
@@ -108,6 +108,128 @@ pub enum Command {
     },
     /// Validate the review folder and print a one-line summary.
     Check,
+    /// Data extraction from included records: a form per reviewer (`extract new`), its check
+    /// against the review's rules and the full text, the comparison of two reviewers' forms, and
+    /// acceptance into the review folder.
+    Extract(ExtractArgs),
+    /// The review's editions: `edition new ID --label ...` opens the next one, `edition list`.
+    Edition(EditionArgs),
+    /// The monthly turn of a living review: re-run every saved search, import only what is new,
+    /// deduplicate, and report what waits (screening, extraction, comparison, pooled estimates
+    /// that would change). Safe from cron: asks nothing, and a second run changes nothing.
+    Update(UpdateArgs),
+}
+
+#[derive(Args)]
+pub struct ExtractArgs {
+    #[command(subcommand)]
+    pub command: ExtractCommand,
+}
+
+#[derive(Subcommand)]
+pub enum ExtractCommand {
+    /// Write an extraction form for a record into extractions/REVIEWER/STUDY.toml: the review's
+    /// study format, prefilled with what the record knows, every other value empty.
+    New {
+        /// The workspace record (its number in `records list`).
+        record: i64,
+        /// Who extracts (letters, digits, `.`, `_`, `-`).
+        #[arg(long, value_name = "NAME", env = "CONCUR_REVIEWER")]
+        reviewer: String,
+        /// The study id (default: first author's surname and year, e.g. dastgheyb-2023).
+        #[arg(long, value_name = "ID")]
+        study: Option<String>,
+        #[arg(long, value_parser = vocab::<Design>, help = help::<Design>(
+            "The design, when known: fills in the risk-of-bias tool and its domains"))]
+        design: Option<Design>,
+    },
+    /// Check forms: what is still empty, every rule of the review's loader (located), and each
+    /// number whose locator names a page of the record's full text, at that place.
+    Check {
+        /// The study.
+        study: String,
+        /// Only this reviewer's form (default: every form of the study).
+        #[arg(long, value_name = "NAME")]
+        reviewer: Option<String>,
+    },
+    /// List, field by field, where two reviewers' forms of a study differ (values, units,
+    /// locators, arms, risk of bias). Exits 1 when they differ, like diff.
+    Compare {
+        /// The study.
+        study: String,
+        /// The two reviewers (default: the study's two forms).
+        #[arg(long, value_name = "NAME", num_args = 2)]
+        reviewers: Option<Vec<String>>,
+    },
+    /// Move a checked form into the review folder's studies/, with `since` set to the latest
+    /// edition and who extracted and checked it, and add its rows to the analyses it belongs in.
+    Accept {
+        /// The study.
+        study: String,
+        /// Whose form to accept.
+        #[arg(
+            long,
+            value_name = "NAME",
+            required_unless_present = "file",
+            conflicts_with = "file"
+        )]
+        from: Option<String>,
+        /// A resolved form to accept instead (e.g. one the two reviewers agreed on).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Do not add rows to analyses.
+        #[arg(long)]
+        no_analyses: bool,
+    },
+    /// Every form in the workspace with its state.
+    List,
+}
+
+#[derive(Args)]
+pub struct EditionArgs {
+    #[command(subcommand)]
+    pub command: EditionCommand,
+}
+
+#[derive(Subcommand)]
+pub enum EditionCommand {
+    /// Open the next edition: accepted studies join it, and `concur diff` compares it with the
+    /// one before.
+    New {
+        /// Its id (letters, digits, `.`, `_`, `-`), e.g. 2026-12.
+        id: String,
+        /// What it is, in a line.
+        #[arg(long)]
+        label: String,
+        /// Its date (ISO), when it is fixed.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
+    /// The editions, oldest first.
+    List,
+}
+
+#[derive(Args)]
+pub struct UpdateArgs {
+    /// Re-run searches on the workspace only; do not ask PubMed.
+    #[arg(long)]
+    pub offline: bool,
+    /// NCBI API key; default: $NCBI_API_KEY.
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Contact address sent to NCBI; default: $NCBI_EMAIL.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// E-utilities address (for a mirror or a test server).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+    )]
+    pub base_url: String,
+    /// No progress display.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Args)]
@@ -321,6 +443,10 @@ pub struct InitArgs {
     /// Folder of the new workspace (created if missing).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+    /// Write a copy of the review (the embedded default, or `--review`) into DIR/review for the
+    /// team to keep, and serve it: extraction, acceptance and editions change that copy.
+    #[arg(long)]
+    pub with_review: bool,
 }
 
 /// Arguments of `concur import`.

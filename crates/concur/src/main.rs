@@ -20,6 +20,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
+mod living;
 mod print;
 mod queue;
 mod screen;
@@ -101,7 +102,10 @@ fn run(cli: Cli) -> Result<u8> {
     let json = cli.json;
     let ws = cli.workspace.as_deref();
     match cli.command {
-        Command::Init(args) => init(&args.dir, cli.review.as_deref(), ws),
+        Command::Init(args) => init(&args.dir, args.with_review, cli.review.as_deref(), ws),
+        Command::Extract(args) => living::extract(args, cli.review.as_deref(), ws, json),
+        Command::Edition(args) => living::edition(args, cli.review.as_deref(), ws, json),
+        Command::Update(args) => living::update(args, cli.review.as_deref(), ws, json),
         Command::Import(args) => import(args, ws, json),
         Command::Dedup(args) => dedup(args, ws, json),
         Command::Records(args) => records(args, ws, json),
@@ -145,7 +149,8 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         command => {
-            let full = load(cli.review.as_deref())?;
+            let served = served_review(cli.review.as_deref(), ws);
+            let full = load(served.as_deref())?;
             reviewed(command, &full, cli.edition.as_deref(), ws, json)
         }
     }
@@ -160,6 +165,14 @@ fn reviewed(
     json: bool,
 ) -> Result<u8> {
     if let Command::Diff { from, to } = &command {
+        let to = match to.as_deref().or(full.current_edition()) {
+            Some(t) => t,
+            None => anyhow::bail!("the review declares no editions to compare"),
+        };
+        let from = match from.as_deref().or_else(|| previous_edition(full, to)) {
+            Some(f) => f,
+            None => anyhow::bail!("there is no edition before {to} to compare it with"),
+        };
         let d = concur_synthesis::diff(full, from, to)?;
         if json {
             print::json(&concur_report::diff_json(&d))?;
@@ -220,8 +233,8 @@ fn reviewed(
                 None => None,
             };
             let flow = evidence.prisma(counts.as_ref());
-            // The report of a later edition says what changed since the first.
-            let first = full.meta.editions.first().map(|e| e.id.as_str());
+            // The report of a later edition says what changed since the one before it.
+            let first = edition.and_then(|e| previous_edition(full, e));
             let changes = match (first, edition) {
                 (Some(f), Some(e)) if f != e => {
                     let earlier = concur_synthesis::edition(full, f)?;
@@ -304,9 +317,35 @@ fn reviewed(
         | Command::Pubmed(_)
         | Command::Screen(_)
         | Command::Prisma { .. }
+        | Command::Extract(_)
+        | Command::Edition(_)
+        | Command::Update(_)
         | Command::Meta(_)
         | Command::Proportion { .. } => unreachable!("dispatched in run"),
     }
+}
+
+/// The review folder the commands on the review read: `--review`, else the folder the
+/// workspace (`--workspace`, or the one the current folder is in) serves, else none (the
+/// embedded review).
+fn served_review(review: Option<&Path>, workspace: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = review {
+        return Some(dir.to_path_buf());
+    }
+    let dir = match workspace {
+        Some(d) => d.to_path_buf(),
+        None => Workspace::find(&std::env::current_dir().ok()?).ok()?,
+    };
+    let config = Workspace::config(&dir).ok()?;
+    config.review.filter(|r| !r.is_empty()).map(|r| dir.join(r))
+}
+
+/// The edition declared just before `id`.
+fn previous_edition<'a>(full: &'a Review, id: &str) -> Option<&'a str> {
+    let i = full.edition_index(id)?;
+    i.checked_sub(1)
+        .and_then(|p| full.meta.editions.get(p))
+        .map(|e| e.id.as_str())
 }
 
 /// The review: the folder given, or the embedded default.
@@ -440,11 +479,46 @@ fn screening_flow(ws: &Workspace) -> Result<Option<concur_synthesis::ScreeningFl
     }))
 }
 
-fn init(dir: &Path, review: Option<&Path>, workspace: Option<&Path>) -> Result<u8> {
+fn init(
+    dir: &Path,
+    with_review: bool,
+    review: Option<&Path>,
+    workspace: Option<&Path>,
+) -> Result<u8> {
     let dir = workspace.unwrap_or(dir);
-    let config = match review {
-        Some(r) => concur_store::Config::for_review(dir, r)?,
-        None => concur_store::Config::default(),
+    let copy = dir.join("review");
+    if with_review {
+        if dir.join(concur_store::CONFIG_FILE).exists() {
+            Err(concur_store::StoreError::Exists(dir.to_path_buf()))?;
+        }
+        if copy.exists() {
+            anyhow::bail!(
+                "{} exists already; the workspace's copy of the review goes there",
+                copy.display()
+            );
+        }
+        let files = match review {
+            Some(r) => concur_evidence::read_dir(r)
+                .with_context(|| format!("reading the review in {}", r.display()))?,
+            None => {
+                let mut files = Vec::new();
+                collect(&DEFAULT_REVIEW, &mut files);
+                files
+            }
+        };
+        for f in &files {
+            let path = copy.join(&f.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, &f.text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    let config = match (with_review, review) {
+        (true, _) => concur_store::Config::for_review(dir, &copy)?,
+        (false, Some(r)) => concur_store::Config::for_review(dir, r)?,
+        (false, None) => concur_store::Config::default(),
     };
     Workspace::init(dir, config)?;
     print::line(&format!(

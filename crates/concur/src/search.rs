@@ -499,3 +499,124 @@ pub fn pubmed(
     }
     Ok(0)
 }
+
+/// `concur update` for a saved workspace search: runs its query again and logs a new run only
+/// when what it finds changed. Returns (count now, records it finds that it did not, the new
+/// run's number).
+pub fn update_workspace(
+    ws: &Workspace,
+    review: &Review,
+    saved: &concur_store::SavedSearch,
+    quiet: bool,
+) -> Result<(u64, u64, Option<i64>)> {
+    let index = index(ws, &[], quiet)?;
+    let lines: Vec<concur_search::Line> = review
+        .meta
+        .search
+        .strategy
+        .iter()
+        .map(|l| concur_search::Line {
+            id: l.id.clone(),
+            label: l.label.clone(),
+            query: l.query.clone(),
+        })
+        .collect();
+    let resolved = concur_search::resolve(&lines).context("the review's search strategy")?;
+    let node = concur_search::parse_with(&saved.query, &resolved)
+        .with_context(|| format!("the saved search {}", saved.name))?;
+    let options = Options {
+        duplicates: saved.detail["duplicates"].as_bool().unwrap_or(false),
+        map_mesh: saved.detail["map_mesh"].as_bool().unwrap_or(false),
+    };
+    let ids: Vec<String> = index
+        .ids(&node, options)?
+        .iter()
+        .map(i64::to_string)
+        .collect();
+    let before: Vec<String> = ws.search_results(saved.id)?.unwrap_or_default();
+    let new = ids.iter().filter(|i| !before.contains(i)).count() as u64;
+    if ids == before {
+        return Ok((ids.len() as u64, 0, None));
+    }
+    let (id, count) = save(ws, &index, &saved.name, &saved.query, &node, options)?;
+    Ok((count, new, Some(id)))
+}
+
+/// `concur update` for a saved PubMed search: runs it on PubMed again, fetches and imports only
+/// the PMIDs the workspace lacks, and logs a new run when PubMed's answer changed. Returns
+/// (count now, records imported, the new run's number).
+pub fn update_pubmed(
+    ws: &mut Workspace,
+    saved: &concur_store::SavedSearch,
+    args: &crate::cli::UpdateArgs,
+    quiet: bool,
+) -> Result<(u64, u64, Option<i64>)> {
+    use concur_search::eutils::{Client, Settings, BATCH, CEILING};
+    let client = Client::new(Settings {
+        base_url: if args.base_url.ends_with('/') {
+            args.base_url.clone()
+        } else {
+            format!("{}/", args.base_url)
+        },
+        api_key: args
+            .api_key
+            .clone()
+            .or_else(|| std::env::var("NCBI_API_KEY").ok()),
+        email: args
+            .email
+            .clone()
+            .or_else(|| std::env::var("NCBI_EMAIL").ok()),
+        ..Settings::default()
+    });
+    let found = client
+        .esearch(&saved.query, false, CEILING, None)
+        .with_context(|| format!("running the saved search {} on PubMed", saved.name))?;
+    let missing = ws.pmids_missing(&found.ids)?;
+    let mut imported = 0u64;
+    if !missing.is_empty() {
+        let mut files = Vec::new();
+        for chunk in missing.chunks(BATCH as usize) {
+            // Kept in a folder named by the PMIDs it holds: a rerun after a crash finds the same
+            // file, and the import skips it when it went in already.
+            let dir = ws.pubmed_dir(&format!("update {}", chunk.join(",")));
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join("update.xml");
+            if !path.exists() {
+                let body = client.efetch_ids(chunk)?;
+                let partial = path.with_extension("partial");
+                std::fs::write(&partial, &body)?;
+                std::fs::rename(&partial, &path)?;
+            }
+            files.push(path);
+        }
+        let options = concur_store::ImportOptions {
+            source: Some("PubMed".into()),
+            format: None,
+            strict: false,
+        };
+        for o in ws.import_files(&files, &options, &mut |_| {})? {
+            if let Some(b) = o.batch.as_ref().filter(|_| !o.skipped) {
+                imported += b.records as u64;
+            }
+            if !quiet {
+                print::file_outcome(&o)?;
+            }
+        }
+        after_change(ws, quiet);
+    }
+    let before = ws.search_results(saved.id)?.unwrap_or_default();
+    let logged = if found.ids != before || found.count != saved.count {
+        Some(ws.save_search(&NewSearch {
+            name: &saved.name,
+            database: "pubmed",
+            query: &saved.query,
+            translation: &found.translation,
+            count: found.count,
+            results: &found.ids,
+            detail: serde_json::json!({ "base_url": args.base_url, "warnings": found.warnings, "pmids_listed": found.ids.len(), "update": true }),
+        })?)
+    } else {
+        None
+    };
+    Ok((found.count, imported, logged))
+}
