@@ -429,3 +429,65 @@ fn update_imports_only_what_pubmed_has_new_and_a_second_run_changes_nothing() {
     let (_, text) = run(ws, &["update", "--offline"]);
     assert!(text.contains("0 new since the last update"), "{text}");
 }
+
+#[test]
+fn the_documented_walk_through_runs_as_written() {
+    let Some(source) = update_source() else {
+        return;
+    };
+    let page = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/living-review.md"),
+    )
+    .unwrap();
+    // Every ```sh block of the page, in order, as one script.
+    let mut script = String::new();
+    let mut inside = false;
+    for line in page.lines() {
+        match (inside, line.trim_end()) {
+            (false, "```sh") => inside = true,
+            (true, "```") => inside = false,
+            (true, l) => {
+                script.push_str(l);
+                script.push('\n');
+            }
+            _ => {}
+        }
+    }
+    assert!(script.contains("concur extract accept"), "{script}");
+    let bin = assert_cmd::cargo::cargo_bin("concur");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("SOURCES", source.parent().unwrap())
+        .env_remove("CONCUR_REVIEWER")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the walk-through failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for said in [
+        "opened edition 2026-12",
+        "1 difference between alice and bob",
+        "alice and bob extracted dastgheyb-2023 the same way",
+        "accepted dastgheyb-2023 into edition 2026-12",
+        "What changed from current to 2026-12",
+        "62.9%",
+        "pooled estimates that change from current to 2026-12: breast-dermatitis-g2plus-concurrent",
+    ] {
+        assert!(
+            stdout.contains(said),
+            "the walk-through did not say `{said}`:\n{stdout}"
+        );
+    }
+}

@@ -482,6 +482,43 @@ pub fn study_detail_text(review: &Review, study: &Study) -> String {
             out.push_str(&format!("  [{}]  [{}]\n", m.reference, m.locator));
         }
     }
+    if let Some(rob) = &study.risk_of_bias {
+        out.push_str(&format!(
+            "\nrisk of bias ({}): {}\n",
+            rob.tool.name(),
+            rob.overall.replace('-', " ")
+        ));
+        for d in &rob.domains {
+            let what = rob
+                .tool
+                .domains()
+                .iter()
+                .find(|(id, _)| *id == d.domain)
+                .map_or("", |(_, w)| w);
+            out.push_str(&format!(
+                "  {} {}: {} — {}  [{}]\n",
+                d.domain,
+                what,
+                d.judgement.replace('-', " "),
+                d.support,
+                d.locator
+            ));
+        }
+    }
+    if let Some(x) = &study.extraction {
+        out.push_str(&format!(
+            "\nextracted by {}{}{}\n",
+            x.extracted_by.join(", "),
+            if x.checked_by.is_empty() {
+                String::new()
+            } else {
+                format!(", checked by {}", x.checked_by.join(", "))
+            },
+            x.record
+                .as_deref()
+                .map_or(String::new(), |r| format!(" (from {r})"))
+        ));
+    }
     out.push_str(&format!("\nfile: {}\n", study.file));
     out
 }

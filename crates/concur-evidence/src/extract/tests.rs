@@ -374,3 +374,46 @@ fn study_ids_are_file_names_that_stay_in_their_folder() {
         assert!(!is_study_id(bad), "{bad}");
     }
 }
+
+proptest::proptest! {
+    /// A form compared with itself has no differences, whatever it holds; a form compared with
+    /// one whose results are reordered and whose values change reports exactly the changed
+    /// fields, both ways round.
+    #[test]
+    fn compare_reports_exactly_what_changed(
+        results in proptest::collection::vec((0u32..50, 1u32..60, 0usize..3), 1..6),
+        changed in proptest::collection::vec(proptest::bool::ANY, 6),
+    ) {
+        let grades = ["any", "3", ">=2"];
+        let form = |rows: &[(u32, u32, usize)], bump: &[bool], reverse: bool| {
+            let mut items: Vec<String> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (e, d, _))| {
+                    let e = if bump[i] { e + 1 } else { *e };
+                    format!(
+                        "[[outcomes]]\nkind = \"toxicity\"\nterm = \"t{i}\"\ngrade = \"{}\"\nevents = {e}\ndenominator = {d}\nlocator = \"page 1\"\n",
+                        grades[rows[i].2]
+                    )
+                })
+                .collect();
+            if reverse {
+                items.reverse();
+            }
+            format!("id = \"s\"\n{}", items.concat())
+        };
+        let same = vec![false; results.len()];
+        let a = form(&results, &same, false);
+        let itself = compare(Side { reviewer: "a", text: &a }, Side { reviewer: "b", text: &a }).unwrap();
+        proptest::prop_assert!(itself.is_empty());
+        let bump: Vec<bool> = changed.iter().copied().take(results.len()).chain(std::iter::repeat(false)).take(results.len()).collect();
+        let b = form(&results, &bump, true);
+        let expected = bump.iter().filter(|b| **b).count();
+        let there = compare(Side { reviewer: "a", text: &a }, Side { reviewer: "b", text: &b }).unwrap();
+        let back = compare(Side { reviewer: "b", text: &b }, Side { reviewer: "a", text: &a }).unwrap();
+        proptest::prop_assert_eq!(there.len(), expected);
+        proptest::prop_assert_eq!(back.len(), expected);
+        let all_events = there.iter().all(|d| d.field.ends_with(".events") && d.kind == DifferenceKind::Value);
+        proptest::prop_assert!(all_events);
+    }
+}
