@@ -383,19 +383,13 @@ pub fn check_extraction(review: &Review, path: &str, text: &str) -> Result<Study
     let mut study: Study = match toml::from_str(text) {
         Ok(s) => s,
         Err(err) => {
-            let (line, column) = err
-                .span()
-                .map(|s| span::line_col(text, s.start))
-                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-            return Err(vec![Problem {
-                file: path.to_string(),
-                line,
-                column,
-                field: String::new(),
-                expected: "a study in the review's format".into(),
-                found: err.message().trim().to_string(),
-                hint: Some("see docs/data-model.md for the fields a study takes".into()),
-            }]);
+            return Err(vec![crate::load::syntax_problem(
+                path,
+                text,
+                &err,
+                "a study in the review's format",
+                "see docs/data-model.md for the fields a study takes",
+            )]);
         }
     };
     study.file = path.to_string();
@@ -473,15 +467,13 @@ pub struct Side<'a> {
 pub fn compare(left: Side<'_>, right: Side<'_>) -> Result<Vec<Difference>, Box<Problem>> {
     let parse = |side: Side<'_>| {
         toml::from_str::<toml::Table>(side.text).map_err(|e| {
-            Box::new(Problem {
-                file: side.reviewer.to_string(),
-                line: e.span().map(|s| span::line_col(side.text, s.start).0),
-                column: None,
-                field: String::new(),
-                expected: "valid TOML".into(),
-                found: e.message().trim().to_string(),
-                hint: None,
-            })
+            Box::new(crate::load::syntax_problem(
+                side.reviewer,
+                side.text,
+                &e,
+                "valid TOML",
+                "fix the form; `concur extract check` locates the problem",
+            ))
         })
     };
     let (a, b) = (parse(left)?, parse(right)?);

@@ -160,21 +160,38 @@ fn parse<T: DeserializeOwned>(problems: &mut Vec<Problem>, path: &str, text: &st
     match toml::from_str::<T>(text) {
         Ok(value) => Some(value),
         Err(err) => {
-            let (line, column) = err
-                .span()
-                .map(|s| span::line_col(text, s.start))
-                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-            problems.push(Problem {
-                file: path.to_string(),
-                line,
-                column,
-                field: String::new(),
-                expected: "valid review TOML".into(),
-                found: err.message().trim().to_string(),
-                hint: Some("see docs/data-model.md for the fields each file takes".into()),
-            });
+            problems.push(syntax_problem(
+                path,
+                text,
+                &err,
+                "valid review TOML",
+                "see docs/data-model.md for the fields each file takes",
+            ));
             None
         }
+    }
+}
+
+/// A file that does not parse (or lacks a field, or has one too many), located.
+pub(crate) fn syntax_problem(
+    path: &str,
+    text: &str,
+    err: &toml::de::Error,
+    expected: &str,
+    hint: &str,
+) -> Problem {
+    let (line, column) = err
+        .span()
+        .map(|s| span::line_col(text, s.start))
+        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    Problem {
+        file: path.to_string(),
+        line,
+        column,
+        field: String::new(),
+        expected: expected.into(),
+        found: err.message().trim().to_string(),
+        hint: Some(hint.into()),
     }
 }
 

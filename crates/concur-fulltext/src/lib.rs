@@ -298,8 +298,18 @@ mod tests {
     fn pdf_text_agrees_with_the_articles_xml_and_keeps_its_pages() {
         let Some(dir) = fixtures() else { return };
         for (name, pages, xml, root) in [
-            ("hindawi_PMC4709779_10.1155-2016-2527349", 5, "jats.xml", &b"body"[..]),
-            ("hindawi_PMC4709619_10.1155-2016-8947505", 9, "jats.xml", b"body"),
+            (
+                "hindawi_PMC4709779_10.1155-2016-2527349",
+                5,
+                "jats.xml",
+                &b"body"[..],
+            ),
+            (
+                "hindawi_PMC4709619_10.1155-2016-8947505",
+                9,
+                "jats.xml",
+                b"body",
+            ),
             ("trials_10.1186-1745-6215-16-2", 7, "bmc.xml", b"bdy"),
         ] {
             let pdf = read(&std::fs::read(dir.join(format!("{name}.pdf"))).unwrap()).unwrap();

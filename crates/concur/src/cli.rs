@@ -214,19 +214,8 @@ pub struct UpdateArgs {
     /// Re-run searches on the workspace only; do not ask PubMed.
     #[arg(long)]
     pub offline: bool,
-    /// NCBI API key; default: $NCBI_API_KEY.
-    #[arg(long, value_name = "KEY")]
-    pub api_key: Option<String>,
-    /// Contact address sent to NCBI; default: $NCBI_EMAIL.
-    #[arg(long, value_name = "ADDRESS")]
-    pub email: Option<String>,
-    /// E-utilities address (for a mirror or a test server).
-    #[arg(
-        long,
-        value_name = "URL",
-        default_value = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
-    )]
-    pub base_url: String,
+    #[command(flatten)]
+    pub eutils: EutilsArgs,
     /// No progress display.
     #[arg(long)]
     pub quiet: bool,
@@ -700,6 +689,13 @@ pub struct PubmedSearchArgs {
     /// fetch continues where it stopped when run again.
     #[arg(long)]
     pub import: bool,
+    #[command(flatten)]
+    pub eutils: EutilsArgs,
+}
+
+/// How to reach PubMed's E-utilities.
+#[derive(Args)]
+pub struct EutilsArgs {
     /// NCBI API key (10 requests a second instead of 3); default: $NCBI_API_KEY.
     #[arg(long, value_name = "KEY")]
     pub api_key: Option<String>,

@@ -384,15 +384,11 @@ struct PubmedFound<'a> {
     imported: Option<Vec<concur_store::FileOutcome>>,
 }
 
-/// Runs `concur pubmed search`.
-pub fn pubmed(
-    args: crate::cli::PubmedArgs,
-    workspace: Option<&std::path::Path>,
-    json: bool,
-) -> Result<u8> {
-    use concur_search::eutils::{Client, Settings, CEILING};
-    let crate::cli::PubmedCommand::Search(args) = args.command;
-    let client = Client::new(Settings {
+/// A client for PubMed's E-utilities, with the key and address from the flags or the
+/// environment.
+fn eutils_client(args: &crate::cli::EutilsArgs) -> concur_search::eutils::Client {
+    use concur_search::eutils::{Client, Settings};
+    Client::new(Settings {
         base_url: if args.base_url.ends_with('/') {
             args.base_url.clone()
         } else {
@@ -407,7 +403,18 @@ pub fn pubmed(
             .clone()
             .or_else(|| std::env::var("NCBI_EMAIL").ok()),
         ..Settings::default()
-    });
+    })
+}
+
+/// Runs `concur pubmed search`.
+pub fn pubmed(
+    args: crate::cli::PubmedArgs,
+    workspace: Option<&std::path::Path>,
+    json: bool,
+) -> Result<u8> {
+    use concur_search::eutils::CEILING;
+    let crate::cli::PubmedCommand::Search(args) = args.command;
+    let client = eutils_client(&args.eutils);
     // The PMIDs are logged with a saved run; esearch lists at most the ceiling's worth.
     let retmax = if args.save.is_some() { CEILING } else { 0 };
     let found = client.esearch(&args.query, false, retmax, None)?;
@@ -462,7 +469,7 @@ pub fn pubmed(
             translation: &found.translation,
             count: found.count,
             results: &found.ids,
-            detail: serde_json::json!({ "base_url": args.base_url, "warnings": found.warnings, "pmids_listed": found.ids.len() }),
+            detail: serde_json::json!({ "base_url": args.eutils.base_url, "warnings": found.warnings, "pmids_listed": found.ids.len() }),
         })?),
         _ => None,
     };
@@ -551,23 +558,8 @@ pub fn update_pubmed(
     args: &crate::cli::UpdateArgs,
     quiet: bool,
 ) -> Result<(u64, u64, Option<i64>)> {
-    use concur_search::eutils::{Client, Settings, BATCH, CEILING};
-    let client = Client::new(Settings {
-        base_url: if args.base_url.ends_with('/') {
-            args.base_url.clone()
-        } else {
-            format!("{}/", args.base_url)
-        },
-        api_key: args
-            .api_key
-            .clone()
-            .or_else(|| std::env::var("NCBI_API_KEY").ok()),
-        email: args
-            .email
-            .clone()
-            .or_else(|| std::env::var("NCBI_EMAIL").ok()),
-        ..Settings::default()
-    });
+    use concur_search::eutils::{BATCH, CEILING};
+    let client = eutils_client(&args.eutils);
     let found = client
         .esearch(&saved.query, false, CEILING, None)
         .with_context(|| format!("running the saved search {} on PubMed", saved.name))?;
@@ -613,7 +605,7 @@ pub fn update_pubmed(
             translation: &found.translation,
             count: found.count,
             results: &found.ids,
-            detail: serde_json::json!({ "base_url": args.base_url, "warnings": found.warnings, "pmids_listed": found.ids.len(), "update": true }),
+            detail: serde_json::json!({ "base_url": args.eutils.base_url, "warnings": found.warnings, "pmids_listed": found.ids.len(), "update": true }),
         })?)
     } else {
         None
