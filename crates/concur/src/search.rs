@@ -95,6 +95,22 @@ struct StrategyRow<'a> {
     saved: Option<i64>,
 }
 
+/// The review's search strategy, its `#id` references resolved.
+fn strategy_lines(review: &Review) -> Result<Vec<concur_search::Resolved>> {
+    let lines: Vec<concur_search::Line> = review
+        .meta
+        .search
+        .strategy
+        .iter()
+        .map(|l| concur_search::Line {
+            id: l.id.clone(),
+            label: l.label.clone(),
+            query: l.query.clone(),
+        })
+        .collect();
+    concur_search::resolve(&lines).context("the review's search strategy")
+}
+
 /// Runs `concur search`.
 pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Result<u8> {
     if let Some(SearchCommand::Log) = args.command {
@@ -119,18 +135,7 @@ pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Res
         map_mesh: args.map_mesh,
     };
     let index = index(ws, &args.mesh, json)?;
-    let lines: Vec<concur_search::Line> = review
-        .meta
-        .search
-        .strategy
-        .iter()
-        .map(|l| concur_search::Line {
-            id: l.id.clone(),
-            label: l.label.clone(),
-            query: l.query.clone(),
-        })
-        .collect();
-    let resolved = concur_search::resolve(&lines).context("the review's search strategy")?;
+    let resolved = strategy_lines(review)?;
     if args.strategy {
         return strategy(&args, ws, &index, &resolved, options, json);
     }
@@ -517,18 +522,7 @@ pub fn update_workspace(
     quiet: bool,
 ) -> Result<(u64, u64, Option<i64>)> {
     let index = index(ws, &[], quiet)?;
-    let lines: Vec<concur_search::Line> = review
-        .meta
-        .search
-        .strategy
-        .iter()
-        .map(|l| concur_search::Line {
-            id: l.id.clone(),
-            label: l.label.clone(),
-            query: l.query.clone(),
-        })
-        .collect();
-    let resolved = concur_search::resolve(&lines).context("the review's search strategy")?;
+    let resolved = strategy_lines(review)?;
     let node = concur_search::parse_with(&saved.query, &resolved)
         .with_context(|| format!("the saved search {}", saved.name))?;
     let options = Options {
