@@ -28,7 +28,10 @@ pub use meta::{
     analysis_json, analysis_text, leave_one_out_json, meta_json, meta_text, proportion_json,
     proportion_text, subgroups_json,
 };
-pub use render::{estimate_text, fmt_natural, natural_name, pooled_json, run_json, run_markdown};
+pub use render::{
+    estimate_text, fmt_natural, natural_name, pooled_json, run_estimate_text, run_json,
+    run_markdown,
+};
 pub use report::{build_report, Report, ReportFile};
 pub use screening::{agreement_text, recall_svg, simulation_text, stopping_lines};
 pub use studies::{study_detail_json, study_detail_text, study_rows_json, study_table};
@@ -37,6 +40,11 @@ pub use words::{
     caveat_text, derivation_text, disagreement_text, prisma_text, problem_text, reason_text,
     start_text,
 };
+
+/// An analysis's forest plot as SVG (every text escaped), when it has rows to plot.
+pub fn forest_svg(run: &concur_synthesis::AnalysisRun<'_>) -> Option<String> {
+    svg::forest(run)
+}
 
 /// The PRISMA 2020 flow diagram as SVG.
 pub fn prisma_svg(flow: &concur_synthesis::PrismaFlow) -> String {

@@ -325,3 +325,17 @@ pub fn certainty_json(c: &concur_synthesis::Certainty) -> wire::Certainty {
 pub(crate) fn grade_label(text: &str) -> String {
     concur_evidence::Grade::parse(text).map_or_else(|| text.to_string(), |g| g.label())
 }
+
+/// An analysis's result in a phrase: `risk 62.9% (95% CI 46.0% to 77.1%)`, or `not pooled
+/// (acute radiation dermatitis: 3 events in 40 patients)`.
+pub fn run_estimate_text(run: &AnalysisRun<'_>) -> String {
+    match run.primary() {
+        Some(f) => format!("{} {}", natural_name(f.spec.measure), estimate_text(f)),
+        None => format!(
+            "not pooled ({}: {} in {})",
+            run.decl.terms.join(" / "),
+            crate::words::events_text(run.total_events()),
+            crate::words::units(run.total_patients(), run.decl.unit)
+        ),
+    }
+}

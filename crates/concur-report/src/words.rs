@@ -23,7 +23,7 @@ fn capitalised(word: &str) -> String {
 }
 
 /// `1 event`, `7 events`.
-fn events_text(n: u32) -> String {
+pub(crate) fn events_text(n: u32) -> String {
     count(n as usize, "event", "events")
 }
 

@@ -114,6 +114,14 @@ pub enum Command {
     Extract(ExtractArgs),
     /// The review's editions: `edition new ID --label ...` opens the next one, `edition list`.
     Edition(EditionArgs),
+    /// The web app: the clinician's question, the evidence, the report and a JSON API, on
+    /// loopback by default; prints the address to open.
+    Serve {
+        /// Address to listen on (another address than loopback makes the pages reachable from
+        /// the network).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDRESS:PORT")]
+        bind: std::net::SocketAddr,
+    },
     /// The monthly turn of a living review: re-run every saved search, import only what is new,
     /// deduplicate, and report what waits (screening, extraction, comparison, pooled estimates
     /// that would change). Safe from cron: asks nothing, and a second run changes nothing.

@@ -106,6 +106,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Extract(args) => living::extract(args, cli.review.as_deref(), ws, json),
         Command::Edition(args) => living::edition(args, cli.review.as_deref(), ws, json),
         Command::Update(args) => living::update(args, cli.review.as_deref(), ws, json),
+        Command::Serve { bind } => serve(bind, cli.review.as_deref(), ws),
         Command::Import(args) => import(args, ws, json),
         Command::Dedup(args) => dedup(args, ws, json),
         Command::Records(args) => records(args, ws, json),
@@ -320,6 +321,7 @@ fn reviewed(
         | Command::Extract(_)
         | Command::Edition(_)
         | Command::Update(_)
+        | Command::Serve { .. }
         | Command::Meta(_)
         | Command::Proportion { .. } => unreachable!("dispatched in run"),
     }
@@ -338,6 +340,28 @@ fn served_review(review: Option<&Path>, workspace: Option<&Path>) -> Option<Path
     };
     let config = Workspace::config(&dir).ok()?;
     config.review.filter(|r| !r.is_empty()).map(|r| dir.join(r))
+}
+
+/// `concur serve`: the web app on the review the other commands would read.
+fn serve(bind: std::net::SocketAddr, review: Option<&Path>, ws: Option<&Path>) -> Result<u8> {
+    let dir = served_review(review, ws);
+    let loaded = load(dir.as_deref())?;
+    if !bind.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {bind}, which other machines can reach: every page of the review is readable from the network"
+        );
+    }
+    concur_web::serve_blocking(
+        concur_web::Options {
+            review: loaded,
+            review_dir: dir,
+            bind,
+        },
+        |address| {
+            println!("concur serves the review at http://{address}/ (Ctrl-C stops it)");
+        },
+    )?;
+    Ok(0)
 }
 
 /// The edition declared just before `id`.

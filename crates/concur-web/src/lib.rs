@@ -1,0 +1,156 @@
+//! The local web app of concur: the clinician's question (`/`), the evidence (studies, a study,
+//! the audit, editions and what changed), the report, and a JSON API with the CLI's `--json`
+//! shapes (`/api/...`, docs/api.md). Pages are rendered on the server from compile-time
+//! templates (askama), which escape every value; every reading page works without JavaScript.
+//!
+//! The app computes nothing of its own: it calls `concur-synthesis` for the evidence and
+//! `concur-report` for words, figures and JSON, exactly as the command line does.
+#![warn(missing_docs)]
+
+mod api;
+mod error;
+mod pages;
+mod query;
+mod views;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use concur_evidence::Review;
+use concur_synthesis::Evidence;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use error::WebError;
+
+/// The largest request body accepted (forms and JSON are small).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How long a request may take before it is answered with an error.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the app serves.
+pub struct Options {
+    /// The review, loaded (the embedded default, or a folder).
+    pub review: Review,
+    /// The folder the review was loaded from, if any: the report is regenerated from it.
+    pub review_dir: Option<PathBuf>,
+    /// Where to listen.
+    pub bind: SocketAddr,
+}
+
+/// The app's state: the review at its latest edition, analysed once.
+pub struct App {
+    pub(crate) full: &'static Review,
+    pub(crate) evidence: Evidence<'static>,
+    pub(crate) review_dir: Option<PathBuf>,
+}
+
+impl App {
+    /// Analyses the review once; every request reads the same analyses.
+    pub fn new(review: Review, review_dir: Option<PathBuf>) -> Result<App, WebError> {
+        // Leaked on purpose: the review lives as long as the server, and the analyses borrow it.
+        let full: &'static Review = Box::leak(Box::new(review));
+        let current: &'static Review = match full.current_edition() {
+            Some(e) => Box::leak(Box::new(concur_synthesis::edition(full, e)?)),
+            None => full,
+        };
+        let evidence = Evidence::new(current);
+        // Computed now, so that the first request is as fast as the others.
+        let _ = evidence.analyses();
+        let _ = evidence.audit();
+        Ok(App {
+            full,
+            evidence,
+            review_dir,
+        })
+    }
+}
+
+/// Every route of the app, with its security headers, body limit and timeout.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(pages::ask))
+        .route("/studies", get(pages::studies))
+        .route("/studies/{id}", get(pages::study))
+        .route("/audit", get(pages::audit))
+        .route("/editions", get(pages::editions))
+        .route("/diff", get(pages::diff))
+        .route("/report", get(pages::report_index))
+        .route("/report/", get(pages::report_index))
+        .route("/report/{*path}", get(pages::report_file))
+        .route("/static/app.css", get(pages::css))
+        .route("/api/assess", get(api::assess))
+        .route("/api/studies", get(api::studies))
+        .route("/api/studies/{id}", get(api::study))
+        .route("/api/audit", get(api::audit))
+        .route("/api/diff", get(api::diff))
+        .route("/api/check", get(api::check))
+        .fallback(pages::not_found)
+        .with_state(app)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+/// The pages' Content-Security-Policy: nothing but the app's own style sheet and script, and
+/// inline figures (SVG in the page).
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Listens on `options.bind` and serves until the process ends; `ready` is told the address
+/// (useful with port 0).
+pub async fn serve(options: Options, ready: impl FnOnce(SocketAddr)) -> Result<(), WebError> {
+    let app = Arc::new(App::new(options.review, options.review_dir)?);
+    let listener = tokio::net::TcpListener::bind(options.bind)
+        .await
+        .map_err(|source| WebError::Bind {
+            address: options.bind,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| WebError::Bind {
+        address: options.bind,
+        source,
+    })?;
+    ready(address);
+    axum::serve(listener, router(app))
+        .await
+        .map_err(|source| WebError::Bind { address, source })
+}
+
+/// [`serve`] on a runtime of its own, for a front end without one.
+pub fn serve_blocking(options: Options, ready: impl FnOnce(SocketAddr)) -> Result<(), WebError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| WebError::Bind {
+            address: options.bind,
+            source,
+        })?;
+    runtime.block_on(serve(options, ready))
+}
+
+#[cfg(test)]
+mod tests;
