@@ -15,6 +15,7 @@ mod fulltexts;
 mod import;
 mod import_files;
 mod records;
+mod reviewers;
 mod schema;
 mod searches;
 mod workspace;

@@ -192,6 +192,12 @@ const MIGRATIONS: &[&str] = &[
         last_record INTEGER NOT NULL,
         summary TEXT NOT NULL DEFAULT '{}'
     ) STRICT;",
+    // 8: reviewers who sign in to the web app: only a hash of each token is kept.
+    "CREATE TABLE reviewer (
+        name TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// The first schema version, as it was published (for migration tests).

@@ -30,6 +30,15 @@ pub enum WebError {
     /// No such page or file.
     #[error("there is no page at {0}")]
     NotFound(String),
+    /// The workspace could not be read or written.
+    #[error(transparent)]
+    Store(#[from] concur_store::StoreError),
+    /// A write without a signed-in session, from another site, or with a stale form.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// The server could not finish the work (it was shutting down).
+    #[error("the server is busy; try again")]
+    Busy,
     /// A template failed to render.
     #[error("the page could not be rendered: {0}")]
     Render(#[from] askama::Error),
@@ -44,6 +53,17 @@ impl WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Synthesis(S::UnknownStudy { .. }) => StatusCode::NOT_FOUND,
             WebError::Synthesis(_) => StatusCode::BAD_REQUEST,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Store(concur_store::StoreError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Store(
+                concur_store::StoreError::NoRecord(_)
+                | concur_store::StoreError::UnknownReason { .. }
+                | concur_store::StoreError::NoDecisionToUndo { .. }
+                | concur_store::StoreError::NotAtFullText(_)
+                | concur_store::StoreError::BadReviewer(_),
+            ) => StatusCode::BAD_REQUEST,
+            WebError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::Evidence(_) | WebError::Render(_) | WebError::Bind { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -63,7 +83,8 @@ impl IntoResponse for WebError {
         let status = self.status();
         let title = match status {
             StatusCode::NOT_FOUND => "Not found",
-            StatusCode::BAD_REQUEST => "That question cannot be answered as asked",
+            StatusCode::BAD_REQUEST => "That cannot be done as asked",
+            StatusCode::FORBIDDEN => "Not allowed",
             _ => "Something went wrong",
         };
         let page = ErrorPage {

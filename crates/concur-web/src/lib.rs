@@ -11,10 +11,12 @@ mod api;
 mod error;
 mod pages;
 mod query;
+pub mod queue;
+mod screening;
 mod views;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use concur_evidence::Review;
 use concur_synthesis::Evidence;
@@ -27,6 +29,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use error::WebError;
+pub use screening::literature_counts;
 
 /// The largest request body accepted (forms and JSON are small).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -40,6 +43,8 @@ pub struct Options {
     pub review: Review,
     /// The folder the review was loaded from, if any: the report is regenerated from it.
     pub review_dir: Option<PathBuf>,
+    /// The workspace whose records reviewers screen, if any.
+    pub workspace: Option<PathBuf>,
     /// Where to listen.
     pub bind: SocketAddr,
 }
@@ -49,11 +54,17 @@ pub struct App {
     pub(crate) full: &'static Review,
     pub(crate) evidence: Evidence<'static>,
     pub(crate) review_dir: Option<PathBuf>,
+    pub(crate) workspace: Option<PathBuf>,
+    pub(crate) screens: screening::Screens,
 }
 
 impl App {
     /// Analyses the review once; every request reads the same analyses.
-    pub fn new(review: Review, review_dir: Option<PathBuf>) -> Result<App, WebError> {
+    pub fn new(
+        review: Review,
+        review_dir: Option<PathBuf>,
+        workspace: Option<PathBuf>,
+    ) -> Result<App, WebError> {
         // Leaked on purpose: the review lives as long as the server, and the analyses borrow it.
         let full: &'static Review = Box::leak(Box::new(review));
         let current: &'static Review = match full.current_edition() {
@@ -68,6 +79,8 @@ impl App {
             full,
             evidence,
             review_dir,
+            workspace,
+            screens: screening::Screens::default(),
         })
     }
 }
@@ -85,6 +98,18 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/report/", get(pages::report_index))
         .route("/report/{*path}", get(pages::report_file))
         .route("/static/app.css", get(pages::css))
+        .route("/static/screen.js", get(screening::script))
+        .route(
+            "/signin",
+            get(screening::signin_page).post(screening::signin),
+        )
+        .route("/signout", post(screening::signout))
+        .route("/screen", get(screening::screen))
+        .route("/screen/decide", post(screening::decide))
+        .route("/screen/undo", post(screening::undo))
+        .route("/conflicts", get(screening::conflicts))
+        .route("/conflicts/resolve", post(screening::resolve))
+        .route("/progress", get(screening::progress))
         .route("/api/assess", get(api::assess))
         .route("/api/studies", get(api::studies))
         .route("/api/studies/{id}", get(api::study))
@@ -123,7 +148,11 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; 
 /// Listens on `options.bind` and serves until the process ends; `ready` is told the address
 /// (useful with port 0).
 pub async fn serve(options: Options, ready: impl FnOnce(SocketAddr)) -> Result<(), WebError> {
-    let app = Arc::new(App::new(options.review, options.review_dir)?);
+    let app = Arc::new(App::new(
+        options.review,
+        options.review_dir,
+        options.workspace,
+    )?);
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
         .map_err(|source| WebError::Bind {

@@ -18,7 +18,7 @@ fn default_review() -> Review {
 /// One app for the tests (analysing the review takes a moment).
 fn app() -> Arc<App> {
     static APP: OnceLock<Arc<App>> = OnceLock::new();
-    APP.get_or_init(|| Arc::new(App::new(default_review(), None).unwrap()))
+    APP.get_or_init(|| Arc::new(App::new(default_review(), None, None).unwrap()))
         .clone()
 }
 

@@ -122,10 +122,32 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDRESS:PORT")]
         bind: std::net::SocketAddr,
     },
+    /// Reviewers of the web app: `reviewer add NAME` makes a sign-in token (shown once, stored
+    /// hashed), `reviewer list`, `reviewer remove NAME`.
+    Reviewer {
+        #[command(subcommand)]
+        command: ReviewerCommand,
+    },
     /// The monthly turn of a living review: re-run every saved search, import only what is new,
     /// deduplicate, and report what waits (screening, extraction, comparison, pooled estimates
     /// that would change). Safe from cron: asks nothing, and a second run changes nothing.
     Update(UpdateArgs),
+}
+
+#[derive(Subcommand)]
+pub enum ReviewerCommand {
+    /// Make (or replace) a reviewer's sign-in token and print it.
+    Add {
+        /// The reviewer (letters, digits, `.`, `_`, `-`).
+        name: String,
+    },
+    /// The reviewers with a token.
+    List,
+    /// Take a reviewer's token away (their decisions stay).
+    Remove {
+        /// The reviewer.
+        name: String,
+    },
 }
 
 #[derive(Args)]

@@ -7,7 +7,7 @@ use clap::Parser;
 use cli::{AnswerFormat, Cli, Command, RecordsCommand, StudiesCommand};
 use concur_evidence::{Review, ReviewFile};
 use concur_store::{Failure, ImportOptions, ImportProgress, Status, StoredRecord, Workspace};
-use concur_synthesis::{Evidence, LiteratureCounts, SearchRun, StudyFilter, SynthesisError};
+use concur_synthesis::{Evidence, LiteratureCounts, StudyFilter, SynthesisError};
 use include_dir::{include_dir, Dir};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -20,9 +20,10 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cli;
+/// Shared with the web app.
+pub(crate) use concur_web::queue;
 mod living;
 mod print;
-mod queue;
 mod screen;
 mod screener;
 mod search;
@@ -107,6 +108,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Edition(args) => living::edition(args, cli.review.as_deref(), ws, json),
         Command::Update(args) => living::update(args, cli.review.as_deref(), ws, json),
         Command::Serve { bind } => serve(bind, cli.review.as_deref(), ws),
+        Command::Reviewer { command } => reviewer(command, ws, json),
         Command::Import(args) => import(args, ws, json),
         Command::Dedup(args) => dedup(args, ws, json),
         Command::Records(args) => records(args, ws, json),
@@ -322,6 +324,7 @@ fn reviewed(
         | Command::Edition(_)
         | Command::Update(_)
         | Command::Serve { .. }
+        | Command::Reviewer { .. }
         | Command::Meta(_)
         | Command::Proportion { .. } => unreachable!("dispatched in run"),
     }
@@ -342,6 +345,42 @@ fn served_review(review: Option<&Path>, workspace: Option<&Path>) -> Option<Path
     config.review.filter(|r| !r.is_empty()).map(|r| dir.join(r))
 }
 
+/// `concur reviewer`: sign-in tokens for the web app.
+fn reviewer(command: cli::ReviewerCommand, workspace: Option<&Path>, json: bool) -> Result<u8> {
+    let ws = open(workspace)?;
+    match command {
+        cli::ReviewerCommand::Add { name } => {
+            let token = ws.add_reviewer(&name)?;
+            print::result(
+                json,
+                &serde_json::json!({ "reviewer": name, "token": token }),
+                &format!("{name}'s sign-in token (shown once; give it to {name} only): {token}"),
+            )?;
+        }
+        cli::ReviewerCommand::List => {
+            let list = ws.web_reviewers()?;
+            if json {
+                print::json(&list)?;
+            } else {
+                for (name, at) in &list {
+                    print::line(&format!("{:<20} token made {at}", print::clean(name)))?;
+                }
+            }
+        }
+        cli::ReviewerCommand::Remove { name } => {
+            if !ws.remove_reviewer(&name)? {
+                anyhow::bail!("{name} has no token");
+            }
+            print::result(
+                json,
+                &serde_json::json!({ "removed": name }),
+                &format!("{name} can no longer sign in; their decisions stay"),
+            )?;
+        }
+    }
+    Ok(0)
+}
+
 /// `concur serve`: the web app on the review the other commands would read.
 fn serve(bind: std::net::SocketAddr, review: Option<&Path>, ws: Option<&Path>) -> Result<u8> {
     let dir = served_review(review, ws);
@@ -355,6 +394,9 @@ fn serve(bind: std::net::SocketAddr, review: Option<&Path>, ws: Option<&Path>) -
         concur_web::Options {
             review: loaded,
             review_dir: dir,
+            workspace: ws
+                .map(Path::to_path_buf)
+                .or_else(|| Workspace::find(&std::env::current_dir().ok()?).ok()),
             bind,
         },
         |address| {
@@ -455,52 +497,7 @@ fn open_at(dir: &Path) -> Result<Workspace> {
 
 /// A workspace's counts as the PRISMA flow takes them.
 fn literature_counts(ws: &Workspace) -> Result<LiteratureCounts> {
-    let c = ws.counts()?;
-    let n = |v: i64| u64::try_from(v).unwrap_or(0);
-    Ok(LiteratureCounts {
-        identified: c
-            .identified
-            .iter()
-            .map(|(s, k)| (s.clone(), n(*k)))
-            .collect(),
-        duplicates: n(c.duplicates),
-        deleted: n(c.deleted),
-        remaining: n(c.remaining),
-        searches: ws
-            .latest_searches()?
-            .into_iter()
-            .map(|s| SearchRun {
-                name: s.name,
-                database: s.database,
-                query: s.query,
-                translation: s.translation,
-                run_at: s.run_at,
-                count: s.count,
-            })
-            .collect(),
-        screening: screening_flow(ws)?,
-    })
-}
-
-/// The screening log's counts, when anything was decided.
-fn screening_flow(ws: &Workspace) -> Result<Option<concur_synthesis::ScreeningFlow>> {
-    let c = ws.screening_counts()?;
-    let auto: u64 = c.excluded_automatically.iter().map(|(_, n)| n).sum();
-    if c.screened + auto == 0 {
-        return Ok(None);
-    }
-    Ok(Some(concur_synthesis::ScreeningFlow {
-        excluded_automatically: c.excluded_automatically,
-        screened: c.screened,
-        excluded: c.excluded,
-        conflicts: c.conflicts,
-        awaiting: c.awaiting,
-        sought: c.sought,
-        assessed: c.assessed,
-        reports_excluded: c.reports_excluded,
-        reports_unsettled: c.reports_unsettled,
-        included: c.included,
-    }))
+    Ok(concur_web::literature_counts(ws)?)
 }
 
 fn init(

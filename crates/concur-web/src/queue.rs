@@ -1,23 +1,24 @@
-//! What the screening commands and the terminal screener share: a stage's pool with its
-//! features, one reviewer's decisions as the ranking reads them, the highlighted words, and the
-//! stopping rule's defaults.
+//! What every screening front end shares (the command line, the terminal screener and the web
+//! app): a stage's pool with its features, one reviewer's decisions as the ranking reads them,
+//! the highlighted words, and the stopping rule's defaults.
 
-use anyhow::Result;
 use concur_evidence::Review;
 use concur_screen::{Decided, Pool};
+use concur_store::StoreError;
 use concur_store::{Filter, Screening, StoredRecord, Workspace};
 use std::collections::HashMap;
 
-/// BUSCAR's defaults: recall target and confidence.
-pub(crate) const RECALL_TARGET: f64 = 0.95;
-pub(crate) const CONFIDENCE: f64 = 0.95;
+/// BUSCAR's default recall target.
+pub const RECALL_TARGET: f64 = 0.95;
+/// BUSCAR's default confidence.
+pub const CONFIDENCE: f64 = 0.95;
 
 /// The pool of a stage with the text the model reads, and its records by id.
-pub(crate) fn pool(
+pub fn pool(
     ws: &Workspace,
     screening: &Screening,
     seed: u64,
-) -> Result<(Pool, HashMap<i64, StoredRecord>)> {
+) -> Result<(Pool, HashMap<i64, StoredRecord>), StoreError> {
     let wanted: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
     let mut records = HashMap::with_capacity(wanted.len());
     ws.each_record(&Filter::default(), &mut |r| {
@@ -39,7 +40,7 @@ pub(crate) fn pool(
 }
 
 /// A reviewer's decisions as the ranking reads them.
-pub(crate) fn decided(screening: &Screening, reviewer: &str) -> Vec<Decided> {
+pub fn decided(screening: &Screening, reviewer: &str) -> Vec<Decided> {
     screening
         .decisions_of(reviewer)
         .into_iter()
@@ -53,7 +54,7 @@ pub(crate) fn decided(screening: &Screening, reviewer: &str) -> Vec<Decided> {
 
 /// The words a screener highlights: the eligibility's, and the search's terms as signs of a
 /// relevant record.
-pub(crate) fn highlight_terms(review: &Review) -> (Vec<String>, Vec<String>) {
+pub fn highlight_terms(review: &Review) -> (Vec<String>, Vec<String>) {
     let e = &review.meta.eligibility;
     let mut include = e.highlight.include.clone();
     for group in &review.meta.search.term_groups {
