@@ -150,3 +150,165 @@ async fn hostile_text_in_the_question_is_escaped() {
     assert!(!html.contains("<svg onload"), "{html}");
     assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"));
 }
+
+/// A workspace with `n` records (two with hostile titles) and tokens for `reviewers`.
+fn screening_app(n: usize, reviewers: &[&str]) -> (tempfile::TempDir, Arc<App>, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = concur_store::Workspace::init(dir.path(), concur_store::Config::default()).unwrap();
+    let mut ris = String::new();
+    ris.push_str("TY  - JOUR\nTI  - <script>alert(1)</script> trastuzumab emtansine\nAB  - \"><svg onload=alert(1)> radiosurgery\nPY  - 2020\nER  - \n");
+    for i in 1..n {
+        ris.push_str(&format!(
+            "TY  - JOUR\nTI  - Record {i} on radiotherapy and T-DM1 number {i}\nAB  - Patients {i} received stereotactic radiosurgery.\nPY  - 2020\nER  - \n"
+        ));
+    }
+    let file = dir.path().join("r.ris");
+    std::fs::write(&file, ris).unwrap();
+    ws.import_files(&[file], &concur_store::ImportOptions::default(), &mut |_| {})
+        .unwrap();
+    let tokens = reviewers.iter().map(|r| ws.add_reviewer(r).unwrap()).collect();
+    drop(ws);
+    let app = Arc::new(App::new(default_review(), None, Some(dir.path().to_path_buf())).unwrap());
+    (dir, app, tokens)
+}
+
+async fn send(app: Arc<App>, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = router(app).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn post(uri: &str, cookie: Option<&str>, body: String) -> Request<Body> {
+    let mut r = Request::post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("host", "localhost");
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    r.body(Body::from(body)).unwrap()
+}
+
+/// Signs in; returns the cookie and the session's CSRF token.
+async fn sign_in(app: &Arc<App>, token: &str) -> (String, String) {
+    let (status, headers, _) = send(app.clone(), post("/signin", None, format!("token={token}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let set = headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+    let (status, _, html) = send(
+        app.clone(),
+        Request::get("/screen").header("cookie", &cookie).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+fn decision_rows(dir: &Path) -> i64 {
+    let ws = concur_store::Workspace::open(dir).unwrap();
+    ws.decision_history(None, None).unwrap().len() as i64
+}
+
+#[tokio::test]
+async fn reviewers_sign_in_and_every_write_needs_the_session_and_its_csrf_token() {
+    let (dir, app, tokens) = screening_app(5, &["alice", "bob"]);
+    // A wrong token is refused; screening without a session leads to the sign-in page.
+    let (status, _, _) = send(app.clone(), post("/signin", None, "token=guess".into())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, headers, _) = get(app.clone(), "/screen").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/signin");
+    let (alice, csrf_a) = sign_in(&app, &tokens[0]).await;
+    let (bob, csrf_b) = sign_in(&app, &tokens[1]).await;
+    // Hostile titles and abstracts are escaped on the screen page.
+    let (_, _, html) = send(app.clone(), Request::get("/screen?stage=title-abstract").header("cookie", &alice).body(Body::empty()).unwrap()).await;
+    assert!(!html.contains("<script>alert") && !html.contains("<svg onload"), "unescaped record text");
+    // Writes: without the token, with another's token, from another site, without a session.
+    for (cookie, body, origin) in [
+        (Some(alice.as_str()), "record=1&decision=include".to_string(), None),
+        (Some(alice.as_str()), format!("csrf={csrf_b}&record=1&decision=include"), None),
+        (Some(alice.as_str()), format!("csrf={csrf_a}&record=1&decision=include"), Some("http://evil.example")),
+        (None, format!("csrf={csrf_a}&record=1&decision=include"), None),
+    ] {
+        let mut r = post("/screen/decide", cookie, body);
+        if let Some(o) = origin {
+            r.headers_mut().insert("origin", o.parse().unwrap());
+        }
+        let (status, _, _) = send(app.clone(), r).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(decision_rows(dir.path()), 0);
+    // Alice includes record 1, Bob excludes it: a conflict, which Alice resolves.
+    let (status, _, _) = send(app.clone(), post("/screen/decide", Some(&alice), format!("csrf={csrf_a}&stage=title-abstract&record=1&decision=include"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(app.clone(), post("/screen/decide", Some(&bob), format!("csrf={csrf_b}&stage=title-abstract&record=1&decision=exclude&reason=not-tdm1"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = send(app.clone(), Request::get("/conflicts").header("cookie", &alice).body(Body::empty()).unwrap()).await;
+    assert!(html.contains("id=\"conflict-1\""), "{html}");
+    let (_, _, progress) = get(app.clone(), "/progress").await;
+    assert!(progress.contains("id=\"conflicts\">1<"));
+    assert!(progress.contains("kappa") || progress.contains("κ"), "agreement shown");
+    let (status, _, _) = send(app.clone(), post("/conflicts/resolve", Some(&alice), format!("csrf={csrf_a}&stage=title-abstract&record=1&decision=include&note=both+agree+on+reading"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, html) = send(app.clone(), Request::get("/conflicts").header("cookie", &alice).body(Body::empty()).unwrap()).await;
+    assert!(!html.contains("id=\"conflict-1\""));
+    // Undo takes Bob's decision back; an unknown reason is refused with a message.
+    let (status, _, _) = send(app.clone(), post("/screen/undo", Some(&bob), format!("csrf={csrf_b}&stage=title-abstract"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, html) = send(app.clone(), post("/screen/decide", Some(&bob), format!("csrf={csrf_b}&record=2&decision=exclude&reason=made-up"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("made-up"));
+    assert_eq!(decision_rows(dir.path()), 4);
+    // Signing out ends the session.
+    let (status, _, _) = send(app.clone(), post("/signout", Some(&bob), format!("csrf={csrf_b}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(app.clone(), post("/screen/decide", Some(&bob), format!("csrf={csrf_b}&record=3&decision=include"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A body over the limit is refused before it is read.
+    let (status, _, _) = send(app.clone(), post("/signin", None, "x".repeat(BODY_LIMIT + 10))).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_reviewers_deciding_at_once_lose_no_decision() {
+    let names: Vec<String> = (0..8).map(|i| format!("r{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let records = 25;
+    let (dir, app, tokens) = screening_app(records, &refs);
+    let mut sessions = Vec::new();
+    for t in &tokens {
+        sessions.push(sign_in(&app, t).await);
+    }
+    let mut tasks = Vec::new();
+    for (cookie, csrf) in sessions {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            for record in 1..=records {
+                let verdict = if record % 3 == 0 { "exclude" } else { "include" };
+                let (status, _, body) = send(
+                    app.clone(),
+                    post("/screen/decide", Some(&cookie), format!("csrf={csrf}&stage=title-abstract&record={record}&decision={verdict}")),
+                )
+                .await;
+                assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(decision_rows(dir.path()), (8 * records) as i64);
+    let ws = concur_store::Workspace::open(dir.path()).unwrap();
+    let screening = ws.screening(concur_store::Stage::TitleAbstract).unwrap();
+    for name in &names {
+        assert_eq!(screening.decisions_of(name).len(), records, "{name}");
+    }
+}
