@@ -12,3 +12,4 @@ mod meta;
 mod report;
 mod screen;
 mod search;
+mod web;

@@ -56,6 +56,9 @@ pub struct App {
     pub(crate) review_dir: Option<PathBuf>,
     pub(crate) workspace: Option<PathBuf>,
     pub(crate) screens: screening::Screens,
+    /// A connection held open while the server runs: with it open, an import keeps the
+    /// workspace in WAL mode, so that readers go on reading while its batches write.
+    _keeper: Option<std::sync::Mutex<concur_store::Workspace>>,
 }
 
 impl App {
@@ -75,12 +78,17 @@ impl App {
         // Computed now, so that the first request is as fast as the others.
         let _ = evidence.analyses();
         let _ = evidence.audit();
+        let keeper = match &workspace {
+            Some(dir) => Some(std::sync::Mutex::new(concur_store::Workspace::open(dir)?)),
+            None => None,
+        };
         Ok(App {
             full,
             evidence,
             review_dir,
             workspace,
             screens: screening::Screens::default(),
+            _keeper: keeper,
         })
     }
 }
@@ -135,9 +143,11 @@ pub fn router(app: Arc<App>) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        // `same-origin`, not `no-referrer`: with no referrer, browsers send `Origin: null` on
+        // the app's own forms, and the same-origin check of writes could not tell them apart.
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ))
 }
 

@@ -154,7 +154,8 @@ async fn hostile_text_in_the_question_is_escaped() {
 /// A workspace with `n` records (two with hostile titles) and tokens for `reviewers`.
 fn screening_app(n: usize, reviewers: &[&str]) -> (tempfile::TempDir, Arc<App>, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let mut ws = concur_store::Workspace::init(dir.path(), concur_store::Config::default()).unwrap();
+    let mut ws =
+        concur_store::Workspace::init(dir.path(), concur_store::Config::default()).unwrap();
     let mut ris = String::new();
     ris.push_str("TY  - JOUR\nTI  - <script>alert(1)</script> trastuzumab emtansine\nAB  - \"><svg onload=alert(1)> radiosurgery\nPY  - 2020\nER  - \n");
     for i in 1..n {
@@ -164,15 +165,25 @@ fn screening_app(n: usize, reviewers: &[&str]) -> (tempfile::TempDir, Arc<App>, 
     }
     let file = dir.path().join("r.ris");
     std::fs::write(&file, ris).unwrap();
-    ws.import_files(&[file], &concur_store::ImportOptions::default(), &mut |_| {})
-        .unwrap();
-    let tokens = reviewers.iter().map(|r| ws.add_reviewer(r).unwrap()).collect();
+    ws.import_files(
+        &[file],
+        &concur_store::ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let tokens = reviewers
+        .iter()
+        .map(|r| ws.add_reviewer(r).unwrap())
+        .collect();
     drop(ws);
     let app = Arc::new(App::new(default_review(), None, Some(dir.path().to_path_buf())).unwrap());
     (dir, app, tokens)
 }
 
-async fn send(app: Arc<App>, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+async fn send(
+    app: Arc<App>,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
     let response = router(app).oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -192,14 +203,21 @@ fn post(uri: &str, cookie: Option<&str>, body: String) -> Request<Body> {
 
 /// Signs in; returns the cookie and the session's CSRF token.
 async fn sign_in(app: &Arc<App>, token: &str) -> (String, String) {
-    let (status, headers, _) = send(app.clone(), post("/signin", None, format!("token={token}"))).await;
+    let (status, headers, _) =
+        send(app.clone(), post("/signin", None, format!("token={token}"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let set = headers["set-cookie"].to_str().unwrap().to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     let cookie = set.split(';').next().unwrap().to_string();
     let (status, _, html) = send(
         app.clone(),
-        Request::get("/screen").header("cookie", &cookie).body(Body::empty()).unwrap(),
+        Request::get("/screen")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -229,14 +247,40 @@ async fn reviewers_sign_in_and_every_write_needs_the_session_and_its_csrf_token(
     let (alice, csrf_a) = sign_in(&app, &tokens[0]).await;
     let (bob, csrf_b) = sign_in(&app, &tokens[1]).await;
     // Hostile titles and abstracts are escaped on the screen page.
-    let (_, _, html) = send(app.clone(), Request::get("/screen?stage=title-abstract").header("cookie", &alice).body(Body::empty()).unwrap()).await;
-    assert!(!html.contains("<script>alert") && !html.contains("<svg onload"), "unescaped record text");
+    let (_, _, html) = send(
+        app.clone(),
+        Request::get("/screen?stage=title-abstract")
+            .header("cookie", &alice)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        !html.contains("<script>alert") && !html.contains("<svg onload"),
+        "unescaped record text"
+    );
     // Writes: without the token, with another's token, from another site, without a session.
     for (cookie, body, origin) in [
-        (Some(alice.as_str()), "record=1&decision=include".to_string(), None),
-        (Some(alice.as_str()), format!("csrf={csrf_b}&record=1&decision=include"), None),
-        (Some(alice.as_str()), format!("csrf={csrf_a}&record=1&decision=include"), Some("http://evil.example")),
-        (None, format!("csrf={csrf_a}&record=1&decision=include"), None),
+        (
+            Some(alice.as_str()),
+            "record=1&decision=include".to_string(),
+            None,
+        ),
+        (
+            Some(alice.as_str()),
+            format!("csrf={csrf_b}&record=1&decision=include"),
+            None,
+        ),
+        (
+            Some(alice.as_str()),
+            format!("csrf={csrf_a}&record=1&decision=include"),
+            Some("http://evil.example"),
+        ),
+        (
+            None,
+            format!("csrf={csrf_a}&record=1&decision=include"),
+            None,
+        ),
     ] {
         let mut r = post("/screen/decide", cookie, body);
         if let Some(o) = origin {
@@ -247,33 +291,98 @@ async fn reviewers_sign_in_and_every_write_needs_the_session_and_its_csrf_token(
     }
     assert_eq!(decision_rows(dir.path()), 0);
     // Alice includes record 1, Bob excludes it: a conflict, which Alice resolves.
-    let (status, _, _) = send(app.clone(), post("/screen/decide", Some(&alice), format!("csrf={csrf_a}&stage=title-abstract&record=1&decision=include"))).await;
+    let (status, _, _) = send(
+        app.clone(),
+        post(
+            "/screen/decide",
+            Some(&alice),
+            format!("csrf={csrf_a}&stage=title-abstract&record=1&decision=include"),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _, _) = send(app.clone(), post("/screen/decide", Some(&bob), format!("csrf={csrf_b}&stage=title-abstract&record=1&decision=exclude&reason=not-tdm1"))).await;
+    let (status, _, _) = send(
+        app.clone(),
+        post(
+            "/screen/decide",
+            Some(&bob),
+            format!("csrf={csrf_b}&stage=title-abstract&record=1&decision=exclude&reason=not-tdm1"),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, _, html) = send(app.clone(), Request::get("/conflicts").header("cookie", &alice).body(Body::empty()).unwrap()).await;
+    let (_, _, html) = send(
+        app.clone(),
+        Request::get("/conflicts")
+            .header("cookie", &alice)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert!(html.contains("id=\"conflict-1\""), "{html}");
     let (_, _, progress) = get(app.clone(), "/progress").await;
     assert!(progress.contains("id=\"conflicts\">1<"));
-    assert!(progress.contains("kappa") || progress.contains("κ"), "agreement shown");
+    assert!(
+        progress.contains("kappa") || progress.contains("κ"),
+        "agreement shown"
+    );
     let (status, _, _) = send(app.clone(), post("/conflicts/resolve", Some(&alice), format!("csrf={csrf_a}&stage=title-abstract&record=1&decision=include&note=both+agree+on+reading"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, _, html) = send(app.clone(), Request::get("/conflicts").header("cookie", &alice).body(Body::empty()).unwrap()).await;
+    let (_, _, html) = send(
+        app.clone(),
+        Request::get("/conflicts")
+            .header("cookie", &alice)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert!(!html.contains("id=\"conflict-1\""));
     // Undo takes Bob's decision back; an unknown reason is refused with a message.
-    let (status, _, _) = send(app.clone(), post("/screen/undo", Some(&bob), format!("csrf={csrf_b}&stage=title-abstract"))).await;
+    let (status, _, _) = send(
+        app.clone(),
+        post(
+            "/screen/undo",
+            Some(&bob),
+            format!("csrf={csrf_b}&stage=title-abstract"),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _, html) = send(app.clone(), post("/screen/decide", Some(&bob), format!("csrf={csrf_b}&record=2&decision=exclude&reason=made-up"))).await;
+    let (status, _, html) = send(
+        app.clone(),
+        post(
+            "/screen/decide",
+            Some(&bob),
+            format!("csrf={csrf_b}&record=2&decision=exclude&reason=made-up"),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("made-up"));
     assert_eq!(decision_rows(dir.path()), 4);
     // Signing out ends the session.
-    let (status, _, _) = send(app.clone(), post("/signout", Some(&bob), format!("csrf={csrf_b}"))).await;
+    let (status, _, _) = send(
+        app.clone(),
+        post("/signout", Some(&bob), format!("csrf={csrf_b}")),
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (status, _, _) = send(app.clone(), post("/screen/decide", Some(&bob), format!("csrf={csrf_b}&record=3&decision=include"))).await;
+    let (status, _, _) = send(
+        app.clone(),
+        post(
+            "/screen/decide",
+            Some(&bob),
+            format!("csrf={csrf_b}&record=3&decision=include"),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // A body over the limit is refused before it is read.
-    let (status, _, _) = send(app.clone(), post("/signin", None, "x".repeat(BODY_LIMIT + 10))).await;
+    let (status, _, _) = send(
+        app.clone(),
+        post("/signin", None, "x".repeat(BODY_LIMIT + 10)),
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -292,10 +401,20 @@ async fn many_reviewers_deciding_at_once_lose_no_decision() {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
             for record in 1..=records {
-                let verdict = if record % 3 == 0 { "exclude" } else { "include" };
+                let verdict = if record % 3 == 0 {
+                    "exclude"
+                } else {
+                    "include"
+                };
                 let (status, _, body) = send(
                     app.clone(),
-                    post("/screen/decide", Some(&cookie), format!("csrf={csrf}&stage=title-abstract&record={record}&decision={verdict}")),
+                    post(
+                        "/screen/decide",
+                        Some(&cookie),
+                        format!(
+                            "csrf={csrf}&stage=title-abstract&record={record}&decision={verdict}"
+                        ),
+                    ),
                 )
                 .await;
                 assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
@@ -311,4 +430,43 @@ async fn many_reviewers_deciding_at_once_lose_no_decision() {
     for name in &names {
         assert_eq!(screening.decisions_of(name).len(), records, "{name}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_keep_answering_while_an_import_writes() {
+    let (dir, app, _) = screening_app(3, &["alice"]);
+    // A large file, imported by another connection while the server reads.
+    let mut ris = String::new();
+    for i in 0..20_000 {
+        ris.push_str(&format!(
+            "TY  - JOUR\nTI  - Imported while serving {i}\nAB  - {}\nPY  - 2021\nER  - \n",
+            "words ".repeat(40)
+        ));
+    }
+    let file = dir.path().join("big.ris");
+    std::fs::write(&file, ris).unwrap();
+    let root = dir.path().to_path_buf();
+    let import = std::thread::spawn(move || {
+        let mut ws = concur_store::Workspace::open(&root).unwrap();
+        ws.import_files(
+            &[file],
+            &concur_store::ImportOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap()
+    });
+    let mut answered = 0;
+    while !import.is_finished() {
+        let started = std::time::Instant::now();
+        let (status, _, _) = get(app.clone(), "/progress").await;
+        assert_eq!(status, StatusCode::OK, "a page failed during the import");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "a page waited for the import"
+        );
+        answered += 1;
+    }
+    let outcomes = import.join().unwrap();
+    assert_eq!(outcomes[0].batch.as_ref().unwrap().records, 20_000);
+    assert!(answered > 0);
 }
