@@ -47,6 +47,9 @@ pub struct Options {
     pub workspace: Option<PathBuf>,
     /// Where to listen.
     pub bind: SocketAddr,
+    /// Every page and API call needs a signed-in reviewer (for an address other than
+    /// loopback); only signing in and the style sheet are open.
+    pub require_sign_in: bool,
 }
 
 /// The app's state: the review at its latest edition, analysed once.
@@ -56,6 +59,7 @@ pub struct App {
     pub(crate) review_dir: Option<PathBuf>,
     pub(crate) workspace: Option<PathBuf>,
     pub(crate) screens: screening::Screens,
+    pub(crate) require_sign_in: bool,
     /// A connection held open while the server runs: with it open, an import keeps the
     /// workspace in WAL mode, so that readers go on reading while its batches write.
     _keeper: Option<std::sync::Mutex<concur_store::Workspace>>,
@@ -88,6 +92,7 @@ impl App {
             review_dir,
             workspace,
             screens: screening::Screens::default(),
+            require_sign_in: false,
             _keeper: keeper,
         })
     }
@@ -118,6 +123,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/conflicts", get(screening::conflicts))
         .route("/conflicts/resolve", post(screening::resolve))
         .route("/progress", get(screening::progress))
+        .route("/prisma.svg", get(screening::prisma_svg))
+        .route("/api/signin", post(screening::api_signin))
+        .route("/api/screen/next", get(screening::api_next))
+        .route("/api/screen/decide", post(screening::api_decide))
+        .route("/api/screen/undo", post(screening::api_undo))
+        .route("/api/screen/status", get(screening::api_status))
+        .route("/api/conflicts", get(screening::api_conflicts))
+        .route("/api/conflicts/resolve", post(screening::api_resolve))
+        .route("/api/agreement", get(screening::api_agreement))
+        .route("/api/prisma", get(screening::api_prisma))
         .route("/api/assess", get(api::assess))
         .route("/api/studies", get(api::studies))
         .route("/api/studies/{id}", get(api::study))
@@ -125,6 +140,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/diff", get(api::diff))
         .route("/api/check", get(api::check))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -151,6 +167,29 @@ pub fn router(app: Arc<App>) -> Router {
         ))
 }
 
+/// When the server is reachable from the network, everything but signing in needs a session.
+async fn guard(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let open = matches!(
+        request.uri().path(),
+        "/signin" | "/api/signin" | "/static/app.css"
+    );
+    if app.require_sign_in && !open && app.screens.of(request.headers()).is_none() {
+        use axum::response::IntoResponse;
+        if request.uri().path().starts_with("/api/") {
+            return error::ApiError(WebError::Forbidden(
+                "sign in first (POST /api/signin)".into(),
+            ))
+            .into_response();
+        }
+        return axum::response::Redirect::to("/signin").into_response();
+    }
+    next.run(request).await
+}
+
 /// The pages' Content-Security-Policy: nothing but the app's own style sheet and script, and
 /// inline figures (SVG in the page).
 pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -158,11 +197,9 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; 
 /// Listens on `options.bind` and serves until the process ends; `ready` is told the address
 /// (useful with port 0).
 pub async fn serve(options: Options, ready: impl FnOnce(SocketAddr)) -> Result<(), WebError> {
-    let app = Arc::new(App::new(
-        options.review,
-        options.review_dir,
-        options.workspace,
-    )?);
+    let mut app = App::new(options.review, options.review_dir, options.workspace)?;
+    app.require_sign_in = options.require_sign_in;
+    let app = Arc::new(app);
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
         .map_err(|source| WebError::Bind {

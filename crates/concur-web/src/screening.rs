@@ -742,3 +742,287 @@ pub async fn script() -> Response {
     )
         .into_response()
 }
+
+// ---- The JSON API of screening: the shapes of `concur screen ... --json` (docs/api.md). ----
+
+use crate::error::ApiError;
+use axum::Json;
+use serde::Serialize;
+
+/// `POST /api/signin` `{"token": ...}`: signs in like the form; answers the reviewer and the
+/// session's CSRF token (send it as `x-csrf-token` with every write).
+pub async fn api_signin(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Json(form): Json<SignInForm>,
+) -> Response {
+    if !same_origin(&headers) {
+        return ApiError(WebError::Forbidden("a request from another site".into())).into_response();
+    }
+    let token = form.token;
+    match blocking(&app, move |_, ws| Ok(ws.reviewer_for_token(&token)?)).await {
+        Ok(Some(reviewer)) => {
+            let (id, session) = app.screens.start(&reviewer);
+            let mut response =
+                Json(serde_json::json!({ "reviewer": reviewer, "csrf": session.csrf }))
+                    .into_response();
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/"))
+            {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Ok(None) => (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({ "error": "unknown token" })),
+        )
+            .into_response(),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+fn reader(app: &App, headers: &HeaderMap) -> Result<Session, ApiError> {
+    app.screens.of(headers).map(|(_, s)| s).ok_or_else(|| {
+        ApiError(WebError::Forbidden(
+            "sign in first (POST /api/signin)".into(),
+        ))
+    })
+}
+
+fn api_writer(app: &App, headers: &HeaderMap) -> Result<Session, ApiError> {
+    writer(app, headers, None).map_err(|_| {
+        ApiError(WebError::Forbidden(
+            "sign in first, from this site, with the session's x-csrf-token header".into(),
+        ))
+    })
+}
+
+#[derive(Serialize)]
+struct NextAnswer {
+    reviewer: String,
+    stage: Stage,
+    next: Option<concur_screen::Next>,
+    record: Option<concur_store::StoredRecord>,
+    highlighted: Vec<(String, Mark)>,
+    eligibility: Eligibility,
+    stopping: concur_screen::Stopping,
+}
+
+/// `GET /api/screen/next?stage=..&sample=1`: `concur screen next --json`.
+pub async fn api_next(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<ScreenQuery>,
+) -> Result<Response, ApiError> {
+    let session = reader(&app, &headers)?;
+    let stage = stage_of(q.stage.as_deref());
+    let sample = q.sample.is_some();
+    let answer = blocking(&app, move |app, ws| {
+        let screening = ws.screening(stage)?;
+        let pool = app.screens.pool(&ws, stage, &screening)?;
+        let settled = screening.excluded_automatically();
+        let mine = queue::decided(&screening, &session.reviewer);
+        let next = pool.next(&mine, &settled, sample);
+        if let Some(n) = &next {
+            ws.mark_shown(&session.reviewer, stage, n.record, &n.model, n.rank as i64)?;
+        }
+        let record = match &next {
+            Some(n) => ws.record(n.record)?,
+            None => None,
+        };
+        let (include, exclude) = queue::highlight_terms(app.full);
+        let highlighted = record.as_ref().map_or(Vec::new(), |r| {
+            let text = concur_screen::record_text(&r.record);
+            concur_screen::terms_found(&text, &concur_screen::highlight(&text, &include, &exclude))
+        });
+        Ok(NextAnswer {
+            stopping: pool.stopping(
+                &mine,
+                settled.len(),
+                queue::RECALL_TARGET,
+                queue::CONFIDENCE,
+            ),
+            reviewer: session.reviewer,
+            stage,
+            next,
+            record,
+            highlighted,
+            eligibility: app.full.meta.eligibility.clone(),
+        })
+    })
+    .await?;
+    Ok(Json(answer).into_response())
+}
+
+/// A decision sent as JSON.
+#[derive(Deserialize)]
+pub struct DecideJson {
+    stage: Option<String>,
+    record: i64,
+    decision: String,
+    reason: Option<String>,
+    note: Option<String>,
+}
+
+impl From<DecideJson> for DecideForm {
+    fn from(d: DecideJson) -> DecideForm {
+        DecideForm {
+            csrf: None,
+            stage: d.stage,
+            record: d.record,
+            decision: d.decision,
+            reason: d.reason,
+            note: d.note,
+        }
+    }
+}
+
+/// `POST /api/screen/decide`: `concur screen decide --json`.
+pub async fn api_decide(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Json(d): Json<DecideJson>,
+) -> Result<Response, ApiError> {
+    let session = api_writer(&app, &headers)?;
+    let record = d.record;
+    let (_, id) = record_decision(&app, session, d.into(), false).await?;
+    Ok(Json(serde_json::json!({ "decision": id, "record": record })).into_response())
+}
+
+/// `POST /api/conflicts/resolve`: `concur screen resolve --json`.
+pub async fn api_resolve(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Json(d): Json<DecideJson>,
+) -> Result<Response, ApiError> {
+    let session = api_writer(&app, &headers)?;
+    let record = d.record;
+    let (_, id) = record_decision(&app, session, d.into(), true).await?;
+    Ok(Json(serde_json::json!({ "decision": id, "record": record })).into_response())
+}
+
+/// The stage of a JSON write.
+#[derive(Deserialize)]
+pub struct StageJson {
+    stage: Option<String>,
+}
+
+/// `POST /api/screen/undo`: `concur screen undo --json`.
+pub async fn api_undo(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Json(s): Json<StageJson>,
+) -> Result<Response, ApiError> {
+    let session = api_writer(&app, &headers)?;
+    let stage = stage_of(s.stage.as_deref());
+    let undone = blocking(&app, move |_, ws| {
+        Ok(ws.undo_decision(&session.reviewer, stage)?)
+    })
+    .await?;
+    Ok(Json(undone).into_response())
+}
+
+/// `GET /api/conflicts?stage=..`: `concur screen conflicts --json`.
+pub async fn api_conflicts(
+    State(app): State<Arc<App>>,
+    Query(q): Query<StageQuery>,
+) -> Result<Response, ApiError> {
+    let stage = stage_of(q.stage.as_deref());
+    let list = blocking(&app, move |_, ws| {
+        let screening = ws.screening(stage)?;
+        Ok(screening
+            .conflicts()
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(Json(list).into_response())
+}
+
+/// `GET /api/agreement?stage=..`: `concur screen agreement --json` for the first two reviewers.
+pub async fn api_agreement(
+    State(app): State<Arc<App>>,
+    Query(q): Query<StageQuery>,
+) -> Result<Response, ApiError> {
+    let stage = stage_of(q.stage.as_deref());
+    let value = blocking(&app, move |_, ws| {
+        let screening = ws.screening(stage)?;
+        let names = screening.reviewers();
+        if names.len() < 2 {
+            return Err(WebError::BadQuery(format!(
+                "agreement needs two reviewers; {} screened at {}",
+                names.len(),
+                stage.as_str()
+            )));
+        }
+        let names = names[..2].to_vec();
+        let pairs = screening.pairs(&names[0], &names[1]);
+        Ok(serde_json::json!({
+            "stage": stage,
+            "reviewers": names,
+            "agreement": concur_screen::Agreement::of(&pairs.table(), 0.95),
+            "table": pairs.table(),
+            "only_first": pairs.only_first,
+            "only_second": pairs.only_second,
+        }))
+    })
+    .await?;
+    Ok(Json(value).into_response())
+}
+
+/// `GET /api/screen/status?stage=..`: `concur screen status --json`.
+pub async fn api_status(
+    State(app): State<Arc<App>>,
+    Query(q): Query<StageQuery>,
+) -> Result<Response, ApiError> {
+    let stage = stage_of(q.stage.as_deref());
+    let value = blocking(&app, move |_, ws| {
+        let screening = ws.screening(stage)?;
+        let counts = ws.screening_counts()?;
+        let settled = screening.excluded_automatically();
+        let in_pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
+        let reviewers: Vec<serde_json::Value> = screening
+            .reviewers()
+            .into_iter()
+            .map(|name| {
+                let stopping = concur_screen::reviewer_stopping(
+                    screening.pool.len(),
+                    &|r| in_pool.contains(&r),
+                    &queue::decided(&screening, &name),
+                    settled.len(),
+                    queue::RECALL_TARGET,
+                    queue::CONFIDENCE,
+                );
+                serde_json::json!({ "reviewer": name, "stopping": stopping })
+            })
+            .collect();
+        Ok(serde_json::json!({ "stage": stage, "counts": counts, "reviewers": reviewers }))
+    })
+    .await?;
+    Ok(Json(value).into_response())
+}
+
+/// `GET /api/prisma`: `concur prisma --json`.
+pub async fn api_prisma(State(app): State<Arc<App>>) -> Result<Response, ApiError> {
+    let flow = blocking(&app, move |app, ws| {
+        Ok(app.evidence.prisma(Some(&literature_counts(&ws)?)))
+    })
+    .await?;
+    Ok(Json(flow).into_response())
+}
+
+/// `GET /prisma.svg`: the PRISMA 2020 diagram, live.
+pub async fn prisma_svg(State(app): State<Arc<App>>) -> Response {
+    match blocking(&app, move |app, ws| {
+        Ok(concur_report::prisma_svg(
+            &app.evidence.prisma(Some(&literature_counts(&ws)?)),
+        ))
+    })
+    .await
+    {
+        Ok(svg) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response(),
+        Err(e) => e.into_response(),
+    }
+}

@@ -470,3 +470,159 @@ async fn pages_keep_answering_while_an_import_writes() {
     assert_eq!(outcomes[0].batch.as_ref().unwrap().records, 20_000);
     assert!(answered > 0);
 }
+
+fn json_request(
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    csrf: Option<&str>,
+    body: serde_json::Value,
+) -> Request<Body> {
+    let mut r = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .header("host", "localhost");
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    if let Some(t) = csrf {
+        r = r.header("x-csrf-token", t);
+    }
+    r.body(Body::from(body.to_string())).unwrap()
+}
+
+#[tokio::test]
+async fn the_screening_api_has_the_clis_shapes_and_the_same_protections() {
+    let (_dir, app, tokens) = screening_app(4, &["alice", "bob"]);
+    let (status, headers, body) = send(
+        app.clone(),
+        json_request(
+            "POST",
+            "/api/signin",
+            None,
+            None,
+            serde_json::json!({"token": tokens[0]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["reviewer"], "alice");
+    let csrf = v["csrf"].as_str().unwrap().to_string();
+    let cookie = headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, _, body) = send(
+        app.clone(),
+        Request::get("/api/screen/next")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let next: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let record = next["next"]["record"].as_i64().unwrap();
+    for key in [
+        "reviewer",
+        "stage",
+        "record",
+        "highlighted",
+        "eligibility",
+        "stopping",
+    ] {
+        assert!(next.get(key).is_some(), "screen next lacks {key}");
+    }
+    // A write without the header is refused; with it, it is recorded.
+    let decide = serde_json::json!({"record": record, "decision": "include"});
+    let (status, _, _) = send(
+        app.clone(),
+        json_request(
+            "POST",
+            "/api/screen/decide",
+            Some(&cookie),
+            None,
+            decide.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, body) = send(
+        app.clone(),
+        json_request(
+            "POST",
+            "/api/screen/decide",
+            Some(&cookie),
+            Some(&csrf),
+            decide,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let d: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(d["record"], record);
+    let (status, _, body) = get(app.clone(), "/api/screen/status").await;
+    assert_eq!(status, StatusCode::OK);
+    let s: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(s["counts"]["screened"], 1);
+    assert_eq!(s["reviewers"][0]["reviewer"], "alice");
+    let (status, _, body) = send(
+        app.clone(),
+        json_request(
+            "POST",
+            "/api/screen/undo",
+            Some(&cookie),
+            Some(&csrf),
+            serde_json::json!({}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, body) = get(app.clone(), "/api/agreement").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "one reviewer: {body}");
+    let (status, _, body) = get(app.clone(), "/api/conflicts").await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "[]"));
+    let (status, _, body) = get(app.clone(), "/api/prisma").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("identified"), "{body}");
+    let (status, headers, body) = get(app.clone(), "/prisma.svg").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    assert!(body.starts_with("<svg"));
+    // Without a session, the API says to sign in.
+    let (status, _, body) = get(app.clone(), "/api/screen/next").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("sign in"));
+}
+
+#[tokio::test]
+async fn a_server_reachable_from_the_network_asks_for_sign_in_everywhere() {
+    let (dir, _, tokens) = screening_app(2, &["alice"]);
+    let mut app = App::new(default_review(), None, Some(dir.path().to_path_buf())).unwrap();
+    app.require_sign_in = true;
+    let app = Arc::new(app);
+    for uri in ["/", "/studies", "/report/", "/progress"] {
+        let (status, headers, _) = get(app.clone(), uri).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{uri}");
+        assert_eq!(headers["location"], "/signin");
+    }
+    let (status, _, _) = get(app.clone(), "/api/assess?drug=T-DM1&site=brain").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = get(app.clone(), "/signin").await;
+    assert_eq!(status, StatusCode::OK);
+    let (cookie, _) = sign_in(&app, &tokens[0]).await;
+    let (status, _, _) = send(
+        app.clone(),
+        Request::get("/studies")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -385,19 +385,31 @@ fn reviewer(command: cli::ReviewerCommand, workspace: Option<&Path>, json: bool)
 fn serve(bind: std::net::SocketAddr, review: Option<&Path>, ws: Option<&Path>) -> Result<u8> {
     let dir = served_review(review, ws);
     let loaded = load(dir.as_deref())?;
-    if !bind.ip().is_loopback() {
+    let workspace = ws
+        .map(Path::to_path_buf)
+        .or_else(|| Workspace::find(&std::env::current_dir().ok()?).ok());
+    let exposed = !bind.ip().is_loopback();
+    if exposed {
+        let reviewers = match &workspace {
+            Some(dir) => open_at(dir)?.web_reviewers()?.len(),
+            None => 0,
+        };
+        if reviewers == 0 {
+            anyhow::bail!(
+                "{bind} can be reached from other machines, so every page needs a signed-in reviewer, and this workspace has no reviewer tokens: make them first with `concur reviewer add NAME` (or bind to 127.0.0.1)"
+            );
+        }
         eprintln!(
-            "warning: listening on {bind}, which other machines can reach: every page of the review is readable from the network"
+            "listening on {bind}, reachable from other machines: every page asks for a reviewer's token ({reviewers} reviewer(s) can sign in)"
         );
     }
     concur_web::serve_blocking(
         concur_web::Options {
             review: loaded,
             review_dir: dir,
-            workspace: ws
-                .map(Path::to_path_buf)
-                .or_else(|| Workspace::find(&std::env::current_dir().ok()?).ok()),
+            workspace,
             bind,
+            require_sign_in: exposed,
         },
         |address| {
             println!("concur serves the review at http://{address}/ (Ctrl-C stops it)");
