@@ -33,6 +33,9 @@ pub enum WebError {
     /// The workspace could not be read or written.
     #[error(transparent)]
     Store(#[from] concur_store::StoreError),
+    /// The workspace's search index could not be opened or read.
+    #[error(transparent)]
+    Search(#[from] concur_search::SearchError),
     /// A write without a signed-in session, from another site, or with a stale form.
     #[error("not allowed: {0}")]
     Forbidden(String),
@@ -64,6 +67,12 @@ impl WebError {
                 | concur_store::StoreError::BadReviewer(_),
             ) => StatusCode::BAD_REQUEST,
             WebError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Search(
+                concur_search::SearchError::Parse(_)
+                | concur_search::SearchError::UnknownLine(_)
+                | concur_search::SearchError::DuplicateLine(_),
+            ) => StatusCode::BAD_REQUEST,
+            WebError::Search(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::Evidence(_) | WebError::Render(_) | WebError::Bind { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

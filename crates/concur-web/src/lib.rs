@@ -13,6 +13,7 @@ mod pages;
 mod query;
 pub mod queue;
 mod screening;
+pub mod search;
 mod views;
 
 use axum::http::{header, HeaderValue};
@@ -60,6 +61,8 @@ pub struct App {
     pub(crate) workspace: Option<PathBuf>,
     pub(crate) screens: screening::Screens,
     pub(crate) require_sign_in: bool,
+    /// The workspace's search index, opened on the first search.
+    pub(crate) index: std::sync::Mutex<Option<concur_search::Index>>,
     /// A connection held open while the server runs: with it open, an import keeps the
     /// workspace in WAL mode, so that readers go on reading while its batches write.
     _keeper: Option<std::sync::Mutex<concur_store::Workspace>>,
@@ -93,6 +96,7 @@ impl App {
             workspace,
             screens: screening::Screens::default(),
             require_sign_in: false,
+            index: std::sync::Mutex::new(None),
             _keeper: keeper,
         })
     }
@@ -133,6 +137,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/conflicts/resolve", post(screening::api_resolve))
         .route("/api/agreement", get(screening::api_agreement))
         .route("/api/prisma", get(screening::api_prisma))
+        .route("/search", get(search::page))
+        .route("/search/save", post(search::save_page))
+        .route("/api/search", get(search::api))
+        .route("/api/search/save", post(search::api_save))
+        .route("/api/searches", get(search::api_log))
         .route("/api/assess", get(api::assess))
         .route("/api/studies", get(api::studies))
         .route("/api/studies/{id}", get(api::study))

@@ -184,7 +184,11 @@ fn forbidden(why: &str) -> Response {
 }
 
 /// The session of a write request, checked: a cookie, the same origin, the session's CSRF token.
-fn writer(app: &App, headers: &HeaderMap, csrf: Option<&str>) -> Result<Session, Response> {
+pub(crate) fn writer(
+    app: &App,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+) -> Result<Session, Response> {
     let Some((_, session)) = app.screens.of(headers) else {
         return Err(forbidden("sign in first"));
     };
@@ -207,7 +211,7 @@ fn workspace_dir(app: &App) -> Result<&PathBuf, WebError> {
 }
 
 /// Runs blocking workspace work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     app: &Arc<App>,
     work: impl FnOnce(&App, Workspace) -> Result<T, WebError> + Send + 'static,
 ) -> Result<T, WebError> {
@@ -542,7 +546,7 @@ pub async fn decide(
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),

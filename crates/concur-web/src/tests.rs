@@ -606,13 +606,15 @@ async fn a_server_reachable_from_the_network_asks_for_sign_in_everywhere() {
     let mut app = App::new(default_review(), None, Some(dir.path().to_path_buf())).unwrap();
     app.require_sign_in = true;
     let app = Arc::new(app);
-    for uri in ["/", "/studies", "/report/", "/progress"] {
+    for uri in ["/", "/studies", "/report/", "/progress", "/search?q=x"] {
         let (status, headers, _) = get(app.clone(), uri).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{uri}");
         assert_eq!(headers["location"], "/signin");
     }
-    let (status, _, _) = get(app.clone(), "/api/assess?drug=T-DM1&site=brain").await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    for uri in ["/api/assess?drug=T-DM1&site=brain", "/api/search?q=x"] {
+        let (status, _, _) = get(app.clone(), uri).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
+    }
     let (status, _, _) = get(app.clone(), "/signin").await;
     assert_eq!(status, StatusCode::OK);
     let (cookie, _) = sign_in(&app, &tokens[0]).await;
@@ -625,4 +627,111 @@ async fn a_server_reachable_from_the_network_asks_for_sign_in_everywhere() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn search_runs_a_query_shows_counts_and_saves_it_signed_in() {
+    let (dir, app, tokens) = screening_app(6, &["alice"]);
+    // The strategy's lines with their counts, and a query with its highlighted results; hostile
+    // titles stay text.
+    let (status, _, html) = get(app.clone(), "/search?q=radiosurgery%5Btiab%5D").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("<strong>6</strong> records"), "{html}");
+    assert!(html.contains("&#60;script&#62;alert(1)"), "{html}");
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(html.contains("id=\"strategy\""), "{html}");
+    assert!(html.contains("Sign in</a> to save"), "{html}");
+    let (_, _, html) = get(app.clone(), "/search?q=radiotherapy").await;
+    assert!(
+        html.contains("<strong>5</strong> records")
+            && html.contains("<mark class=\"include\">radiotherapy</mark>"),
+        "{html}"
+    );
+    // A query that cannot be read says where, as a page.
+    let (status, _, html) = get(app.clone(), "/search?q=%28radiotherapy").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("cannot be read"), "{html}");
+    // The API is `concur search --json`.
+    let (status, _, body) = get(app.clone(), "/api/search?q=T-DM1&limit=2").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["count"], 5);
+    assert_eq!(v["results"].as_array().unwrap().len(), 2);
+    assert!(v["translation"].is_string());
+    let (_, _, body) = get(app.clone(), "/api/search").await;
+    let rows: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(!rows.as_array().unwrap().is_empty(), "{body}");
+    assert!(rows[0]["count"].is_u64());
+    // Saving is a write: without a session it is refused and nothing is logged.
+    let (status, _, _) = send(
+        app.clone(),
+        post("/search/save", None, "q=T-DM1&name=x&csrf=y".into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (cookie, csrf) = sign_in(&app, &tokens[0]).await;
+    let (status, _, _) = send(
+        app.clone(),
+        post(
+            "/search/save",
+            Some(&cookie),
+            "q=T-DM1&name=x&csrf=not-the-token".into(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = send(
+        app.clone(),
+        post(
+            "/search/save",
+            Some(&cookie),
+            format!("q=T-DM1&name=monthly&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers["location"].to_str().unwrap().contains("saved=1"));
+    let (status, _, body) = send(
+        app.clone(),
+        json_request(
+            "POST",
+            "/api/search/save",
+            Some(&cookie),
+            Some(&csrf),
+            serde_json::json!({"query": "radiosurgery[tiab]", "name": "api"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (v["saved"].as_i64(), v["count"].as_u64()),
+        (Some(2), Some(6))
+    );
+    let log = concur_store::Workspace::open(dir.path())
+        .unwrap()
+        .searches()
+        .unwrap();
+    assert_eq!(
+        log.iter()
+            .map(|s| (s.name.as_str(), s.count))
+            .collect::<Vec<_>>(),
+        [("monthly", 5), ("api", 6)]
+    );
+    let (_, _, body) = get(app.clone(), "/api/searches").await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    let (_, _, html) = send(
+        app.clone(),
+        Request::get("/search?q=T-DM1&saved=1")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        html.contains("Saved as search 1") && html.contains("id=\"log\""),
+        "{html}"
+    );
+    assert!(html.contains("id=\"save\""), "{html}");
 }

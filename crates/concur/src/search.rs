@@ -4,35 +4,16 @@ use crate::cli::{SearchArgs, SearchCommand};
 use crate::print;
 use anyhow::{Context, Result};
 use concur_evidence::Review;
-use concur_search::{Explained, Hit, Index, Mesh, Node, Options};
+use concur_search::{Explained, Index, Node, Options};
 use concur_store::{NewSearch, Workspace};
+use concur_web::search::{self as web_search, Found, StrategyRow};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-/// The index's folder inside the workspace.
-const INDEX_DIR: &str = "search-index";
-
-/// The workspace's search index, brought up to date with its records first.
+/// The workspace's search index, brought up to date with its records first (with a progress
+/// bar on a terminal).
 pub fn index(ws: &Workspace, extra_mesh: &[PathBuf], quiet: bool) -> Result<Index> {
-    let mut files: Vec<PathBuf> = ws.config.mesh.iter().map(|m| ws.root().join(m)).collect();
-    files.extend(extra_mesh.iter().cloned());
-    let mesh = if files.is_empty() {
-        None
-    } else {
-        Some(Arc::new(Mesh::load(&files)?))
-    };
-    let mut index = Index::open(&ws.root().join(INDEX_DIR))
-        .context("opening the workspace's search index")?
-        .with_mesh(mesh);
-    sync(ws, &mut index, quiet)?;
-    Ok(index)
-}
-
-/// Sends the index every record that changed since it was last updated.
-pub fn sync(ws: &Workspace, index: &mut Index, quiet: bool) -> Result<()> {
-    let current = ws.change_mark()?;
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -49,17 +30,12 @@ pub fn sync(ws: &Workspace, index: &mut Index, quiet: bool) -> Result<()> {
             bar.set_position(done);
         }
     };
-    index
-        .sync(
-            &current,
-            |mark, sink| ws.changes_since(mark, sink),
-            &mut progress,
-        )
-        .context("updating the search index")?;
+    let index = web_search::open_index(ws, extra_mesh, &mut progress)
+        .context("opening and updating the workspace's search index")?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok(())
+    Ok(index)
 }
 
 /// Updates the index after a command changed records; a failure is reported but does not undo
@@ -70,45 +46,9 @@ pub fn after_change(ws: &Workspace, quiet: bool) {
     }
 }
 
-#[derive(Serialize)]
-struct Found<'a> {
-    query: &'a str,
-    count: u64,
-    translation: String,
-    results: &'a [Hit],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explain: Option<&'a Explained>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    notes: Vec<concur_search::Note>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    saved: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct StrategyRow<'a> {
-    id: &'a str,
-    label: &'a str,
-    query: &'a str,
-    translation: String,
-    count: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    saved: Option<i64>,
-}
-
 /// The review's search strategy, its `#id` references resolved.
 fn strategy_lines(review: &Review) -> Result<Vec<concur_search::Resolved>> {
-    let lines: Vec<concur_search::Line> = review
-        .meta
-        .search
-        .strategy
-        .iter()
-        .map(|l| concur_search::Line {
-            id: l.id.clone(),
-            label: l.label.clone(),
-            query: l.query.clone(),
-        })
-        .collect();
-    concur_search::resolve(&lines).context("the review's search strategy")
+    web_search::strategy_lines(review).context("the review's search strategy")
 }
 
 /// Runs `concur search`.
@@ -292,22 +232,7 @@ fn save(
     node: &Node,
     options: Options,
 ) -> Result<(i64, u64)> {
-    let ids: Vec<String> = index
-        .ids(node, options)?
-        .iter()
-        .map(i64::to_string)
-        .collect();
-    let count = ids.len() as u64;
-    let id = ws.save_search(&NewSearch {
-        name,
-        database: "workspace",
-        query,
-        translation: &node.to_string(),
-        count,
-        results: &ids,
-        detail: serde_json::json!({ "duplicates": options.duplicates, "map_mesh": options.map_mesh }),
-    })?;
-    Ok((id, count))
+    Ok(web_search::save(ws, index, name, query, node, options)?)
 }
 
 fn explain_lines(e: &Explained, depth: usize) -> std::io::Result<()> {
