@@ -90,3 +90,16 @@ pub fn proportion_intervals(events: u64, total: u64, level: f64) -> Result<Propo
         agresti_coull,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rare_event_in_millions_has_intervals_around_its_estimate() {
+        let r = proportion_intervals(3, 7_400_000, 95.0).unwrap();
+        for [lo, hi] in [r.clopper_pearson, r.wilson, r.jeffreys, r.agresti_coull] {
+            assert!(lo <= r.estimate && r.estimate <= hi && hi < 1e-5, "{r:?}");
+        }
+    }
+}
