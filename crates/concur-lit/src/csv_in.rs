@@ -93,7 +93,7 @@ pub fn read_csv<R: Read>(
         };
         let get = |c: Option<usize>| {
             c.and_then(|c| row.get(c))
-                .map(squash)
+                .map(|v| squash(&crate::write::csv_cell_read(v)))
                 .filter(|v| !v.is_empty())
         };
         let mut r = Record {

@@ -38,4 +38,4 @@ pub use read::{default_threads, detect_file, read, read_file, read_files, ReadOp
 pub use record::{Author, Item, Mesh, Position, Record, Section};
 pub use sink::RecordSink;
 pub use tagged::Tagged;
-pub use write::{write_records, OutFormat, Writer};
+pub use write::{csv_cell, csv_cell_read, write_records, OutFormat, Writer};

@@ -131,27 +131,149 @@ impl Read for Tapped<'_> {
     }
 }
 
-/// [`open`], with every byte read from the file (before inflating) handed to the tap.
+/// Inflated gzip data may grow to this many bytes whatever its ratio (a PubMed baseline file
+/// inflates to about 150 MB at a ratio near 8).
+pub const INFLATE_FLOOR: u64 = 1 << 30;
+
+/// Past [`INFLATE_FLOOR`], inflated data may be at most this many times the compressed bytes
+/// read so far: a higher ratio is a decompression bomb, not a bibliography.
+pub const INFLATE_RATIO: u64 = 100;
+
+/// Counts the bytes read from the file, for the inflation ratio.
+struct Counted<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Stops inflating when the data grows past the floor and the ratio.
+struct Bounded<R> {
+    inner: R,
+    compressed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    inflated: u64,
+    floor: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.inflated += n as u64;
+        let compressed = self.compressed.load(std::sync::atomic::Ordering::Relaxed);
+        if self.inflated > self.floor && self.inflated > compressed.saturating_mul(INFLATE_RATIO) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "it inflates to over {} MB at more than {INFLATE_RATIO} times its compressed \
+                     size (a decompression bomb, not a bibliography)",
+                    self.inflated >> 20
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// [`open`], with every byte read from the file (before inflating) handed to the tap. Only
+/// regular files are read: a device or a pipe may never end. UTF-16 (with a byte-order mark, or
+/// ASCII text with every other byte NUL) is decoded to UTF-8.
 fn open_tapped<'t>(
     path: &Path,
     tap: Option<(usize, Tap<'t>)>,
 ) -> Result<(Box<dyn BufRead + Send + 't>, bool), LitError> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(LitError::Format(
+            "not a regular file (a folder, device or pipe); concur reads files".into(),
+        ));
+    }
     let file = std::fs::File::open(path)?;
     let raw: Box<dyn Read + Send + 't> = match tap {
         Some((number, tap)) => Box::new(Tapped { file, number, tap }),
         None => Box::new(file),
     };
+    let compressed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let raw = Counted {
+        inner: raw,
+        read: compressed.clone(),
+    };
     let mut raw = BufReader::with_capacity(1 << 16, raw);
     let gz = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let input: Box<dyn BufRead + Send + 't> = if gz {
+    let mut input: Box<dyn BufRead + Send + 't> = if gz {
         Box::new(BufReader::with_capacity(
             1 << 16,
-            flate2::bufread::MultiGzDecoder::new(raw),
+            Bounded {
+                inner: flate2::bufread::MultiGzDecoder::new(raw),
+                compressed,
+                inflated: 0,
+                floor: INFLATE_FLOOR,
+            },
         ))
     } else {
         Box::new(raw)
     };
+    let head = input.fill_buf()?;
+    if let Some(encoding) = utf16(head) {
+        let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(Some(encoding))
+            .build(input);
+        input = Box::new(BufReader::with_capacity(1 << 16, Filling(decoded)));
+    }
     Ok((input, gz))
+}
+
+/// Reads until the buffer is full or the input ends: the decoder's reads can be a character
+/// long, too little for the format to be told from the first one.
+struct Filling<R>(R);
+
+impl<R: Read> Read for Filling<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.0.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if filled == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(filled)
+    }
+}
+
+/// The UTF-16 encoding of a text that starts like one: a byte-order mark, or mostly ASCII with
+/// every other byte NUL.
+fn utf16(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    if head.starts_with(&[0xff, 0xfe]) {
+        return Some(encoding_rs::UTF_16LE);
+    }
+    if head.starts_with(&[0xfe, 0xff]) {
+        return Some(encoding_rs::UTF_16BE);
+    }
+    let pairs: Vec<&[u8]> = head.chunks_exact(2).take(32).collect();
+    if pairs.len() < 4 {
+        return None;
+    }
+    // Most of the first characters are ASCII (tags, keys, markup): some accented letters among
+    // them do not hide the pattern.
+    let ascii = |b: u8| b != 0 && b.is_ascii();
+    let most =
+        |f: &dyn Fn(&[u8]) -> bool| pairs.iter().filter(|p| f(p)).count() * 4 >= pairs.len() * 3;
+    if most(&|p| ascii(p[0]) && p[1] == 0) {
+        Some(encoding_rs::UTF_16LE)
+    } else if most(&|p| p[0] == 0 && ascii(p[1])) {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// A reading error of a gzip stream: the stream is damaged.
@@ -266,7 +388,10 @@ fn detect_head(input: &mut dyn BufRead) -> Result<Format, LitError> {
         return Err(LitError::Format("the file is empty".into()));
     }
     let head = head[..head.len().min(8192)].to_vec();
-    if head.contains(&0) {
+    // A stray NUL in a text export is dropped with the other control characters; many are a
+    // binary file (a PDF, a spreadsheet, an image).
+    let nuls = head.iter().filter(|&&b| b == 0).count();
+    if nuls > 1 && nuls * 100 > head.len() {
         return Err(LitError::Format(
             "the file is binary, not a bibliographic export (it contains NUL bytes)".into(),
         ));
@@ -310,4 +435,46 @@ fn read_file_tapped<T: Send>(
         )));
     }
     Ok((format, count))
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    #[test]
+    fn inflating_stops_past_the_floor_at_a_bombs_ratio() {
+        let zeros = vec![0u8; 1 << 20];
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, &zeros).unwrap();
+        let packed = gz.finish().unwrap();
+        let compressed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let raw = BufReader::new(Counted {
+            inner: &packed[..],
+            read: compressed.clone(),
+        });
+        let mut bounded = Bounded {
+            inner: flate2::bufread::MultiGzDecoder::new(raw),
+            compressed,
+            inflated: 0,
+            floor: 1 << 16,
+        };
+        let err = std::io::copy(&mut bounded, &mut std::io::sink()).unwrap_err();
+        assert!(err.to_string().contains("decompression bomb"), "{err}");
+    }
+
+    #[test]
+    fn utf16_is_recognised_with_and_without_a_mark() {
+        let le: Vec<u8> = "TY  - JOUR\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "TY  - JOUR\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(utf16(&le), Some(encoding_rs::UTF_16LE));
+        assert_eq!(utf16(&be), Some(encoding_rs::UTF_16BE));
+        assert_eq!(utf16(&[0xff, 0xfe, b'T', 0]), Some(encoding_rs::UTF_16LE));
+        assert_eq!(utf16(b"TY  - JOUR\n"), None);
+    }
 }

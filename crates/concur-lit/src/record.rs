@@ -243,18 +243,20 @@ fn is_squashed(b: &[u8]) -> bool {
     let byte = |i: usize| b.get(i).copied().unwrap_or(0);
     !(at..b.len()).any(|i| {
         let c = b[i];
-        !(0x21..0x80).contains(&c) && breaks_squash(c, byte(i + 1), byte(i + 2))
+        !(0x21..0x7F).contains(&c) && breaks_squash(c, byte(i + 1), byte(i + 2))
     })
 }
 
 /// Whether the byte `c`, followed by `n1` and `n2`, starts what [`squash`] changes: two spaces,
-/// a control character (tab and line breaks among them), or the UTF-8 of NEL, NBSP, U+1680,
+/// a control character (tab and line breaks among them; DEL and the C1 controls, NEL among
+/// them, too), or the UTF-8 of NBSP, U+1680,
 /// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F or U+3000 (the rest of Unicode's white space).
 #[inline(always)]
 fn breaks_squash(c: u8, n1: u8, n2: u8) -> bool {
     (c < 0x20)
+        | (c == 0x7F)
         | ((c == b' ') & (n1 == b' '))
-        | ((c == 0xC2) & ((n1 == 0x85) | (n1 == 0xA0)))
+        | ((c == 0xC2) & ((0x80..=0x9F).contains(&n1) | (n1 == 0xA0)))
         | ((c == 0xE1) & (n1 == 0x9A) & (n2 == 0x80))
         | ((c == 0xE2) & (n1 == 0x80) & ((n2 <= 0x8A) | (n2 == 0xA8) | (n2 == 0xA9) | (n2 == 0xAF)))
         | ((c == 0xE2) & (n1 == 0x81) & (n2 == 0x9F))
@@ -263,7 +265,12 @@ fn breaks_squash(c: u8, n1: u8, n2: u8) -> bool {
 
 fn squash_slow(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    // Control characters (a NUL, an escape) are no part of a bibliographic text: they separate
+    // words like spaces, so that they reach no terminal, database or export.
+    for word in text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -293,6 +300,7 @@ mod tests {
     #[test]
     fn squash_and_year() {
         assert_eq!(squash("  a \n  b\tc "), "a b c");
+        assert_eq!(squash("a\0b\x1b[31mc\u{9b}d\u{7f}"), "a b [31mc d");
         assert_eq!(year_in("1998 Dec-1999 Jan"), Some(1998));
         assert_eq!(year_in("vol 12345"), None);
         assert_eq!(year_in("10 15"), None);
@@ -305,7 +313,7 @@ mod tests {
         for c in codes.filter_map(char::from_u32) {
             let text = format!("a{c}b");
             // Spaces alone are fine; controls go the slow way whether white space or not.
-            let expected = c == ' ' || !(c.is_whitespace() || c.is_control() && (c as u32) < 0x20);
+            let expected = c == ' ' || !(c.is_whitespace() || c.is_control());
             assert_eq!(is_squashed(text.as_bytes()), expected, "U+{:04X}", c as u32);
             let long = format!("{}{c}{}", "x".repeat(40), "y".repeat(40));
             assert_eq!(

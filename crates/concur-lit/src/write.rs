@@ -78,7 +78,9 @@ impl<W: Write> Writer<W> {
     /// Writes one record.
     pub fn write(&mut self, r: &Record) -> io::Result<()> {
         if let Some(csv) = self.csv.as_mut() {
-            return csv.write_record(csv_row(r)).map_err(io::Error::other);
+            return csv
+                .write_record(csv_row(r).iter().map(|c| csv_cell(c).into_owned()))
+                .map_err(io::Error::other);
         }
         let Some(out) = self.out.as_mut() else {
             return Ok(());
@@ -106,6 +108,34 @@ impl<W: Write> Writer<W> {
         out.flush()?;
         Ok(out)
     }
+}
+
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return at
+/// its start, after any apostrophes) gets a leading apostrophe, which spreadsheets show as text;
+/// a number is left as it is. [`csv_cell_read`] undoes it, so that concur's CSV reads back the
+/// same (both rules together are a bijection: every written cell that starts with apostrophes
+/// and a formula character was given one).
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if starts_formula(text.trim_start_matches('\'')) && text.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Undoes [`csv_cell`]: a cell of one or more apostrophes and then a formula character loses
+/// one apostrophe.
+pub fn csv_cell_read(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.strip_prefix('\'') {
+        Some(rest) if starts_formula(rest.trim_start_matches('\'')) => {
+            std::borrow::Cow::Borrowed(rest)
+        }
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+fn starts_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 fn csv_row(r: &Record) -> Vec<String> {
@@ -290,5 +320,32 @@ pub(crate) fn read_jsonl<R: std::io::BufRead>(
                 reason: format!("not a record: {e}"),
             })),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn csv_cells_are_never_formulas_and_read_back_the_same(
+            text in "['=+@\\t\\r-]{0,3}[a-z0-9 .=+'-]{0,8}"
+        ) {
+            let written = csv_cell(&text);
+            prop_assert!(
+                !starts_formula(&written) || written.parse::<f64>().is_ok(),
+                "{written:?}"
+            );
+            prop_assert_eq!(csv_cell_read(&written), text.as_str());
+        }
+    }
+
+    #[test]
+    fn numbers_stay_numbers() {
+        assert_eq!(csv_cell("-0.5"), "-0.5");
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
     }
 }

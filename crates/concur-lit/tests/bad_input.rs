@@ -221,3 +221,80 @@ fn the_extension_does_not_decide_the_format() {
     let (_d2, path) = write(TWO_ARTICLES.as_bytes(), "k.ris");
     assert_eq!(collect(&path, None).0.unwrap(), 2);
 }
+
+/// Reads a file's records and its problems.
+fn read_path(path: &std::path::Path) -> Result<Vec<concur_lit::Record>, concur_lit::LitError> {
+    let mut out = Vec::new();
+    concur_lit::read_file(path, &concur_lit::ReadOptions::default(), &mut |i| {
+        if let concur_lit::Item::Record(r) = i {
+            out.push(*r);
+        }
+    })?;
+    Ok(out)
+}
+
+#[test]
+fn utf16_exports_are_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "TY  - JOUR\nTI  - Été and T-DM1\nER  - \n\nTY  - JOUR\nTI  - Second\nER  - \n";
+    for (name, bytes) in [
+        (
+            "le-bom.ris",
+            [0xff, 0xfe]
+                .into_iter()
+                .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+                .collect::<Vec<u8>>(),
+        ),
+        (
+            "be.ris",
+            text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let records = read_path(&path).unwrap();
+        let titles: Vec<_> = records.iter().filter_map(|r| r.title.as_deref()).collect();
+        assert_eq!(titles, ["Été and T-DM1", "Second"], "{name}");
+    }
+}
+
+#[test]
+fn a_stray_nul_is_dropped_not_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nul.ris");
+    std::fs::write(
+        &path,
+        "TY  - JOUR\nTI  - One\0 title\nER  - \n\nTY  - JOUR\nTI  - Two\nER  - \n",
+    )
+    .unwrap();
+    let records = read_path(&path).unwrap();
+    assert_eq!(records[0].title.as_deref(), Some("One title"));
+    assert_eq!(records.len(), 2);
+    // Many NULs are a binary file.
+    std::fs::write(&path, vec![0u8; 4096]).unwrap();
+    assert!(read_path(&path).unwrap_err().to_string().contains("binary"));
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_pipes_and_folders_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for path in [
+        std::path::Path::new("/dev/zero"),
+        fifo.as_path(),
+        dir.path(),
+    ] {
+        let err = read_path(path).unwrap_err().to_string();
+        assert!(
+            err.contains("not a regular file"),
+            "{}: {err}",
+            path.display()
+        );
+    }
+}

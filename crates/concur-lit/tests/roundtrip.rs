@@ -77,3 +77,74 @@ fn every_fixture_round_trips() {
     }
     assert!(files > 60, "{files}");
 }
+
+mod hostile {
+    use super::common;
+    use concur_lit::{write_records, Author, OutFormat, Record, Section};
+    use proptest::prelude::*;
+
+    /// A field text as the readers store one: words of awkward characters (formula starts,
+    /// quotes, separators, tags, markup, non-ASCII) joined by single spaces.
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            "[A-Za-z0-9=+@;,\"'<>&|ÄéΩ–\\-]{1,6}|TY|ER|-|AU|=1\\+1",
+            1..6,
+        )
+        .prop_map(|w| w.join(" "))
+    }
+
+    fn record() -> impl Strategy<Value = Record> {
+        (
+            text(),
+            text(),
+            text(),
+            prop::collection::vec(("[A-Z][a-z'\\-]{1,8}", "[A-Z]{1,2}"), 1..4),
+            1900u16..2030,
+            "[0-9]{1,3}",
+        )
+            .prop_map(
+                |(title, abstract_text, journal, authors, year, volume)| Record {
+                    title: Some(title),
+                    abstract_sections: vec![Section {
+                        label: None,
+                        text: abstract_text,
+                    }],
+                    journal: Some(journal),
+                    authors: authors
+                        .into_iter()
+                        .map(|(last, first)| Author {
+                            last,
+                            first: Some(first),
+                            ..Author::default()
+                        })
+                        .collect(),
+                    year: Some(year),
+                    volume: Some(volume),
+                    ..Record::default()
+                },
+            )
+    }
+
+    fn read_back(bytes: &[u8], ext: &str) -> Vec<Record> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("out.{ext}"));
+        std::fs::write(&path, bytes).unwrap();
+        super::records(&path)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn every_export_reads_back_as_the_same_records(records in prop::collection::vec(record(), 1..5)) {
+            for (format, ext) in [(OutFormat::Ris, "ris"), (OutFormat::Csv, "csv"), (OutFormat::Jsonl, "jsonl")] {
+                let mut out = Vec::new();
+                write_records(&mut out, format, &records).unwrap();
+                let back = read_back(&out, ext);
+                prop_assert_eq!(back.len(), records.len(), "{}: {}", ext, String::from_utf8_lossy(&out));
+                for (a, b) in records.iter().zip(&back) {
+                    prop_assert_eq!(common(a), common(b), "{}", ext);
+                }
+            }
+        }
+    }
+}

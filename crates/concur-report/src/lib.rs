@@ -11,6 +11,7 @@
 mod assess;
 mod audit;
 mod diff;
+mod html;
 mod meta;
 mod render;
 mod report;
@@ -24,6 +25,7 @@ mod words;
 pub use assess::{answer_json, answer_markdown};
 pub use audit::{audit_json, audit_text};
 pub use diff::{diff_json, diff_markdown};
+pub use html::markdown_html;
 pub use meta::{
     analysis_json, analysis_text, leave_one_out_json, meta_json, meta_text, proportion_json,
     proportion_text, subgroups_json,

@@ -189,11 +189,12 @@ fn md_cell(text: &str) -> String {
 fn csv_line(cells: &[String]) -> String {
     cells
         .iter()
+        .map(|c| concur_lit::csv_cell(c))
         .map(|c| {
             if c.contains([',', '"', '\n']) {
                 format!("\"{}\"", c.replace('"', "\"\""))
             } else {
-                c.clone()
+                c.into_owned()
             }
         })
         .collect::<Vec<_>>()
@@ -734,12 +735,7 @@ code{background:#eef;padding:0 .2em}td{min-width:4em}p,li{overflow-wrap:anywhere
 
 /// Renders the Markdown to one self-contained page, with the SVG figures inline.
 fn html_page(title: &str, md: &str, files: &[ReportFile]) -> String {
-    let mut options = pulldown_cmark::Options::empty();
-    options.insert(pulldown_cmark::Options::ENABLE_TABLES);
-    options.insert(pulldown_cmark::Options::ENABLE_HEADING_ATTRIBUTES);
-    let parser = pulldown_cmark::Parser::new_ext(md, options);
-    let mut body = String::new();
-    pulldown_cmark::html::push_html(&mut body, parser);
+    let mut body = crate::markdown_html(md);
     for f in files.iter().filter(|f| f.path.ends_with(".svg")) {
         let svg = String::from_utf8_lossy(&f.bytes);
         let needle = format!("src=\"{}\"", f.path);

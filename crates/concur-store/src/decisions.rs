@@ -767,15 +767,7 @@ fn reason_of(s: &RecordState) -> String {
         .unwrap_or_else(|| "unstated".to_string())
 }
 
-/// Writes a spreadsheet cell so that a spreadsheet shows it as text: a cell starting with `=`,
-/// `+`, `-` or `@` would be read as a formula, so it gets a leading apostrophe.
-fn cell(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}").into()
-    } else {
-        text.into()
-    }
-}
+use concur_lit::csv_cell as cell;
 
 impl Workspace {
     /// Writes every decision row as CSV (oldest first), with the record's title; returns how

@@ -232,6 +232,12 @@ impl Workspace {
             });
         }
         let hash_file = |(f, first): (&PathBuf, &bool)| {
+            // A device or a pipe may never end: it is not hashed or read.
+            if std::fs::metadata(f).is_ok_and(|m| !m.is_file()) {
+                return Err(
+                    "not a regular file (a folder, device or pipe); concur reads files".into(),
+                );
+            }
             if *first {
                 FileInfo::of(f)
             } else {

@@ -77,14 +77,5 @@ pub fn answer_analyses(evidence: &Evidence<'_>, answer: &wire::Answer) -> Vec<An
 /// Markdown from concur-report as HTML, with any HTML in it shown as text: review files and
 /// records may hold markup, and none of it may reach the page as markup.
 pub fn markdown(md: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser};
-    let mut options = Options::empty();
-    options.insert(Options::ENABLE_TABLES);
-    let events = Parser::new_ext(md, options).map(|e| match e {
-        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-        other => other,
-    });
-    let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, events);
-    html
+    concur_report::markdown_html(md)
 }

@@ -414,7 +414,7 @@ fn accept(
         Err(problems) => {
             for p in &problems {
                 for l in p.to_string().lines() {
-                    eprintln!("  {}", print::clean(l));
+                    crate::print::eline(&format!("  {}", print::clean(l)));
                 }
             }
             bail!(

@@ -47,9 +47,9 @@ fn main() -> ExitCode {
         // A closed standard output (`concur studies | head`) ends the command quietly.
         Err(err) if broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", message(&err));
+            crate::print::eline(&format!("error: {}", message(&err)));
             if let Some(hint) = hint(&err) {
-                eprintln!("  help: {hint}");
+                crate::print::eline(&format!("  help: {hint}"));
             }
             ExitCode::from(exit::INPUT)
         }
@@ -399,9 +399,9 @@ fn serve(bind: std::net::SocketAddr, review: Option<&Path>, ws: Option<&Path>) -
                 "{bind} can be reached from other machines, so every page needs a signed-in reviewer, and this workspace has no reviewer tokens: make them first with `concur reviewer add NAME` (or bind to 127.0.0.1)"
             );
         }
-        eprintln!(
+        crate::print::eline(&format!(
             "listening on {bind}, reachable from other machines: every page asks for a reviewer's token ({reviewers} reviewer(s) can sign in)"
-        );
+        ));
     }
     concur_web::serve_blocking(
         concur_web::Options {
@@ -601,10 +601,12 @@ fn import(args: cli::ImportArgs, workspace: Option<&Path>, json: bool) -> Result
             print::file_outcome(o)?;
             match o.failure {
                 Some(Failure::UnknownFormat) => {
-                    eprintln!("  help: name the format with --format");
+                    crate::print::eline("  help: name the format with --format");
                 }
                 Some(Failure::Strict) => {
-                    eprintln!("  help: without --strict the readable records are imported and the problems stored");
+                    crate::print::eline(
+                        "  help: without --strict the readable records are imported and the problems stored",
+                    );
                 }
                 _ => {}
             }
@@ -873,7 +875,10 @@ fn export(
     };
     let n = ws.export(&f, &keep, sink, format)?;
     if let Some(path) = out {
-        eprintln!("wrote {n} records to {}", PathBuf::from(path).display());
+        crate::print::eline(&format!(
+            "wrote {n} records to {}",
+            PathBuf::from(path).display()
+        ));
     }
     Ok(())
 }

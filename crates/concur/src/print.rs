@@ -4,10 +4,39 @@
 use concur_store::{Batch, DedupResult, FileOutcome, Status, StoredRecord};
 use std::io::Write;
 
-/// Writes text to standard output as it is.
+/// Writes text to standard output, made safe for a terminal ([`safe`]).
 pub fn text(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
+    out.write_all(safe(s).as_bytes())?;
+    out.flush()
+}
+
+/// Text made safe for a terminal with its lines kept: control and escape characters other
+/// than newline and tab (which could move the cursor, recolour the screen or rewrite the title)
+/// become spaces. Every text this binary prints passes through it, so no record or review file
+/// can send a terminal an escape sequence.
+pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| if bad(c) { ' ' } else { c }).collect())
+}
+
+/// Writes a line to standard error, made safe for a terminal.
+pub fn eline(s: &str) {
+    let mut err = std::io::stderr().lock();
+    // Nothing is left to tell if standard error itself is closed.
+    let _ = err.write_all(safe(s).as_bytes());
+    let _ = err.write_all(b"\n");
+}
+
+/// Writes a line built by this binary with its own terminal styles around pieces that were
+/// made safe first ([`clean`]).
+pub fn styled_line(s: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
     out.write_all(s.as_bytes())?;
+    out.write_all(b"\n")?;
     out.flush()
 }
 
@@ -54,10 +83,10 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
-/// Writes a line to standard output.
+/// Writes a line to standard output, made safe for a terminal ([`safe`]).
 pub fn line(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(s.as_bytes())?;
+    out.write_all(safe(s).as_bytes())?;
     out.write_all(b"\n")?;
     out.flush()
 }
@@ -129,17 +158,17 @@ pub fn shorten(text: &str, width: usize) -> String {
 pub fn file_outcome(o: &FileOutcome) -> std::io::Result<()> {
     const SHOWN: usize = 10;
     for p in o.problems.iter().take(SHOWN) {
-        eprintln!("{}: {p}", o.file);
+        crate::print::eline(&format!("{}: {p}", o.file));
     }
     if o.problems.len() > SHOWN {
-        eprintln!(
+        crate::print::eline(&format!(
             "{}: ... and {} more problems (all are stored in the workspace)",
             o.file,
             o.problems.len() - SHOWN
-        );
+        ));
     }
     match (&o.batch, &o.error) {
-        (_, Some(e)) => eprintln!("error: {}: {e}", o.file),
+        (_, Some(e)) => crate::print::eline(&format!("error: {}: {e}", o.file)),
         (Some(b), None) if o.skipped => line(&format!(
             "{}: already imported as batch {} on {} ({} records); nothing to do",
             o.file, b.id, b.imported_at, b.records

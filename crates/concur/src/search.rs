@@ -42,7 +42,9 @@ pub fn index(ws: &Workspace, extra_mesh: &[PathBuf], quiet: bool) -> Result<Inde
 /// the change, as the next search repairs the index.
 pub fn after_change(ws: &Workspace, quiet: bool) {
     if let Err(e) = index(ws, &[], quiet) {
-        eprintln!("warning: the search index was not updated ({e:#}); the next search updates it");
+        crate::print::eline(&format!(
+            "warning: the search index was not updated ({e:#}); the next search updates it"
+        ));
     }
 }
 
@@ -83,9 +85,9 @@ pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Res
     let node = match concur_search::parse_with(query, &resolved) {
         Ok(node) => node,
         Err(concur_search::SearchError::Parse(e)) => {
-            eprintln!("error: {e}");
+            crate::print::eline(&format!("error: {e}"));
             for line in e.pointer(query).lines() {
-                eprintln!("  {line}");
+                crate::print::eline(&format!("  {line}"));
             }
             return Ok(crate::exit::INPUT);
         }
@@ -149,7 +151,7 @@ pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Res
             ids.push(format!("doi {d}"));
         }
         let year = h.year.map(|y| format!(" ({y})")).unwrap_or_default();
-        print::line(&format!("{:>4}. {title}{year}", h.rank))?;
+        print::styled_line(&format!("{:>4}. {title}{year}", h.rank))?;
         print::line(&format!("      {}", ids.join(" · ")))?;
     }
     if (hits.len() as u64) < count && !args.count {
@@ -291,13 +293,13 @@ fn mark(title: &str, ranges: &[(usize, usize)], bold: bool) -> String {
         if s < at || e > title.len() || !title.is_char_boundary(s) || !title.is_char_boundary(e) {
             continue;
         }
-        out.push_str(&title[at..s]);
+        out.push_str(&print::clean(&title[at..s]));
         out.push_str(open);
-        out.push_str(&title[s..e]);
+        out.push_str(&print::clean(&title[s..e]));
         out.push_str(close);
         at = e;
     }
-    out.push_str(&title[at..]);
+    out.push_str(&print::clean(&title[at..]));
     out
 }
 
