@@ -300,6 +300,12 @@ fn a_closed_standard_output_ends_the_command_quietly() {
         &["studies", "--json"][..],
         &["audit"],
         &["assess", "--drug", "t-dm1", "--site", "brain"],
+        &["studies"],
+        &["check"],
+        &["diff"],
+        &["proportion", "3", "10"],
+        &["--help"],
+        &["meta", "--help"],
     ] {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("concur"))
             .args(args)
@@ -377,4 +383,133 @@ fn filters_take_clinical_words_and_help_lists_the_values() {
         .assert()
         .success()
         .stdout(predicate::str::contains("timing: concurrent"));
+}
+
+#[test]
+fn flag_combinations_that_cannot_work_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    concur().args(["init"]).arg(dir.path()).assert().success();
+    for args in [
+        &["dedup", "--undo", "--dry-run"][..],
+        &["dedup", "--undo", "0"],
+        &["dedup", "--undo", "-3"],
+    ] {
+        concur()
+            .arg("--workspace")
+            .arg(dir.path())
+            .args(args)
+            .assert()
+            .code(2);
+    }
+    // An absurd schedule is a clear error, not an answer.
+    concur()
+        .args([
+            "assess",
+            "--drug",
+            "t-dm1",
+            "--site",
+            "brain",
+            "--dose-gy",
+            "1e308",
+            "--fractions",
+            "1",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("cannot be given"));
+    // The interval search of a rare proportion ends.
+    concur()
+        .args(["proportion", "3", "7400000", "--json"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn hostile_text_in_a_review_reaches_no_output_as_markup_or_formula() {
+    let dir = review_copy();
+    let hostile = r#"<script>alert(1)</script> \"><svg onload=alert(1)> [x](javascript:alert(1))"#;
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file}: {from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "studies/adams-2016.toml",
+        "label = \"Adams 2016\"",
+        &format!("label = \"=HYPERLINK(1) {hostile}\""),
+    );
+    edit(
+        "review.toml",
+        "title = \"Radionecrosis (clinically significant or symptomatic) after SRS with T-DM1\"",
+        &format!("title = \"{hostile}\""),
+    );
+    edit(
+        "guidance.toml",
+        "text = \"Use caution",
+        &format!("text = \"{hostile} Use caution"),
+    );
+    let out = tempfile::tempdir().unwrap();
+    concur()
+        .args(["--review", dir.path().to_str().unwrap(), "report", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let mut seen = 0;
+    for entry in walk(out.path()) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        let name = entry.display().to_string();
+        if name.ends_with(".html") || name.ends_with(".svg") {
+            assert!(!text.contains("<script>alert"), "{name}");
+            assert!(!text.contains("<svg onload"), "{name}");
+            assert!(
+                !text.to_lowercase().contains("href=\"javascript:"),
+                "{name}"
+            );
+        }
+        if name.ends_with(".csv") {
+            assert!(
+                text.lines()
+                    .flat_map(|l| l.split(','))
+                    .all(|cell| !cell.trim_start_matches('"').starts_with("=HYPERLINK")),
+                "{name}"
+            );
+        }
+        seen += text.contains("alert(1)") as usize;
+    }
+    assert!(
+        seen >= 3,
+        "the hostile text is shown, as text, in the outputs: {seen}"
+    );
+}
+
+/// Every file under a folder.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_id_that_would_leave_the_report_folder_is_refused_by_check() {
+    let dir = review_copy();
+    let path = dir.path().join("review.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let first = text.find("[[analyses]]\nid = \"").unwrap() + "[[analyses]]\nid = \"".len();
+    let end = first + text[first..].find('"').unwrap();
+    let mut broken = text.clone();
+    broken.replace_range(first..end, "../../pwned");
+    std::fs::write(&path, broken).unwrap();
+    concur()
+        .args(["--review", dir.path().to_str().unwrap(), "check"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("pwned"));
 }

@@ -314,7 +314,7 @@ fn bad_questions_are_clear_errors() {
         ])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("positive"));
+        .stderr(predicate::str::contains("cannot be given: -5.0 Gy"));
 }
 
 /// What people read has no `1 events`, no `pts`, no `G>=`, no empty `Studies: .` and no range

@@ -195,7 +195,7 @@ fn the_index_follows_the_database_through_kills_dedup_and_undo() {
         .unwrap();
     assert_eq!(with_dups, all);
     in_workspace(ws.path())
-        .args(["dedup", "--undo", "0"])
+        .args(["dedup", "--undo"])
         .assert()
         .success();
     assert_eq!(count(ws.path(), &q), all);

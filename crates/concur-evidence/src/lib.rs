@@ -35,7 +35,7 @@ pub use extract::{
 pub use load::{load_dir, load_files, read_dir, ReviewFile};
 pub use model::*;
 pub use rob::{RobLevel, RobTool};
-pub use validate::parse_p;
+pub use validate::{is_safe_id, parse_p, MAX_FRACTIONS, MAX_FRACTION_DOSE_GY, MAX_TOTAL_DOSE_GY};
 pub use vocab::{
     group_words, parse_group, words, Basis, Design, Grade, GroupWords, OutcomeKind, Setting,
     Severity, Site, Stance, StatementKind, Statistic, System, Technique, TimingMode, Unit, Words,

@@ -38,6 +38,13 @@ impl Checker<'_> {
     }
 }
 
+/// The most fractions a schedule may have.
+pub const MAX_FRACTIONS: f64 = 100.0;
+/// The highest total dose a schedule may have, in Gy.
+pub const MAX_TOTAL_DOSE_GY: f64 = 200.0;
+/// The highest dose per fraction a schedule may have, in Gy.
+pub const MAX_FRACTION_DOSE_GY: f64 = 50.0;
+
 /// Runs every validation rule and returns the problems found (empty when the review is valid).
 pub fn validate(review: &Review) -> Vec<Problem> {
     let mut c = Checker {
@@ -88,6 +95,31 @@ pub fn validate(review: &Review) -> Vec<Problem> {
 fn check_meta(c: &mut Checker<'_>) {
     check_eligibility(c);
     let meta = &c.review.meta;
+    let mut editions = BTreeSet::new();
+    for (i, e) in meta.editions.iter().enumerate() {
+        check_id(c, "review.toml", &format!("editions[{i}].id"), &e.id);
+        if !editions.insert(e.id.as_str()) {
+            c.report(
+                "review.toml",
+                &format!("editions[{i}].id"),
+                "an edition id used once",
+                format!("`{}` again", e.id),
+                "",
+            );
+        }
+        if let Some(date) = e.date.as_deref().filter(|d| !is_date(d)) {
+            c.report(
+                "review.toml",
+                &format!("editions[{i}].date"),
+                "a calendar date, YYYY-MM-DD",
+                format!("`{date}`"),
+                "",
+            );
+        }
+    }
+    for (i, src) in meta.sources.iter().enumerate() {
+        check_id(c, "review.toml", &format!("sources[{i}].id"), &src.id);
+    }
     if meta.sources.is_empty() {
         c.report(
             "review.toml",
@@ -193,6 +225,7 @@ fn check_eligibility(c: &mut Checker<'_>) {
 fn check_study(c: &mut Checker<'_>, study: &Study) {
     let review = c.review;
     let file = study.file.as_str();
+    check_id(c, file, "id", &study.id);
     let stem = file
         .rsplit('/')
         .next()
@@ -342,6 +375,30 @@ fn check_study(c: &mut Checker<'_>, study: &Study) {
                         file,
                         &format!("{base}.{name}"),
                         "a positive value or a range with min <= max",
+                        a.to_string(),
+                        "",
+                    );
+                    continue;
+                }
+                let (most, what) = match name {
+                    "fractions" => (MAX_FRACTIONS, "fractions"),
+                    "total_dose_gy" => (MAX_TOTAL_DOSE_GY, "Gy in all"),
+                    _ => (MAX_FRACTION_DOSE_GY, "Gy per fraction"),
+                };
+                let whole =
+                    name != "fractions" || (a.min().fract() == 0.0 && a.max().fract() == 0.0);
+                if a.max() > most || !whole {
+                    c.report(
+                        file,
+                        &format!("{base}.{name}"),
+                        &format!(
+                            "{}at most {most} {what}",
+                            if name == "fractions" {
+                                "a whole number of fractions, "
+                            } else {
+                                ""
+                            }
+                        ),
                         a.to_string(),
                         "",
                     );
@@ -805,6 +862,90 @@ fn check_arm_ref(c: &mut Checker<'_>, study: &Study, field: &str, arm: &str) {
     }
 }
 
+/// Ids that become file names or anchors (analyses, studies, editions, statements, sources):
+/// letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 80 characters.
+pub fn is_safe_id(id: &str) -> bool {
+    id.len() <= 80
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn check_id(c: &mut Checker<'_>, file: &str, field: &str, id: &str) {
+    if !is_safe_id(id) {
+        c.report(
+            file,
+            field,
+            "an id of letters, digits, `.`, `_` and `-`, starting with a letter or digit (at most 80 characters)",
+            format!("`{id}`"),
+            "ids name files and links, so they cannot hold slashes, spaces or other characters",
+        );
+    }
+}
+
+/// A model the analysis can run: a measure, method and test concur knows, that fit the
+/// analysis's kind of data.
+fn check_model(
+    c: &mut Checker<'_>,
+    field: &str,
+    m: &crate::model::ModelSpec,
+    shape: Option<concur_stats::Shape>,
+) {
+    match concur_stats::Spec::parse(&m.measure, &m.method, m.test.as_deref()) {
+        Err(what) => {
+            let (expected, found) = match what {
+                "measure" => (
+                    "a measure: PR, PLO, PAS, PFT (proportions), RR, OR, RD (two groups)",
+                    &m.measure,
+                ),
+                "method" => (
+                    "a method: EE (FE), DL, REML, ML, PM, SJ, HE, HS, EB, MH, PETO or GLMM",
+                    &m.method,
+                ),
+                _ => ("a test: z or knha", m.test.as_ref().unwrap_or(&m.method)),
+            };
+            c.report(
+                "review.toml",
+                &format!("{field}.{what}"),
+                expected,
+                format!("`{found}`"),
+                "",
+            );
+        }
+        Ok(spec) => {
+            if let Some(problem) = shape.and_then(|s| concur_stats::spec_problem(&spec, s)) {
+                c.report(
+                    "review.toml",
+                    field,
+                    "a model that can pool this analysis's data",
+                    format!(
+                        "{} with {}: {problem}",
+                        spec.measure.name(),
+                        spec.pooling.name()
+                    ),
+                    "",
+                );
+            }
+        }
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+fn is_date(text: &str) -> bool {
+    let mut parts = text.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u8>()) else {
+        return false;
+    };
+    (1900..=2999).contains(&y)
+        && time::Month::try_from(m).is_ok_and(|m| time::Date::from_calendar_date(y, m, d).is_ok())
+}
+
 fn check_edition(c: &mut Checker<'_>, file: &str, field: &str, edition: Option<&str>) {
     let Some(edition) = edition else { return };
     let editions = &c.review.meta.editions;
@@ -840,6 +981,7 @@ fn check_guidance(c: &mut Checker<'_>) {
     let mut ids = BTreeSet::new();
     for (i, s) in review.guidance.iter().enumerate() {
         let base = format!("statements[{i}]");
+        check_id(c, "guidance.toml", &format!("{base}.id"), &s.id);
         if !ids.insert(s.id.as_str()) {
             c.report(
                 "guidance.toml",
@@ -890,6 +1032,21 @@ fn check_analyses(c: &mut Checker<'_>) {
                 format!("`{}` again", a.id),
                 "",
             );
+        }
+        check_id(c, "review.toml", &format!("{base}.id"), &a.id);
+        let shape = match a.kind {
+            crate::model::AnalysisKind::Proportion => Some(concur_stats::Shape::Proportions),
+            crate::model::AnalysisKind::Comparison => Some(concur_stats::Shape::Tables),
+            crate::model::AnalysisKind::Descriptive => None,
+        };
+        let models = a.primary.iter().map(|m| ("primary".to_string(), m)).chain(
+            a.sensitivity
+                .iter()
+                .enumerate()
+                .map(|(j, m)| (format!("sensitivity[{j}]"), m)),
+        );
+        for (name, m) in models {
+            check_model(c, &format!("{base}.{name}"), m, shape);
         }
         if a.kind != crate::model::AnalysisKind::Descriptive && a.primary.is_none() {
             c.report(
@@ -1010,6 +1167,37 @@ fn join(set: &BTreeSet<&str>) -> String {
 /// has.
 fn check_classes(c: &mut Checker<'_>) {
     let review = c.review;
+    // A name (id, name or synonym, compared as a question is) must lead to one drug only.
+    let mut names: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for (i, d) in review.drugs.iter().enumerate() {
+        let own = [(&d.id, "id".to_string()), (&d.name, "name".to_string())]
+            .into_iter()
+            .chain(
+                d.synonyms
+                    .iter()
+                    .enumerate()
+                    .map(|(j, s)| (s, format!("synonyms[{j}]"))),
+            );
+        let mut mine = BTreeSet::new();
+        for (name, field) in own {
+            let key = crate::model::fold_name(name);
+            if key.is_empty() || !mine.insert(key.clone()) {
+                continue;
+            }
+            match names.get(&key) {
+                Some(other) if *other != d.id => c.report(
+                    "drugs.toml",
+                    &format!("drugs[{i}].{field}"),
+                    "a name that leads to one drug only",
+                    format!("`{name}`, also a name of `{other}`"),
+                    "a question naming it could not tell the drugs apart; keep it on one",
+                ),
+                _ => {
+                    names.insert(key, &d.id);
+                }
+            }
+        }
+    }
     for (i, d) in review.drugs.iter().enumerate() {
         match (d.cycle_days, d.cycle_locator.as_deref()) {
             (Some(0), _) => c.report(

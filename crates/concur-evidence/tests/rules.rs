@@ -834,3 +834,102 @@ fn a_drug_cycle_needs_its_locator() {
         "{p:?}"
     );
 }
+
+/// REVIEW with an analysis appended.
+fn with_analysis(id: &str, kind: &str, measure: &str, method: &str) -> String {
+    format!(
+        "{REVIEW}\n[[analyses]]\nid = \"{id}\"\ntitle = \"t\"\nsite = \"brain\"\ndrugs = [\"t-dm1\"]\nkind = \"{kind}\"\noutcome_kind = \"toxicity\"\nterms = [\"necrosis\"]\nunit = \"patient\"\nprimary = {{ measure = \"{measure}\", method = \"{method}\" }}\nrows = [{{ study = \"smith-2019\", arm = \"a\" }}]\n"
+    )
+}
+
+#[test]
+fn ids_that_would_leave_a_folder_are_rejected() {
+    let review = with_analysis("../../pwned", "proportion", "PLO", "GLMM");
+    let found = problems(files(STUDY, &[("review.toml", &review)]));
+    assert_problem(
+        &found,
+        "review.toml",
+        "analyses[0].id",
+        line_of(&review, "id = \"../../pwned\""),
+    );
+    let study = STUDY.replace("id = \"smith-2019\"", "id = \"smith 2019/x\"");
+    let found = problems(files(&study, &[]));
+    assert!(found
+        .iter()
+        .any(|p| p.field == "id" && p.expected.contains("letters, digits")));
+}
+
+#[test]
+fn models_that_cannot_run_are_rejected_at_load() {
+    for (kind, measure, method, field) in [
+        ("proportion", "XYZ", "GLMM", "primary.measure"),
+        ("proportion", "PLO", "NOPE", "primary.method"),
+        ("proportion", "PLO", "PETO", "primary"),
+        ("proportion", "RR", "REML", "primary"),
+        ("proportion", "PR", "GLMM", "primary"),
+        ("comparison", "PLO", "REML", "primary"),
+        ("comparison", "RR", "PETO", "primary"),
+    ] {
+        let review = with_analysis("a1", kind, measure, method);
+        let found = problems(files(STUDY, &[("review.toml", &review)]));
+        assert!(
+            found
+                .iter()
+                .any(|p| p.field == format!("analyses[0].{field}") && p.line.is_some()),
+            "{kind} {measure} {method}: {found:?}"
+        );
+    }
+    // A model that runs loads.
+    let review = with_analysis("a1", "proportion", "PLO", "GLMM");
+    assert!(load_files(files(STUDY, &[("review.toml", &review)])).is_ok());
+}
+
+#[test]
+fn editions_need_their_own_ids_and_real_dates() {
+    let review = REVIEW.replace(
+        "[[editions]]\nid = \"2021-01\"\nlabel = \"first\"\n",
+        "[[editions]]\nid = \"2021-01\"\nlabel = \"first\"\ndate = \"2021-02-30\"\n[[editions]]\nid = \"2021-01\"\nlabel = \"again\"\n",
+    );
+    let found = problems(files(STUDY, &[("review.toml", &review)]));
+    assert_problem(
+        &found,
+        "review.toml",
+        "editions[0].date",
+        line_of(&review, "date = \"2021-02-30\""),
+    );
+    assert!(
+        found.iter().any(|p| p.field == "editions[1].id"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_synonym_of_two_drugs_is_rejected() {
+    let drugs = format!("{DRUGS}\n[[drugs]]\nid = \"t-dxd\"\nname = \"trastuzumab deruxtecan\"\nsynonyms = [\"kadcyla\"]\nclasses = [\"her2-adc\"]\n");
+    let found = problems(files(STUDY, &[("drugs.toml", &drugs)]));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.file == "drugs.toml" && p.field == "drugs[1].synonyms[0]"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn impossible_schedules_are_rejected() {
+    for (line, field) in [
+        ("total_dose_gy = 1e308", "total_dose_gy"),
+        ("total_dose_gy = 20\nfractions = 2.5", "fractions"),
+        (
+            "total_dose_gy = 20\ndose_per_fraction_gy = 400",
+            "dose_per_fraction_gy",
+        ),
+    ] {
+        let study = STUDY.replace("total_dose_gy = 20", line);
+        let found = problems(files(&study, &[]));
+        assert!(
+            found.iter().any(|p| p.field.ends_with(field)),
+            "{line}: {found:?}"
+        );
+    }
+}

@@ -237,6 +237,76 @@ pub fn columns(measure: Measure) -> &'static str {
     }
 }
 
+impl Spec {
+    /// A model from a review's words (`measure = "PLO"`, `method = "GLMM"`, `test = "knha"`) at
+    /// the 95% level; on failure, which of the three cannot be read.
+    pub fn parse(
+        measure: &str,
+        method: &str,
+        test: Option<&str>,
+    ) -> std::result::Result<Spec, &'static str> {
+        let measure = Measure::parse(measure).ok_or("measure")?;
+        let pooling = Pooling::parse(method).ok_or("method")?;
+        let test = match test.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("z") => Test::Z,
+            Some("knha") => Test::Knha,
+            Some(_) => return Err("test"),
+        };
+        Ok(Spec {
+            measure,
+            pooling,
+            test,
+            level: 95.0,
+        })
+    }
+}
+
+/// The shape of the data a model is fitted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One proportion per study.
+    Proportions,
+    /// A two-group table per study.
+    Tables,
+}
+
+/// Why a model cannot be fitted to data of a shape, in words; `None` when it can. Checked when
+/// a review is loaded, so that a model that cannot run is refused there and not left unpooled.
+pub fn spec_problem(spec: &Spec, shape: Shape) -> Option<String> {
+    let m = spec.measure;
+    match shape {
+        Shape::Proportions if !m.is_proportion() => Some(format!(
+            "{} is not a measure of single proportions (PR, PLO, PAS or PFT)",
+            m.name()
+        )),
+        Shape::Tables if !m.is_two_group() => Some(format!(
+            "{} is not a measure of two groups (RR, OR or RD)",
+            m.name()
+        )),
+        Shape::Proportions if matches!(spec.pooling, Pooling::MantelHaenszel | Pooling::Peto) => {
+            Some(format!(
+                "{} pools two-group tables, not single proportions",
+                spec.pooling.name()
+            ))
+        }
+        Shape::Tables if spec.pooling == Pooling::Glmm => {
+            Some("GLMM here pools single proportions, not two-group tables".into())
+        }
+        _ if spec.pooling == Pooling::Glmm && m != Measure::Plo => {
+            Some("GLMM models the logit of proportions: use the logit (PLO) measure".into())
+        }
+        _ if spec.pooling == Pooling::Peto && m != Measure::Or => {
+            Some("Peto's method pools odds ratios: use the odds-ratio (OR) measure".into())
+        }
+        _ if matches!(spec.pooling, Pooling::MantelHaenszel | Pooling::Peto)
+            && spec.test != Test::Z =>
+        {
+            Some(format!("{} uses the z test", spec.pooling.name()))
+        }
+        _ => None,
+    }
+}
+
 /// Fits the model.
 pub fn analyse(data: &Data, spec: &Spec) -> Result<Analysis> {
     if data.is_empty() {

@@ -38,8 +38,8 @@ pub mod mh;
 pub mod rma;
 
 pub use analysis::{
-    analyse, leave_one_out, subgroups, Analysis, Data, Estimate, Natural, Pooling, Spec,
-    StudyValue, Subgroups,
+    analyse, leave_one_out, spec_problem, subgroups, Analysis, Data, Estimate, Natural, Pooling,
+    Shape, Spec, StudyValue, Subgroups,
 };
 pub use effect::{Measure, Proportion, TwoByTwo};
 pub use interval::{proportion_intervals, ProportionIntervals};

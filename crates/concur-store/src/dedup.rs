@@ -95,6 +95,15 @@ impl Workspace {
     /// Earlier merges are kept unless a cluster now says otherwise; pairs a person kept apart
     /// stay apart.
     pub fn dedup(&mut self, settings: Settings, dry_run: bool) -> Result<DedupResult> {
+        // The run reads and writes in one transaction, taken for writing at once: a second run
+        // started meanwhile waits, then reads what this one merged, and records only its own
+        // changes (so that undoing one run never reverts the other's).
+        let behavior = if dry_run {
+            rusqlite::TransactionBehavior::Deferred
+        } else {
+            rusqlite::TransactionBehavior::Immediate
+        };
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, behavior)?;
         let mut ids = Vec::new();
         let mut keys = Vec::new();
         let mut rank = Vec::new();
@@ -194,7 +203,6 @@ impl Workspace {
         if dry_run {
             return Ok(result);
         }
-        let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO dedup_run (started_at, settings, clusters, merged, flagged)
              VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?1, ?2, ?3, ?4)",

@@ -745,3 +745,37 @@ fn a_full_text_is_stored_once_by_its_hash_and_found_from_the_record() {
         Err(StoreError::NoRecord(99))
     ));
 }
+
+#[test]
+fn dedup_runs_at_once_take_turns_and_record_each_merge_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut import = ws.begin_import(&file("a.ris"), "x", "ris").unwrap();
+    for i in 0..200 {
+        let title = format!("Radiosurgery with trastuzumab emtansine in patient group {i}");
+        import.add(record(None, &title, 2019)).unwrap();
+        import
+            .add(record(None, &format!("{title}."), 2019))
+            .unwrap();
+    }
+    import.commit().unwrap();
+    drop(ws);
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let dir = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let mut ws = Workspace::open(&dir).unwrap();
+                ws.dedup(Settings::default(), false).unwrap().newly_merged
+            })
+        })
+        .collect();
+    let merged: Vec<usize> = runs.into_iter().map(|r| r.join().unwrap()).collect();
+    // One run merged the 200 pairs; the others found them merged already.
+    assert_eq!(merged.iter().sum::<usize>(), 200, "{merged:?}");
+    let ws = Workspace::open(dir.path()).unwrap();
+    let changes: i64 = ws
+        .conn
+        .query_row("SELECT count(*) FROM dedup_change", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(changes, 200);
+}

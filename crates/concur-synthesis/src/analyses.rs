@@ -7,9 +7,7 @@ use concur_evidence::{
     AnalysisDecl, AnalysisKind, Grade, ModelSpec, Outcome, OutcomeKind, Review, Statistic, Study,
     TimingMode,
 };
-use concur_stats::{
-    Analysis, Data, Measure, Pooling, Proportion, Spec, StatsError, Subgroups, Test, TwoByTwo,
-};
+use concur_stats::{Analysis, Data, Proportion, Spec, StatsError, Subgroups, TwoByTwo};
 use serde::Serialize;
 
 /// Counts of one group with where they come from.
@@ -353,23 +351,14 @@ fn resolve(
 
 /// Parses a model spec of the review.
 fn parse_spec(analysis: &str, m: &ModelSpec) -> Result<Spec, RowProblem> {
-    let bad = |what: &'static str, value: &str| RowProblem::BadModel {
+    Spec::parse(&m.measure, &m.method, m.test.as_deref()).map_err(|what| RowProblem::BadModel {
         analysis: analysis.to_string(),
         what,
-        value: value.to_string(),
-    };
-    let measure = Measure::parse(&m.measure).ok_or_else(|| bad("measure", &m.measure))?;
-    let pooling = Pooling::parse(&m.method).ok_or_else(|| bad("method", &m.method))?;
-    let test = match m.test.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("z") => Test::Z,
-        Some("knha") => Test::Knha,
-        Some(other) => return Err(bad("test", other)),
-    };
-    Ok(Spec {
-        measure,
-        pooling,
-        test,
-        level: 95.0,
+        value: match what {
+            "measure" => m.measure.clone(),
+            "method" => m.method.clone(),
+            _ => m.test.clone().unwrap_or_default(),
+        },
     })
 }
 

@@ -248,6 +248,21 @@ pub fn assess<'a>(evidence: &'a Evidence<'_>, query: Query) -> Result<Answer<'a>
     if query.dose_gy.is_some() != query.fractions.is_some() {
         return Err(SynthesisError::IncompleteSchedule);
     }
+    if let (Some(total), Some(n)) = (query.dose_gy, query.fractions) {
+        use concur_evidence::{MAX_FRACTIONS, MAX_FRACTION_DOSE_GY, MAX_TOTAL_DOSE_GY};
+        let what = if !(total > 0.0 && total <= MAX_TOTAL_DOSE_GY) {
+            Some(format!("{total:?} Gy in all"))
+        } else if !((1.0..=MAX_FRACTIONS).contains(&n) && n.fract() == 0.0) {
+            Some(format!("{n:?} fractions"))
+        } else if total / n > MAX_FRACTION_DOSE_GY {
+            Some(format!("{} Gy per fraction", total / n))
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(SynthesisError::ImpossibleSchedule { what });
+        }
+    }
     let has_drug = |s: &Study| s.drug_ids().contains(&drug.id.as_str());
     let studies: Vec<&Study> = review
         .studies

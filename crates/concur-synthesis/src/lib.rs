@@ -101,6 +101,18 @@ pub enum SynthesisError {
     /// A planned schedule with a total dose but no fractions, or the other way round.
     #[error("the planned schedule needs both its total dose and its number of fractions")]
     IncompleteSchedule,
+    /// A planned schedule no one could give: a dose or a number of fractions out of range.
+    #[error(
+        "the planned schedule cannot be given: {what} (a schedule has 1 to {max_fractions} \
+         whole fractions and up to {max_total} Gy in all, {max_per_fraction} Gy per fraction)",
+        max_fractions = concur_evidence::MAX_FRACTIONS,
+        max_total = concur_evidence::MAX_TOTAL_DOSE_GY,
+        max_per_fraction = concur_evidence::MAX_FRACTION_DOSE_GY
+    )]
+    ImpossibleSchedule {
+        /// What is wrong, in words.
+        what: String,
+    },
     /// A table of studies that is not UTF-8 text.
     #[error("not UTF-8 text (first bad byte at offset {offset})")]
     NotUtf8 {

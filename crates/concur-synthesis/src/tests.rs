@@ -302,6 +302,26 @@ fn assess_gives_the_planned_schedules_eqd2_and_refuses_half_a_schedule() {
         },
     );
     assert!(matches!(half, Err(SynthesisError::IncompleteSchedule)));
+    for (dose, fractions) in [
+        (1e308, 1.0),
+        (20.0, 2.5),
+        (20.0, 0.0),
+        (-1.0, 1.0),
+        (150.0, 1.0),
+    ] {
+        let impossible = assess(
+            &evidence,
+            Query {
+                dose_gy: Some(dose),
+                fractions: Some(fractions),
+                ..question("t-dm1")
+            },
+        );
+        assert!(
+            matches!(impossible, Err(SynthesisError::ImpossibleSchedule { .. })),
+            "{dose} Gy in {fractions}"
+        );
+    }
 }
 
 #[test]

@@ -496,8 +496,9 @@ pub struct DedupArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Undo the latest dedup run (or the run given, which must be the latest still in effect).
-    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "0")]
-    pub undo: Option<i64>,
+    #[arg(long, value_name = "RUN", num_args = 0..=1, conflicts_with = "dry_run",
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub undo: Option<Option<i64>>,
     /// A person's decision: this record is not a duplicate of its cluster, or of the records it
     /// was flagged with (kept apart from now on).
     #[arg(long, value_name = "RECORD", conflicts_with_all = ["dry_run", "undo"])]

@@ -252,6 +252,18 @@ fn reviewed(
             };
             let report = concur_report::build_report(&evidence, &flow, changes.as_deref());
             for file in &report.files {
+                // Names come from review ids, which validation keeps to a closed set; a writer
+                // still never leaves the folder it was given.
+                let inside = Path::new(&file.path)
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)));
+                if !inside {
+                    anyhow::bail!(
+                        "refusing to write {}: the name would leave {}",
+                        file.path,
+                        out.display()
+                    );
+                }
                 let path = out.join(&file.path);
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)
@@ -622,7 +634,7 @@ fn import(args: cli::ImportArgs, workspace: Option<&Path>, json: bool) -> Result
 fn dedup(args: cli::DedupArgs, workspace: Option<&Path>, json: bool) -> Result<u8> {
     let mut ws = open(workspace)?;
     if let Some(run) = args.undo {
-        let (run, changed) = ws.undo_dedup((run != 0).then_some(run))?;
+        let (run, changed) = ws.undo_dedup(run)?;
         search::after_change(&ws, json);
         print::result(
             json,
