@@ -26,6 +26,10 @@ use std::sync::{Condvar, Mutex};
 /// Target size of one block.
 pub(crate) const BLOCK: usize = 1 << 20;
 
+/// The largest record read, in bytes: a block grows to hold a long record, and no bibliographic
+/// record comes near this (PubMed's longest are a few hundred kilobytes).
+pub const MAX_RECORD: usize = 64 << 20;
+
 /// A block of the input that starts and ends between records.
 pub(crate) struct Block {
     /// The bytes of whole records (and whatever lies between them).
@@ -79,7 +83,8 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Chunker<R, B> {
     }
 
     /// The next block, or None at the end. A record larger than a block makes the block grow
-    /// until the record ends (memory is bounded by the largest record, not by the file).
+    /// until the record ends (memory is bounded by the largest record, not by the file), up to
+    /// [`MAX_RECORD`], past which reading stops with an error that says where.
     pub(crate) fn next_block(&mut self) -> Result<Option<Block>, LitError> {
         if self.done {
             return Ok(None);
@@ -106,7 +111,17 @@ impl<R: Read, B: Fn(&[u8]) -> Option<usize>> Chunker<R, B> {
             }
             match (self.boundary)(&buf) {
                 Some(cut) if cut > 0 => break cut,
-                _ => want = buf.len() * 2,
+                _ if buf.len() >= MAX_RECORD => {
+                    self.done = true;
+                    return Err(LitError::Format(format!(
+                        "the record starting at line {} (byte {}) is over {} MB, the most concur \
+                         reads in one record; it and what follows it were not read",
+                        self.line + 1,
+                        self.byte,
+                        MAX_RECORD >> 20
+                    )));
+                }
+                _ => want = (buf.len() * 2).min(MAX_RECORD),
             }
         };
         self.pending.extend_from_slice(&buf[cut..]);

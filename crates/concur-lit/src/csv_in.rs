@@ -12,6 +12,11 @@ pub fn read_csv<R: Read>(
     delimiter: u8,
     sink: &mut dyn FnMut(Item),
 ) -> Result<u64, LitError> {
+    let seen = std::rc::Rc::new(std::cell::Cell::new(Seen::default()));
+    let input = Watched {
+        inner: input,
+        seen: seen.clone(),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
@@ -52,6 +57,7 @@ pub fn read_csv<R: Read>(
         )));
     }
     let mut count = 0;
+    let mut pending: Option<(Box<Record>, Position, usize)> = None;
     for (i, row) in reader.byte_records().enumerate() {
         let line = i as u64 + 2;
         let row = match row.map(csv::StringRecord::from_byte_record) {
@@ -156,9 +162,70 @@ pub fn read_csv<R: Read>(
                 reason: "empty row".into(),
             }));
         } else {
+            // Held back one row: the last row is judged once the end is seen.
+            if let Some((held, _, _)) = pending.take() {
+                count += 1;
+                sink(Item::Record(held));
+            }
+            pending = Some((Box::new(r), position, row.len()));
+        }
+    }
+    if let Some((held, position, columns)) = pending {
+        let seen = seen.get();
+        if seen.quotes % 2 == 1 {
+            // An opening quote that never closes makes the rest of the file one field: the row
+            // is not a record, and the rows it swallowed are named, not silently lost.
+            sink(Item::Rejected(Problem {
+                position,
+                reason: format!(
+                    "a quote opened in this row is never closed, so the rest of the file (to line \
+                     {}) was read as one field; this row and the rows after it were not imported \
+                     (close the quote and import the file again)",
+                    seen.lines + 1
+                ),
+            }));
+        } else {
+            if columns < headers.len() && seen.last != Some(b'\n') {
+                sink(Item::Repaired(Problem {
+                    position,
+                    reason: format!(
+                        "the last row has {columns} of {} columns and the file ends mid-row: it \
+                         may be cut off; it was read as far as it goes",
+                        headers.len()
+                    ),
+                }));
+            }
             count += 1;
-            sink(Item::Record(Box::new(r)));
+            sink(Item::Record(held));
         }
     }
     Ok(count)
+}
+
+/// What the CSV reader has been given so far: quote characters, line ends and the last byte.
+#[derive(Debug, Clone, Copy, Default)]
+struct Seen {
+    quotes: u64,
+    lines: u64,
+    last: Option<u8>,
+}
+
+/// Counts as the bytes pass, for the checks at the end of the file.
+struct Watched<R> {
+    inner: R,
+    seen: std::rc::Rc<std::cell::Cell<Seen>>,
+}
+
+impl<R: Read> Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            let mut seen = self.seen.get();
+            seen.quotes += memchr::memchr_iter(b'"', &buf[..n]).count() as u64;
+            seen.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+            seen.last = Some(buf[n - 1]);
+            self.seen.set(seen);
+        }
+        Ok(n)
+    }
 }

@@ -113,8 +113,16 @@ pub fn normalise_doi(doi: &str) -> Option<String> {
 }
 
 /// A title reduced for matching: HTML/XML markup and entities removed, a translated title's
-/// square brackets dropped, diacritics folded to ASCII, lowercase, punctuation to spaces.
+/// square brackets dropped, diacritics folded to ASCII, lowercase, punctuation to spaces; at
+/// most [`MAX_TITLE_KEY`] bytes.
 pub fn title_key(title: &str) -> String {
+    let mut key = title_key_uncapped(title);
+    let cut = capped(&key).len();
+    key.truncate(cut);
+    key
+}
+
+fn title_key_uncapped(title: &str) -> String {
     // Most titles are plain ASCII without markup or entities; for them the key is their letters
     // and digits alone (brackets and trailing dots are punctuation, dropped anyway).
     if title.is_ascii() && !title.bytes().any(|b| b == b'<' || b == b'&') {
@@ -584,8 +592,26 @@ pub fn find(
     Found { clusters, flagged }
 }
 
-/// Whether two title keys are the same title.
+/// The longest title key compared, in bytes: real titles are far shorter, and the edit distance
+/// costs the product of the two lengths, so a record with a title of many kilobytes would
+/// otherwise hold up a whole run.
+pub const MAX_TITLE_KEY: usize = 1000;
+
+/// A title key cut at [`MAX_TITLE_KEY`] bytes (on a character boundary).
+fn capped(key: &str) -> &str {
+    if key.len() <= MAX_TITLE_KEY {
+        return key;
+    }
+    let mut end = MAX_TITLE_KEY;
+    while !key.is_char_boundary(end) {
+        end -= 1;
+    }
+    &key[..end]
+}
+
+/// Whether two title keys are the same title (compared on their first [`MAX_TITLE_KEY`] bytes).
 pub fn titles_match(a: &str, b: &str, settings: Settings) -> bool {
+    let (a, b) = (capped(a), capped(b));
     if a == b {
         return !a.is_empty();
     }
@@ -785,6 +811,21 @@ mod tests {
             title_key("â€œSepsis Sixâ€\u{9d}"),
             title_key("\"Sepsis Six\"")
         );
+    }
+
+    #[test]
+    fn very_long_titles_are_compared_on_their_beginning_in_bounded_time() {
+        let long: String = (0..10_000).map(|i| format!("w{i} ")).collect();
+        let key = title_key(&long);
+        assert!(key.len() <= MAX_TITLE_KEY);
+        let other = title_key(&format!("{long} and more"));
+        // 50 KB titles compare as their first kilobyte: at once, and as the same title.
+        assert!(titles_match(&key, &other, Settings::default()));
+        assert!(titles_match(
+            &long,
+            &format!("{long}x"),
+            Settings::default()
+        ));
     }
 
     #[test]

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 mod chunk;
+pub use chunk::MAX_RECORD;
 mod csv_in;
 pub mod dedup;
 mod error;

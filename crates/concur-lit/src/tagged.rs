@@ -135,7 +135,35 @@ fn parse_block(block: &Block, format: Tagged, emit: &mut dyn FnMut(Item)) {
     let mut fields: Vec<Field> = Vec::new();
     let mut start = Position::default();
     let mut in_record = false;
-    let finish = |fields: &mut Vec<Field>, start: Position, emit: &mut dyn FnMut(Item)| {
+    // Tags found outside a record (no start line before them): kept as a record only when they
+    // hold a title, as a record that lost its start line does; trailing tags some exports put
+    // after a record's end (Ovid's `NL  -`) and file headers (`FN`, `VR`) are not records.
+    let mut tentative = false;
+    let finish = |fields: &mut Vec<Field>,
+                  start: Position,
+                  tentative: &mut bool,
+                  emit: &mut dyn FnMut(Item)| {
+        if std::mem::take(tentative) {
+            let titled = fields
+                .iter()
+                .any(|f| matches!(f.tag, "TI" | "T1" | "CT" | "BT" | "T2"));
+            if !titled {
+                fields.clear();
+                return;
+            }
+            emit(Item::Repaired(Problem {
+                position: start,
+                reason: format!(
+                    "a record starts without its {} line; it was read from its first tag",
+                    match format {
+                        Tagged::Medline => "PMID",
+                        Tagged::Ris => "TY",
+                        Tagged::WebOfScience => "PT",
+                        Tagged::Ovid => "number",
+                    }
+                ),
+            }));
+        }
         if fields.is_empty() {
             return;
         }
@@ -144,6 +172,10 @@ fn parse_block(block: &Block, format: Tagged, emit: &mut dyn FnMut(Item)) {
         emit(Item::Record(Box::new(build(format, fields, start))));
         fields.clear();
     };
+    // The tag every finished record of the block ended with, while they agree: a last record
+    // without it was cut off (MEDLINE and Ovid have no end tag to miss).
+    let mut closing: Option<Option<String>> = None;
+    let mut finished = 0usize;
     let bytes = text.as_bytes();
     while offset < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
@@ -181,7 +213,11 @@ fn parse_block(block: &Block, format: Tagged, emit: &mut dyn FnMut(Item)) {
         };
         if starts {
             if in_record {
-                finish(&mut fields, start, emit);
+                if !tentative {
+                    note_closing(&mut closing, &fields);
+                    finished += 1;
+                }
+                finish(&mut fields, start, &mut tentative, emit);
             }
             in_record = true;
             start = here;
@@ -190,15 +226,29 @@ fn parse_block(block: &Block, format: Tagged, emit: &mut dyn FnMut(Item)) {
             }
         }
         if !in_record {
-            continue; // junk before the first record or between records
+            let orphan = match (tag, format) {
+                (Some((t, _)), Tagged::Ris | Tagged::WebOfScience) => t != "ER" && t != "EF",
+                (Some(_), Tagged::Medline) => true,
+                _ => false,
+            };
+            if !orphan {
+                continue; // junk before the first record or between records
+            }
+            in_record = true;
+            tentative = true;
+            start = here;
         }
         if ends {
-            finish(&mut fields, start, emit);
+            finish(&mut fields, start, &mut tentative, emit);
             in_record = false;
             continue;
         }
         if format == Tagged::Medline && line.trim().is_empty() {
-            finish(&mut fields, start, emit);
+            if !tentative {
+                note_closing(&mut closing, &fields);
+                finished += 1;
+            }
+            finish(&mut fields, start, &mut tentative, emit);
             in_record = false;
             continue;
         }
@@ -218,15 +268,40 @@ fn parse_block(block: &Block, format: Tagged, emit: &mut dyn FnMut(Item)) {
         }
     }
     if in_record && !fields.is_empty() {
-        if block.last && matches!(format, Tagged::Ris | Tagged::WebOfScience) {
+        if block.last && matches!(format, Tagged::Ris | Tagged::WebOfScience) && !tentative {
             // The record is kept: a repair to report, not a record lost.
             emit(Item::Repaired(Problem {
                 position: start,
                 reason: "the last record has no end tag (ER); it was read anyway".into(),
             }));
         }
-        finish(&mut fields, start, emit);
+        if let (true, false, Some(Some(tag))) = (block.last, tentative, closing.as_ref()) {
+            if matches!(format, Tagged::Medline | Tagged::Ovid)
+                && finished >= 2
+                && !fields.iter().any(|f| f.tag == tag)
+            {
+                emit(Item::Repaired(Problem {
+                    position: start,
+                    reason: format!(
+                        "the last record lacks the {tag} field every other record ends with: \
+                         it may be cut off; it was read as far as it goes"
+                    ),
+                }));
+            }
+        }
+        finish(&mut fields, start, &mut tentative, emit);
     }
+}
+
+/// Keeps the tag that every finished record has ended with so far (`Some(None)` once they
+/// differ).
+fn note_closing(closing: &mut Option<Option<String>>, fields: &[Field<'_>]) {
+    let last = fields.last().map(|f| f.tag);
+    *closing = match closing.take() {
+        None => Some(last.map(str::to_string)),
+        Some(Some(c)) if Some(c.as_str()) == last => Some(Some(c)),
+        Some(_) => Some(None),
+    };
 }
 
 /// `<3001. >`: the numbered record header of Ovid tagged exports.
@@ -545,6 +620,48 @@ mod tests {
         let Item::Record(r) = &items[0] else { panic!() };
         assert_eq!(r.abstract_text().as_deref(), Some("line one line two"));
         assert_eq!(r.keywords, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_record_without_its_start_line_is_kept_and_reported() {
+        let items = read(
+            "TY  - JOUR\nTI  - First\nER  - \n\nTI  - No start\nPY  - 2020\nER  - \n",
+            Tagged::Ris,
+        );
+        let titles: Vec<_> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Record(r) => r.title.clone(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(titles, ["First", "No start"]);
+        assert!(items
+            .iter()
+            .any(|i| matches!(i, Item::Repaired(p) if p.reason.contains("TY"))));
+    }
+
+    #[test]
+    fn a_cut_off_last_medline_record_is_reported() {
+        let items = read(
+            "PMID- 1\nTI  - One\nSO  - J 2020\n\nPMID- 2\nTI  - Two\nSO  - J 2021\n\nPMID- 3\nTI  - Three is cut o",
+            Tagged::Medline,
+        );
+        assert!(items
+            .iter()
+            .any(|i| matches!(i, Item::Repaired(p) if p.reason.contains("cut off"))));
+        assert_eq!(
+            items
+                .iter()
+                .filter(|i| matches!(i, Item::Record(_)))
+                .count(),
+            3
+        );
+        let whole = read(
+            "PMID- 1\nTI  - One\nSO  - J\n\nPMID- 2\nTI  - Two\nSO  - J",
+            Tagged::Medline,
+        );
+        assert!(!whole.iter().any(|i| matches!(i, Item::Repaired(_))));
     }
 
     #[test]

@@ -298,3 +298,29 @@ fn devices_pipes_and_folders_are_refused_at_once() {
         );
     }
 }
+
+#[test]
+fn an_unclosed_csv_quote_and_a_cut_last_row_are_named() {
+    let (_d, path) = write(
+        b"title,year,journal\nFirst,2020,J\n\"Second, never closed,2021,J\nThird,2022,J\nFourth,2023,J\n",
+        "q.csv",
+    );
+    let (result, titles, problems) = collect(&path, None);
+    assert_eq!(result.unwrap(), 1);
+    assert_eq!(titles, ["First"]);
+    assert!(
+        problems.len() == 1
+            && problems[0].contains("never closed")
+            && problems[0].contains("line 3"),
+        "{problems:?}"
+    );
+    let (_d, path) = write(b"title,year,journal\nFirst,2020,J\nSecond,20", "cut.csv");
+    let (result, titles, problems) = collect(&path, None);
+    assert_eq!(result.unwrap(), 2);
+    assert_eq!(titles, ["First", "Second"]);
+    assert!(problems[0].contains("cut off"), "{problems:?}");
+    // A whole file says nothing.
+    let (_d, path) = write(b"title,year\n\"A, quoted\",2020\nB,2021\n", "ok.csv");
+    let (_, titles, problems) = collect(&path, None);
+    assert_eq!((titles.len(), problems.len()), (2, 0), "{problems:?}");
+}

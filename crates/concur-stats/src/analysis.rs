@@ -422,6 +422,13 @@ pub fn analyse(data: &Data, spec: &Spec) -> Result<Analysis> {
                     "GLMM models the logit of proportions: use the logit (PLO) measure".into(),
                 ));
             }
+            if props.len() > MAX_GLMM {
+                return Err(StatsError::Input(format!(
+                    "GLMM fits at most {MAX_GLMM} studies ({} given); REML on the logits (PLO) \
+                     pools them",
+                    props.len()
+                )));
+            }
             glmm::analyse(props, spec)?
         }
     };
@@ -447,6 +454,17 @@ pub fn analyse(data: &Data, spec: &Spec) -> Result<Analysis> {
 }
 
 /// The model refitted without each study in turn (needs at least 2 studies).
+/// The most studies a leave-one-out analysis refits: each of the k refits costs k, so the time
+/// grows with k².
+pub const MAX_LEAVE_ONE_OUT: usize = 5_000;
+
+/// The most studies GLMM fits: its time grows with k and its iterations, and beyond this an
+/// inverse-variance model on the same logits (PLO with REML) answers in a fraction of it.
+pub const MAX_GLMM: usize = 20_000;
+
+/// The model refitted without each study in turn (needs at least 2 studies, at most
+/// [`MAX_LEAVE_ONE_OUT`]). Each refit keeps its pooled values but not its per-study values, so
+/// memory grows with k, not k².
 pub fn leave_one_out(data: &Data, spec: &Spec) -> Result<Vec<Analysis>> {
     let k = data.len();
     if k < 2 {
@@ -454,8 +472,17 @@ pub fn leave_one_out(data: &Data, spec: &Spec) -> Result<Vec<Analysis>> {
             "leave-one-out needs at least 2 studies".into(),
         ));
     }
+    if k > MAX_LEAVE_ONE_OUT {
+        return Err(StatsError::Input(format!(
+            "leave-one-out refits at most {MAX_LEAVE_ONE_OUT} studies ({k} given)"
+        )));
+    }
     (0..k)
-        .map(|left| analyse(&data.select(|i| i != left), spec))
+        .map(|left| {
+            let mut fit = analyse(&data.select(|i| i != left), spec)?;
+            fit.studies = Vec::new();
+            Ok(fit)
+        })
         .collect()
 }
 
@@ -514,4 +541,35 @@ pub fn subgroups(data: &Data, groups: &[String], spec: &Spec) -> Result<Subgroup
         q_between_df: df,
         q_between_p: crate::dist::pchisq_upper(q, df as f64),
     })
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    fn many(k: usize) -> Data {
+        Data::Proportions(
+            (0..k)
+                .map(|i| Proportion {
+                    events: (i % 7) as f64,
+                    total: 20.0,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn work_that_grows_past_its_bound_is_refused_with_the_bound() {
+        let spec = Spec::parse("PLO", "GLMM", None).unwrap();
+        let err = analyse(&many(MAX_GLMM + 1), &spec).unwrap_err().to_string();
+        assert!(err.contains("at most 20000"), "{err}");
+        let spec = Spec::parse("PLO", "DL", None).unwrap();
+        let err = leave_one_out(&many(MAX_LEAVE_ONE_OUT + 1), &spec)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at most 5000"), "{err}");
+        let fits = leave_one_out(&many(30), &spec).unwrap();
+        assert_eq!(fits.len(), 30);
+        assert!(fits.iter().all(|f| f.studies.is_empty()));
+    }
 }

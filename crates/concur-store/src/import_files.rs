@@ -419,10 +419,26 @@ fn finish_file(
     strict: bool,
     hash: Option<String>,
 ) -> Result<FileOutcome> {
-    // A batch dropped below rolls back: nothing of the file stays.
-    if let Err(e) = read {
-        return Ok(FileOutcome::failed(file, &e.to_string(), Failure::Other));
-    }
+    // A file damaged part-way (a truncated gzip stream, a record past the size limit) keeps the
+    // whole records read before the damage, with a warning that says where reading stopped; a
+    // file with none is a failure and its batch, dropped below, rolls back.
+    let mut problems = problems;
+    let hash = match read {
+        Err(e) if batch.records() == 0 || strict => {
+            return Ok(FileOutcome::failed(file, &e.to_string(), Failure::Other));
+        }
+        Err(e) => {
+            problems.push(format!(
+                "reading stopped part-way: {e}; the {} whole records before it were imported, \
+                 and nothing after it",
+                batch.records()
+            ));
+            // The bytes after the damage were not all hashed: the file is hashed now, so that
+            // importing it again is recognised.
+            Some(crate::import::hash_file(file)?)
+        }
+        Ok(_) => hash,
+    };
     if strict && !problems.is_empty() {
         let mut o = FileOutcome::failed(
             file,
