@@ -33,7 +33,7 @@ pub use import::{hash_file, Batch, FileHasher, FileInfo, Import, Prepared};
 pub use import_files::{Failure, FileOutcome, ImportOptions, ImportProgress};
 pub use records::{Counts, Filter, Status, StoredRecord};
 pub use searches::{NewSearch, SavedSearch};
-pub use workspace::{Config, Workspace, CONFIG_FILE, DATABASE_FILE};
+pub use workspace::{wait_patiently, Config, Workspace, BUSY_TIMEOUT, CONFIG_FILE, DATABASE_FILE};
 
 /// The formats and matching settings a front end passes through to the readers and dedup.
 pub use concur_lit::{dedup::Settings as DedupSettings, Format, OutFormat, Record};

@@ -779,3 +779,29 @@ fn dedup_runs_at_once_take_turns_and_record_each_merge_once() {
         .unwrap();
     assert_eq!(changes, 200);
 }
+
+#[test]
+fn a_writer_waits_its_turn_as_long_as_its_thread_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    Workspace::init(dir.path(), Config::default()).unwrap();
+    let holder = Workspace::open(dir.path()).unwrap();
+    holder.conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let path = dir.path().to_path_buf();
+    let impatient = std::thread::spawn({
+        let path = path.clone();
+        move || {
+            crate::wait_patiently(std::time::Duration::from_millis(100), |_| {});
+            let mut ws = Workspace::open(&path).unwrap();
+            ws.dedup(Settings::default(), false).map(|_| ())
+        }
+    });
+    assert!(matches!(impatient.join().unwrap(), Err(StoreError::Busy)));
+    let patient = std::thread::spawn(move || {
+        crate::wait_patiently(std::time::Duration::from_secs(60), |_| {});
+        let mut ws = Workspace::open(&path).unwrap();
+        ws.dedup(Settings::default(), false).map(|r| r.run)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    holder.conn.execute_batch("COMMIT").unwrap();
+    assert!(patient.join().unwrap().unwrap().is_some());
+}

@@ -7,8 +7,52 @@ use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// How long a command waits for another connection's write lock before giving up.
-const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a command waits for another connection's write lock before giving up, unless
+/// [`wait_patiently`] set another time on its thread.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How often a waiting connection tries again.
+const RETRY: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// How often the wait is told to the notice, while it lasts.
+const NOTICE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whom a waiting connection tells how long it has waited.
+type Notice = fn(std::time::Duration);
+
+thread_local! {
+    /// How long connections used on this thread wait for another's lock, and whom they tell.
+    static PATIENCE: std::cell::Cell<(std::time::Duration, Option<Notice>)> =
+        const { std::cell::Cell::new((BUSY_TIMEOUT, None)) };
+}
+
+/// Makes connections used on this thread wait up to `limit` for another command's write lock
+/// (an import batch, a dedup run) instead of [`BUSY_TIMEOUT`], calling `notice` with the time
+/// waited every few seconds: a command queues behind another instead of failing. A front end
+/// for people calls it once; a server keeps the short default, so that a request never hangs.
+pub fn wait_patiently(limit: std::time::Duration, notice: fn(std::time::Duration)) {
+    PATIENCE.with(|p| p.set((limit, Some(notice))));
+}
+
+/// SQLite's busy handler: sleeps and tries again until the thread's patience runs out.
+fn patient(retries: i32) -> bool {
+    let (limit, notice) = PATIENCE.with(std::cell::Cell::get);
+    let waited = RETRY * u32::try_from(retries).unwrap_or(u32::MAX);
+    if waited >= limit {
+        return false;
+    }
+    let every = (NOTICE_EVERY.as_millis() / RETRY.as_millis()) as i32;
+    if let (Some(notice), true) = (notice, retries > 0 && retries % every == 0) {
+        notice(waited);
+    }
+    std::thread::sleep(RETRY);
+    true
+}
+
+/// Installs the waiting busy handler.
+pub(crate) fn be_patient(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_handler(Some(patient))
+}
 
 /// The workspace's settings file.
 pub const CONFIG_FILE: &str = "concur.toml";
@@ -128,7 +172,7 @@ impl Workspace {
         // faulted in one by one and a batch's pages then go to the file at commit, when nothing
         // else runs.
         conn.pragma_update(None, "cache_size", -4096)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        be_patient(&conn)?;
         schema::migrate(&mut conn)?;
         Ok(Workspace {
             root: dir.to_path_buf(),
@@ -182,7 +226,7 @@ pub(crate) fn switch_journal(conn: &Connection, mode: &str) -> bool {
         && conn
             .pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
             .is_ok_and(|now| now.eq_ignore_ascii_case(mode));
-    let _ = conn.busy_timeout(BUSY_TIMEOUT);
+    let _ = be_patient(conn);
     switched
 }
 

@@ -40,8 +40,18 @@ mod exit {
     pub const INPUT: u8 = 3;
 }
 
+/// How long a command queues behind another that writes the workspace before it gives up.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A command waits its turn behind another's import batch or dedup run, and says so.
+    concur_store::wait_patiently(PATIENCE, |waited| {
+        print::eline(&format!(
+            "waiting for another concur command to finish writing the workspace ({} s)",
+            waited.as_secs()
+        ));
+    });
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         // A closed standard output (`concur studies | head`) ends the command quietly.
