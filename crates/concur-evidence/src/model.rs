@@ -392,6 +392,13 @@ pub struct Eligibility {
     pub highlight: Highlight,
 }
 
+impl Eligibility {
+    /// The exclusion reasons' ids, as decisions name them.
+    pub fn reason_ids(&self) -> Vec<String> {
+        self.reasons.iter().map(|r| r.id.clone()).collect()
+    }
+}
+
 /// Limits a record's metadata can be checked against without a person.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

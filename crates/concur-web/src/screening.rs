@@ -497,14 +497,7 @@ async fn record_decision(
     let stage = stage_of(form.stage.as_deref());
     let v = verdict(&form.decision)?;
     blocking(app, move |app, ws| {
-        let reasons: Vec<String> = app
-            .full
-            .meta
-            .eligibility
-            .reasons
-            .iter()
-            .map(|r| r.id.clone())
-            .collect();
+        let reasons = app.full.meta.eligibility.reason_ids();
         let d = NewDecision {
             record: form.record,
             reviewer: &session.reviewer,

@@ -71,7 +71,7 @@ pub fn run(
     let ws = crate::open(workspace)?;
     let review = crate::review_of(&ws, review)?;
     let eligibility = &review.meta.eligibility;
-    let reasons: Vec<String> = eligibility.reasons.iter().map(|r| r.id.clone()).collect();
+    let reasons = eligibility.reason_ids();
     match command {
         ScreenCommand::Simulate(_) => unreachable!("handled above"),
         ScreenCommand::Next { who, sample, seed } => next(&ws, &review, &who, sample, seed, json),

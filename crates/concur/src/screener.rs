@@ -120,14 +120,7 @@ impl<'a> App<'a> {
         let Some(n) = self.next.clone() else {
             return Ok(());
         };
-        let reasons: Vec<String> = self
-            .review
-            .meta
-            .eligibility
-            .reasons
-            .iter()
-            .map(|r| r.id.clone())
-            .collect();
+        let reasons = self.review.meta.eligibility.reason_ids();
         let note = self.note.take();
         self.ws.decide(
             &NewDecision {

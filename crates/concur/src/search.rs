@@ -4,7 +4,7 @@ use crate::cli::{SearchArgs, SearchCommand};
 use crate::print;
 use anyhow::{Context, Result};
 use concur_evidence::Review;
-use concur_search::{Explained, Index, Node, Options};
+use concur_search::{Explained, Index, Options};
 use concur_store::{NewSearch, Workspace};
 use concur_web::search::{self as web_search, Found, StrategyRow};
 use serde::Serialize;
@@ -95,7 +95,7 @@ pub fn run(args: SearchArgs, ws: &Workspace, review: &Review, json: bool) -> Res
     };
     let translation = node.to_string();
     let saved = match &args.save {
-        Some(name) => Some(save(ws, &index, name, query, &node, options)?.0),
+        Some(name) => Some(web_search::save(ws, &index, name, query, &node, options)?.0),
         None => None,
     };
     let explained = args
@@ -187,7 +187,7 @@ fn strategy(
         let (saved, count) = match &args.save {
             Some(name) => {
                 let name = format!("{name} #{}", l.id);
-                let (id, count) = save(ws, index, &name, &l.query, &l.node, options)?;
+                let (id, count) = web_search::save(ws, index, &name, &l.query, &l.node, options)?;
                 (Some(id), count)
             }
             None => (None, index.count(&l.node, options)?),
@@ -224,17 +224,6 @@ fn strategy(
         print::line(&format!("saved {} lines as \"{name} #id\"", rows.len()))?;
     }
     Ok(0)
-}
-
-fn save(
-    ws: &Workspace,
-    index: &Index,
-    name: &str,
-    query: &str,
-    node: &Node,
-    options: Options,
-) -> Result<(i64, u64)> {
-    Ok(web_search::save(ws, index, name, query, node, options)?)
 }
 
 fn explain_lines(e: &Explained, depth: usize) -> std::io::Result<()> {
@@ -466,7 +455,7 @@ pub fn update_workspace(
     if ids == before {
         return Ok((ids.len() as u64, 0, None));
     }
-    let (id, count) = save(ws, &index, &saved.name, &saved.query, &node, options)?;
+    let (id, count) = web_search::save(ws, &index, &saved.name, &saved.query, &node, options)?;
     Ok((count, new, Some(id)))
 }
 
