@@ -528,6 +528,36 @@ pub fn find(
         .collect();
     let mut block_list: Vec<_> = blocks.into_iter().collect();
     block_list.sort_by(|a, b| a.0.cmp(&b.0));
+    // Whether a pair of matching titles is one publication: years within one, the same first
+    // author (where known), and no identifier that says otherwise (then it is flagged).
+    let mut consider = |uf: &mut UnionFind, a: usize, b: usize, flagged: &mut Vec<Flag>| {
+        let (ka, kb) = (&keys[a], &keys[b]);
+        if !titles_match(&ka.title, &kb.title, settings) {
+            return;
+        }
+        let years = match (ka.year, kb.year) {
+            (Some(x), Some(y)) => x.abs_diff(y) <= 1,
+            _ => true,
+        };
+        let authors = match (&ka.first_author, &kb.first_author) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        };
+        if !years || !authors {
+            return;
+        }
+        if let Some(conflict) = ids_conflict(ka, kb) {
+            if !is_apart(a, b) && uf.root(a) != uf.root(b) {
+                flagged.push(Flag {
+                    a,
+                    b,
+                    why: format!("{}, but {conflict}", Reason::Title.name()),
+                });
+            }
+            return;
+        }
+        link(uf, a, b, Reason::Title, flagged);
+    };
     for ((end, _), members) in block_list {
         if members.len() > LARGEST_BLOCK {
             continue;
@@ -537,32 +567,29 @@ pub fn find(
                 if end == 1 && head(a) == head(b) && compared_by_head.contains(head(a)) {
                     continue;
                 }
-                let (ka, kb) = (&keys[a], &keys[b]);
-                if !titles_match(&ka.title, &kb.title, settings) {
-                    continue;
-                }
-                let years = match (ka.year, kb.year) {
-                    (Some(x), Some(y)) => x.abs_diff(y) <= 1,
-                    _ => true,
-                };
-                let authors = match (&ka.first_author, &kb.first_author) {
-                    (Some(x), Some(y)) => x == y,
-                    _ => true,
-                };
-                if !years || !authors {
-                    continue;
-                }
-                if let Some(conflict) = ids_conflict(ka, kb) {
-                    if !is_apart(a, b) && uf.root(a) != uf.root(b) {
-                        flagged.push(Flag {
-                            a,
-                            b,
-                            why: format!("{}, but {conflict}", Reason::Title.name()),
-                        });
-                    }
-                    continue;
-                }
-                link(&mut uf, a, b, Reason::Title, &mut flagged);
+                consider(&mut uf, a, b, &mut flagged);
+            }
+        }
+    }
+    // Identical title keys always meet, however crowded both their ends are: within a group of
+    // one key, records in order of first author and year are compared with their neighbour
+    // (linear in the group, which can be large for titles such as "Editorial").
+    let mut same: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, k) in keys.iter().enumerate() {
+        if !k.title.is_empty() {
+            same.entry(k.title.as_str()).or_default().push(i);
+        }
+    }
+    let mut groups_of_one_title: Vec<Vec<usize>> =
+        same.into_values().filter(|m| m.len() > 1).collect();
+    groups_of_one_title.sort();
+    for mut members in groups_of_one_title {
+        members.sort_by(|&a, &b| {
+            (&keys[a].first_author, keys[a].year, a).cmp(&(&keys[b].first_author, keys[b].year, b))
+        });
+        for pair in members.windows(2) {
+            if uf.root(pair[0]) != uf.root(pair[1]) {
+                consider(&mut uf, pair[0], pair[1], &mut flagged);
             }
         }
     }
@@ -826,6 +853,21 @@ mod tests {
             &format!("{long}x"),
             Settings::default()
         ));
+    }
+
+    #[test]
+    fn identical_titles_meet_even_when_both_ends_are_crowded() {
+        // 600 titles share their first and last twelve characters, so their blocks are too big
+        // to compare; each title appears twice, and every pair is still found.
+        let mut records = Vec::new();
+        for i in 0..600 {
+            let title = format!("Radiosurgery cohort number {i} with metastases");
+            records.push(rec(&title, 2020, "Stumpf"));
+            records.push(rec(&format!("{}.", title.to_uppercase()), 2020, "Stumpf"));
+        }
+        let keys: Vec<Keys> = records.iter().map(Keys::of).collect();
+        let found = find(&keys, Settings::default(), Decisions::default(), &|_| 0);
+        assert_eq!(found.clusters.len(), 600);
     }
 
     #[test]
