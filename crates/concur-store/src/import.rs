@@ -137,7 +137,9 @@ impl Workspace {
         source: &str,
         format: &str,
     ) -> Result<Import<'_>> {
-        self.rollback_journal |= self.bulk_journal();
+        if self.config.bulk_journal {
+            self.rollback_journal |= self.bulk_journal();
+        }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let writeback = writeback::Writeback::new(self.conn.path().map(Path::new));
         // From here on, dropping `import` (an error below, say) rolls the batch back.

@@ -267,10 +267,43 @@ fn stored_journal_mode(dir: &Path) -> String {
     journal_mode(&Connection::open(dir.join(DATABASE_FILE)).unwrap())
 }
 
+/// Settings that let import batches use the rollback journal.
+fn bulk() -> Config {
+    Config {
+        bulk_journal: true,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn by_default_a_batch_goes_through_the_wal_and_others_read_while_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
+    assert_eq!(journal_mode(import.conn), "wal");
+    for i in 0..2000 {
+        import
+            .add(record(Some(&i.to_string()), &format!("Record {i}"), 2020))
+            .unwrap();
+    }
+    // A reader opened while the batch writes reads at once what was committed before it.
+    let reader = std::thread::spawn({
+        let dir = dir.path().to_path_buf();
+        move || {
+            crate::wait_patiently(std::time::Duration::ZERO, |_| {});
+            let other = Workspace::open(&dir).unwrap();
+            other.records(&Filter::default()).unwrap().len()
+        }
+    });
+    assert_eq!(reader.join().unwrap(), 0);
+    import.commit().unwrap();
+    assert_eq!(ws.records(&Filter::default()).unwrap().len(), 2000);
+}
+
 #[test]
 fn batches_alone_use_the_rollback_journal_and_the_workspace_returns_to_wal() {
     let dir = tempfile::tempdir().unwrap();
-    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut ws = Workspace::init(dir.path(), bulk()).unwrap();
     assert_eq!(journal_mode(&ws.conn), "wal");
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
     assert_eq!(journal_mode(import.conn), "delete");
@@ -297,7 +330,7 @@ fn batches_alone_use_the_rollback_journal_and_the_workspace_returns_to_wal() {
 #[test]
 fn a_command_opened_between_batches_sends_the_next_batch_through_the_wal() {
     let dir = tempfile::tempdir().unwrap();
-    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut ws = Workspace::init(dir.path(), bulk()).unwrap();
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
     import.add(record(Some("1"), "One", 2020)).unwrap();
     import.commit().unwrap();
@@ -336,7 +369,7 @@ fn with_another_connection_open_a_batch_goes_through_the_wal() {
 #[test]
 fn a_command_opened_during_a_bulk_batch_reads_what_is_committed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut ws = Workspace::init(dir.path(), Config::default()).unwrap();
+    let mut ws = Workspace::init(dir.path(), bulk()).unwrap();
     let mut import = ws.begin_import(&file("a.ris"), "ris", "ris").unwrap();
     assert_eq!(journal_mode(import.conn), "delete");
     import.add(record(Some("1"), "One", 2020)).unwrap();

@@ -70,6 +70,11 @@ pub struct Config {
     /// workspace, or absolute).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mesh: Vec<String>,
+    /// Import batches through a rollback journal when no other command has the workspace open
+    /// (each page written once: faster bulk loads), at the price that a command started during
+    /// a batch waits for it. Off by default: batches go through the WAL and others read on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bulk_journal: bool,
 }
 
 impl Config {
@@ -82,6 +87,7 @@ impl Config {
         let root = std::fs::canonicalize(workspace)?;
         Ok(Config {
             mesh: Vec::new(),
+            bulk_journal: false,
             review: Some(
                 absolute
                     .strip_prefix(&root)
