@@ -28,7 +28,7 @@ pub(crate) const BLOCK: usize = 1 << 20;
 
 /// The largest record read, in bytes: a block grows to hold a long record, and no bibliographic
 /// record comes near this (PubMed's longest are a few hundred kilobytes).
-pub const MAX_RECORD: usize = 64 << 20;
+pub const MAX_RECORD: usize = 16 << 20;
 
 /// A block of the input that starts and ends between records.
 pub(crate) struct Block {
