@@ -448,7 +448,12 @@ fn every_value_of_the_evidence_base_renders_in_every_view() {
             .collect();
         let show = crate::common::stdout(&["studies", "show", &study.id]);
         let label = format!("| [{}", study.label);
-        let table_rows: Vec<&str> = report.lines().filter(|l| l.starts_with(&label)).collect();
+        // report.md writes `<` as `&lt;` (viewers show `<`).
+        let table_rows: Vec<String> = report
+            .lines()
+            .filter(|l| l.starts_with(&label))
+            .map(|l| l.replace("&lt;", "<"))
+            .collect();
         for o in &study.outcomes {
             let number = match (o.percent, o.value, o.events, &o.p) {
                 (Some(p), _, _, _) => {

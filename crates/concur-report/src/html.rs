@@ -42,6 +42,31 @@ pub fn markdown_html(md: &str) -> String {
     html
 }
 
+/// Markdown written to a file, made safe for viewers that render raw HTML in Markdown: every
+/// `<` that does not open the report's own anchors becomes `&lt;`, which every viewer shows as
+/// `<` (and [`markdown_html`] too).
+pub fn markdown_safe(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut rest = md;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let tag_end = tail.find('>').map(|e| e + 1);
+        match tag_end.filter(|&e| is_anchor(&tail[..e])) {
+            Some(e) => {
+                out.push_str(&tail[..e]);
+                rest = &tail[e..];
+            }
+            None => {
+                out.push_str("&lt;");
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The one piece of HTML the report writes itself: an empty anchor for a reference
 /// (`<a id="ref-ID"></a>`), with an id of letters, digits, `.`, `_` and `-` only.
 fn is_anchor(html: &str) -> bool {
@@ -78,6 +103,17 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_files_keep_their_anchors_and_nothing_else_that_opens_a_tag() {
+        let md = "- <a id=\"ref-a\"></a>A <script>x</script> p <0.01 <a id=\"x\" onclick=1></a>";
+        let safe = markdown_safe(md);
+        assert_eq!(
+            safe,
+            "- <a id=\"ref-a\"></a>A &lt;script>x&lt;/script> p &lt;0.01 &lt;a id=\"x\" onclick=1></a>"
+        );
+        assert!(markdown_html(&safe).contains("p &lt;0.01"));
+    }
 
     #[test]
     fn markup_and_script_addresses_from_the_data_stay_text() {

@@ -699,6 +699,7 @@ pub fn build_report(
         path: "analyses.json".into(),
         bytes: (crate::json_text(&analyses).unwrap_or_default() + "\n").into_bytes(),
     });
+    let md = crate::html::markdown_safe(&md);
     let html = html_page(&meta.title, &md, &files);
     files.push(ReportFile {
         path: "report.md".into(),
