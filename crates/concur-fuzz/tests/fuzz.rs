@@ -6,17 +6,6 @@ use concur_fuzz::{fixture_seeds, fuzz};
 use concur_lit::{Format, Item, ReadOptions};
 use std::io::Cursor;
 
-const FORMATS: [Format; 8] = [
-    Format::PubmedXml,
-    Format::Medline,
-    Format::Ris,
-    Format::WebOfScience,
-    Format::Ovid,
-    Format::Csv,
-    Format::Tsv,
-    Format::Jsonl,
-];
-
 const BIB_TOKENS: [&[u8]; 22] = [
     b"TY  - JOUR\n",
     b"ER  - \n",
@@ -76,7 +65,7 @@ fn fuzz_readers() {
     }
     fuzz("readers", &seeds, &BIB_TOKENS, |bytes| {
         read_all(bytes, None);
-        for f in FORMATS {
+        for f in Format::ALL {
             read_all(bytes, Some(f));
         }
     });

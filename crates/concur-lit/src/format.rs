@@ -38,20 +38,21 @@ impl Format {
         }
     }
 
+    /// Every format concur reads.
+    pub const ALL: [Format; 8] = [
+        Format::PubmedXml,
+        Format::Medline,
+        Format::Ris,
+        Format::WebOfScience,
+        Format::Ovid,
+        Format::Csv,
+        Format::Tsv,
+        Format::Jsonl,
+    ];
+
     /// Parses a command-line name.
     pub fn parse(text: &str) -> Option<Format> {
-        [
-            Format::PubmedXml,
-            Format::Medline,
-            Format::Ris,
-            Format::WebOfScience,
-            Format::Ovid,
-            Format::Csv,
-            Format::Tsv,
-            Format::Jsonl,
-        ]
-        .into_iter()
-        .find(|f| {
+        Format::ALL.into_iter().find(|f| {
             f.name() == text.to_ascii_lowercase()
                 || (text.eq_ignore_ascii_case("nbib") && *f == Format::Medline)
                 || (text.eq_ignore_ascii_case("xml") && *f == Format::PubmedXml)
