@@ -77,7 +77,7 @@ pub fn qchisq(p: f64, df: f64) -> f64 {
         return f64::NAN;
     }
     if df > CHISQ_AS_EXPANSION {
-        // statrs's gamma inverse slows to seconds for very large df; there the Wilson-Hilferty
+        // statrs's gamma inverse slows down badly for very large df; there the Wilson-Hilferty
         // cube is accurate to about 1e-10 relative, far below what such analyses report.
         let h = 2.0 / (9.0 * df);
         let c = 1.0 - h + qnorm(p) * h.sqrt();
