@@ -291,14 +291,47 @@ pub fn proportion_json(p: &ProportionIntervals, level: f64) -> wire::ProportionI
     }
 }
 
+/// A proportion to four decimals, or to three significant digits when four decimals would show
+/// a rare event as 0.0000.
+fn proportion_value(x: f64) -> String {
+    // Below 1e-12 is rounding noise around zero (Wilson's lower bound at 0 events).
+    if x > 1e-12 && x < 0.0005 {
+        format!("{x:.2e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// A percentage to one decimal, or to three significant digits when one decimal would show 0.0.
+fn percent_value(x: f64) -> String {
+    let pct = x * 100.0;
+    if x > 1e-12 && pct < 0.05 {
+        format!("{pct:.2e}%")
+    } else {
+        format!("{pct:.1}%")
+    }
+}
+
+#[cfg(test)]
+mod rare {
+    #[test]
+    fn rare_proportions_keep_their_digits_and_noise_stays_zero() {
+        assert_eq!(super::proportion_value(4.05e-7), "4.05e-7");
+        assert_eq!(super::percent_value(4.05e-7), "4.05e-5%");
+        assert_eq!(super::proportion_value(0.3913), "0.3913");
+        assert_eq!(super::proportion_value(1.39e-17), "0.0000");
+        assert_eq!(super::percent_value(1.39e-17), "0.0%");
+    }
+}
+
 /// The four single-proportion intervals as text.
 pub fn proportion_text(p: &ProportionIntervals, level: f64) -> String {
     let mut out = format!(
-        "{}/{} = {:.4} ({:.1}%)\n{level}% confidence intervals:\n",
+        "{}/{} = {} ({})\n{level}% confidence intervals:\n",
         p.events,
         p.total,
-        p.estimate,
-        p.estimate * 100.0
+        proportion_value(p.estimate),
+        percent_value(p.estimate)
     );
     for (name, [a, b]) in [
         ("Clopper-Pearson (exact)", p.clopper_pearson),
@@ -307,9 +340,11 @@ pub fn proportion_text(p: &ProportionIntervals, level: f64) -> String {
         ("Agresti-Coull", p.agresti_coull),
     ] {
         out.push_str(&format!(
-            "  {name:<24} {a:.4} to {b:.4}  ({:.1}% to {:.1}%)\n",
-            a * 100.0,
-            b * 100.0
+            "  {name:<24} {} to {}  ({} to {})\n",
+            proportion_value(a),
+            proportion_value(b),
+            percent_value(a),
+            percent_value(b)
         ));
     }
     out
