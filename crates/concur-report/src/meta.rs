@@ -312,18 +312,6 @@ fn percent_value(x: f64) -> String {
     }
 }
 
-#[cfg(test)]
-mod rare {
-    #[test]
-    fn rare_proportions_keep_their_digits_and_noise_stays_zero() {
-        assert_eq!(super::proportion_value(4.05e-7), "4.05e-7");
-        assert_eq!(super::percent_value(4.05e-7), "4.05e-5%");
-        assert_eq!(super::proportion_value(0.3913), "0.3913");
-        assert_eq!(super::proportion_value(1.39e-17), "0.0000");
-        assert_eq!(super::percent_value(1.39e-17), "0.0%");
-    }
-}
-
 /// The four single-proportion intervals as text.
 pub fn proportion_text(p: &ProportionIntervals, level: f64) -> String {
     let mut out = format!(
@@ -394,4 +382,16 @@ pub fn meta_text(result: &MetaResult) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod rare {
+    #[test]
+    fn rare_proportions_keep_their_digits_and_noise_stays_zero() {
+        assert_eq!(super::proportion_value(4.05e-7), "4.05e-7");
+        assert_eq!(super::percent_value(4.05e-7), "4.05e-5%");
+        assert_eq!(super::proportion_value(0.3913), "0.3913");
+        assert_eq!(super::proportion_value(1.39e-17), "0.0000");
+        assert_eq!(super::percent_value(1.39e-17), "0.0%");
+    }
 }
