@@ -60,6 +60,10 @@ pub fn read_csv<R: Read>(
     let mut pending: Option<(Box<Record>, Position, usize)> = None;
     for (i, row) in reader.byte_records().enumerate() {
         let line = i as u64 + 2;
+        seen.set(Seen {
+            since_row: 0,
+            ..seen.get()
+        });
         let row = match row.map(csv::StringRecord::from_byte_record) {
             Ok(Ok(r)) => r,
             // Invalid UTF-8 is read lossily and reported, as in the other formats: one bad byte
@@ -80,6 +84,13 @@ pub fn read_csv<R: Read>(
                         .into(),
                 }));
                 lossy
+            }
+            Err(e) if e.is_io_error() => {
+                // The rows before it are whole: they are handed out before reading stops.
+                if let Some((held, _, _)) = pending.take() {
+                    sink(Item::Record(held));
+                }
+                return Err(LitError::Format(e.to_string()));
             }
             Err(e) => {
                 let position = Position {
@@ -208,6 +219,8 @@ struct Seen {
     quotes: u64,
     lines: u64,
     last: Option<u8>,
+    /// Bytes given since the last row was handed out (the reader reads a little ahead).
+    since_row: u64,
 }
 
 /// Counts as the bytes pass, for the checks at the end of the file.
@@ -221,6 +234,18 @@ impl<R: Read> Read for Watched<R> {
         let n = self.inner.read(buf)?;
         if n > 0 {
             let mut seen = self.seen.get();
+            seen.since_row += n as u64;
+            if seen.since_row > crate::MAX_RECORD as u64 {
+                // One row would be held whole by the CSV reader: past the record limit it stops.
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "a row runs past {} MB, the most concur reads in one record (after line {})",
+                        crate::MAX_RECORD >> 20,
+                        seen.lines + 1
+                    ),
+                ));
+            }
             seen.quotes += memchr::memchr_iter(b'"', &buf[..n]).count() as u64;
             seen.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
             seen.last = Some(buf[n - 1]);

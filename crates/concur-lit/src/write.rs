@@ -274,9 +274,12 @@ pub(crate) fn read_jsonl<R: std::io::BufRead>(
     use crate::{Item, Position, Problem};
     let mut bytes = Vec::new();
     let (mut line_no, mut byte, mut count) = (0u64, 0u64, 0u64);
+    use std::io::{BufRead as _, Read as _};
+    let most = crate::MAX_RECORD as u64;
     loop {
         bytes.clear();
-        let n = input
+        let n = (&mut input)
+            .take(most + 1)
             .read_until(b'\n', &mut bytes)
             .map_err(crate::LitError::Io)?;
         if n == 0 {
@@ -288,6 +291,38 @@ pub(crate) fn read_jsonl<R: std::io::BufRead>(
             line: line_no,
         };
         byte += n as u64;
+        if n as u64 > most && !bytes.ends_with(b"\n") {
+            // A line past the record limit is passed over, not held: the rest of it is read
+            // and dropped, and the lines after it are read as usual.
+            let mut rest = 0u64;
+            loop {
+                let buf = input.fill_buf().map_err(crate::LitError::Io)?;
+                if buf.is_empty() {
+                    break;
+                }
+                match memchr::memchr(b'\n', buf) {
+                    Some(at) => {
+                        input.consume(at + 1);
+                        rest += at as u64 + 1;
+                        break;
+                    }
+                    None => {
+                        let len = buf.len();
+                        input.consume(len);
+                        rest += len as u64;
+                    }
+                }
+            }
+            byte += rest;
+            sink(Item::Rejected(Problem {
+                position,
+                reason: format!(
+                    "this line is over {} MB, the most concur reads in one record; it was skipped",
+                    crate::MAX_RECORD >> 20
+                ),
+            }));
+            continue;
+        }
         // A line with invalid UTF-8 is read lossily and reported, as in the other formats: one
         // bad byte does not cost the record, let alone the rest of the file.
         let line = match std::str::from_utf8(&bytes) {
@@ -340,6 +375,18 @@ mod tests {
             );
             prop_assert_eq!(csv_cell_read(&written), text.as_str());
         }
+    }
+
+    #[test]
+    fn a_json_line_past_the_record_limit_is_skipped_and_the_next_read() {
+        let mut text = String::from("{\"title\": \"first\"}\n{\"title\": \"");
+        text.push_str(&"x".repeat(crate::MAX_RECORD + 10));
+        text.push_str("\"}\n{\"title\": \"last\"}\n");
+        let mut items = Vec::new();
+        let n = read_jsonl(text.as_bytes(), &mut |i| items.push(i)).unwrap();
+        assert_eq!(n, 2);
+        assert!(matches!(&items[1], crate::Item::Rejected(p) if p.position.line == 2));
+        assert!(matches!(&items[2], crate::Item::Record(r) if r.title.as_deref() == Some("last")));
     }
 
     #[test]

@@ -324,3 +324,15 @@ fn an_unclosed_csv_quote_and_a_cut_last_row_are_named() {
     let (_, titles, problems) = collect(&path, None);
     assert_eq!((titles.len(), problems.len()), (2, 0), "{problems:?}");
 }
+
+#[test]
+fn a_csv_row_past_the_record_limit_stops_reading_after_the_whole_rows() {
+    let mut text = String::from("title,abstract\nFirst,short\nSecond,short\nHuge,");
+    // The reader reads a buffer ahead of the row it hands out: the limit holds within that.
+    text.push_str(&"x".repeat(concur_lit::MAX_RECORD + 100_000));
+    text.push_str("\nAfter,short\n");
+    let (_d, path) = write(text.as_bytes(), "huge.csv");
+    let (result, titles, _) = collect(&path, None);
+    assert!(result.unwrap_err().contains("MB"));
+    assert_eq!(titles, ["First", "Second"]);
+}
