@@ -52,6 +52,27 @@ pub fn decided(screening: &Screening, reviewer: &str) -> Vec<Decided> {
         .collect()
 }
 
+/// Each reviewer of a stage with their stopping indicator, in the order the stage names them.
+pub fn stoppings(screening: &Screening) -> Vec<(String, concur_screen::Stopping)> {
+    let settled = screening.excluded_automatically();
+    let in_pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
+    screening
+        .reviewers()
+        .into_iter()
+        .map(|name| {
+            let stopping = concur_screen::reviewer_stopping(
+                screening.pool.len(),
+                &|r| in_pool.contains(&r),
+                &decided(screening, &name),
+                settled.len(),
+                RECALL_TARGET,
+                CONFIDENCE,
+            );
+            (name, stopping)
+        })
+        .collect()
+}
+
 /// The words a screener highlights: the eligibility's, and the search's terms as signs of a
 /// relevant record.
 pub fn highlight_terms(review: &Review) -> (Vec<String>, Vec<String>) {

@@ -688,22 +688,10 @@ pub async fn progress(State(app): State<Arc<App>>) -> Response {
         let stage = Stage::TitleAbstract;
         let screening = ws.screening(stage)?;
         let counts = ws.screening_counts()?;
-        let settled = screening.excluded_automatically();
-        let in_pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
         let names = screening.reviewers();
-        let reviewers = names
-            .iter()
-            .map(|name| {
-                let s = concur_screen::reviewer_stopping(
-                    screening.pool.len(),
-                    &|r| in_pool.contains(&r),
-                    &queue::decided(&screening, name),
-                    settled.len(),
-                    queue::RECALL_TARGET,
-                    queue::CONFIDENCE,
-                );
-                (name.clone(), concur_report::stopping_lines(&s))
-            })
+        let reviewers = queue::stoppings(&screening)
+            .into_iter()
+            .map(|(name, s)| (name, concur_report::stopping_lines(&s)))
             .collect();
         let agreement = (names.len() >= 2).then(|| {
             let pairs = screening.pairs(&names[0], &names[1]);
@@ -978,22 +966,9 @@ pub async fn api_status(
     let value = blocking(&app, move |_, ws| {
         let screening = ws.screening(stage)?;
         let counts = ws.screening_counts()?;
-        let settled = screening.excluded_automatically();
-        let in_pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
-        let reviewers: Vec<serde_json::Value> = screening
-            .reviewers()
+        let reviewers: Vec<serde_json::Value> = queue::stoppings(&screening)
             .into_iter()
-            .map(|name| {
-                let stopping = concur_screen::reviewer_stopping(
-                    screening.pool.len(),
-                    &|r| in_pool.contains(&r),
-                    &queue::decided(&screening, &name),
-                    settled.len(),
-                    queue::RECALL_TARGET,
-                    queue::CONFIDENCE,
-                );
-                serde_json::json!({ "reviewer": name, "stopping": stopping })
-            })
+            .map(|(name, stopping)| serde_json::json!({ "reviewer": name, "stopping": stopping }))
             .collect();
         Ok(serde_json::json!({ "stage": stage, "counts": counts, "reviewers": reviewers }))
     })

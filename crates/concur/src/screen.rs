@@ -388,22 +388,9 @@ struct ReviewerStatus {
 fn status(ws: &Workspace, stage: Stage, json: bool) -> Result<u8> {
     let screening = ws.screening(stage)?;
     let counts = ws.screening_counts()?;
-    let settled = screening.excluded_automatically();
-    let in_pool: std::collections::HashSet<i64> = screening.pool.iter().copied().collect();
-    let reviewers: Vec<ReviewerStatus> = screening
-        .reviewers()
+    let reviewers: Vec<ReviewerStatus> = crate::queue::stoppings(&screening)
         .into_iter()
-        .map(|name| ReviewerStatus {
-            stopping: concur_screen::reviewer_stopping(
-                screening.pool.len(),
-                &|r| in_pool.contains(&r),
-                &decided(&screening, &name),
-                settled.len(),
-                RECALL_TARGET,
-                CONFIDENCE,
-            ),
-            reviewer: name,
-        })
+        .map(|(reviewer, stopping)| ReviewerStatus { reviewer, stopping })
         .collect();
     if json {
         print::json(&serde_json::json!({
